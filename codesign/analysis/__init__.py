@@ -1,0 +1,1 @@
+"""Theming engine: redact, detect language, vectorise, cluster, label, assign, flag."""

@@ -1,0 +1,135 @@
+"""Scoring helpers shared by the benchmarks and tests (pure functions)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .redact import redact
+
+
+def redaction_scores(cases: Sequence[dict]) -> dict:
+    """Score :func:`redact` on labelled cases.
+
+    Each case is ``{"lang", "text", "expect": [[kind, substring], ...]}``; an
+    empty ``expect`` is a negative (nothing may be redacted).  An expected item
+    counts as found when every character of it lies inside some redaction, and
+    as *typed* when that redaction also has the expected kind.  A redaction that
+    overlaps no expected item is a false redaction.
+    """
+    found = typed = total = false_spans = spans = neg = neg_hit = 0
+    misses: list[tuple[str, str, str]] = []
+    false: list[tuple[str, str]] = []
+    for case in cases:
+        text = case["text"]
+        red = redact(text, case["lang"])
+        spans += len(red.redactions)
+        wanted = []
+        for kind, value in case["expect"]:
+            start = text.index(value)
+            wanted.append((kind, start, start + len(value)))
+        for kind, s, e in wanted:
+            total += 1
+            cover = [r for r in red.redactions if r.start <= s and r.end >= e]
+            cover_chars = np.zeros(e - s, bool)
+            for r in red.redactions:
+                lo, hi = max(r.start, s), min(r.end, e)
+                if lo < hi:
+                    cover_chars[lo - s : hi - s] = True
+            if cover_chars.all():
+                found += 1
+                typed += any(r.kind == kind for r in cover) or all(
+                    r.kind == kind for r in red.redactions if r.start < e and r.end > s
+                )
+            else:
+                misses.append((case["lang"], kind, text))
+        for r in red.redactions:
+            if not any(r.start < e and r.end > s for _, s, e in wanted):
+                false_spans += 1
+                false.append((r.kind, text[r.start : r.end]))
+        if not wanted:
+            neg += 1
+            neg_hit += bool(red.redactions)
+    return {
+        "cases": len(cases),
+        "items": total,
+        "negatives": neg,
+        "recall": found / total if total else 1.0,
+        "typed_recall": typed / total if total else 1.0,
+        "false_redactions": false_spans,
+        "false_redaction_rate": false_spans / spans if spans else 0.0,
+        "negatives_with_redaction": neg_hit / neg if neg else 0.0,
+        "misses": misses,
+        "false": false,
+    }
+
+
+def flag_scores(cases: Sequence[dict]) -> dict:
+    """Recall/precision of :func:`flags.flag` on ``{"lang","text","expect":[kinds]}``.
+
+    A positive case is caught when at least one flag is raised and (for typed
+    recall) one of them has an expected kind; a negative case raising any flag
+    is a false alarm.
+    """
+    from .flags import flag
+
+    pos = caught = typed = neg = false_alarm = 0
+    misses: list[tuple[str, str]] = []
+    alarms: list[tuple[str, str]] = []
+    for case in cases:
+        got = flag(case["text"], case["lang"])
+        kinds = {f.kind for f in got}
+        if case["expect"]:
+            pos += 1
+            if got:
+                caught += 1
+                typed += bool(kinds & set(case["expect"]))
+            else:
+                misses.append((case["lang"], case["text"]))
+        else:
+            neg += 1
+            if got:
+                false_alarm += 1
+                alarms.append((case["lang"], case["text"]))
+    return {
+        "cases": len(cases),
+        "positives": pos,
+        "negatives": neg,
+        "recall": caught / pos if pos else 1.0,
+        "typed_recall": typed / pos if pos else 1.0,
+        "false_alarm_rate": false_alarm / neg if neg else 0.0,
+        "misses": misses,
+        "alarms": alarms,
+    }
+
+
+def pair_rate(labels: Sequence[int], pair_ids: Sequence[object]) -> float:
+    """Share of same-``pair_id`` pairs (translations) that got the same label."""
+    groups: dict[object, list[int]] = {}
+    for lab, pid in zip(labels, pair_ids, strict=True):
+        groups.setdefault(pid, []).append(int(lab))
+    same = total = 0
+    for labs in groups.values():
+        for i in range(len(labs)):
+            for j in range(i + 1, len(labs)):
+                total += 1
+                same += labs[i] == labs[j] and labs[i] != -1
+    return same / total if total else 0.0
+
+
+def cluster_metrics(truth: Sequence[object], labels: Sequence[int]) -> dict[str, float]:
+    """NMI, ARI and V-measure (the "other" bucket counts as one more cluster)."""
+    from sklearn.metrics import (
+        adjusted_rand_score,
+        normalized_mutual_info_score,
+        v_measure_score,
+    )
+
+    t = [str(x) for x in truth]
+    lab = [int(x) for x in labels]
+    return {
+        "nmi": round(float(normalized_mutual_info_score(t, lab)), 4),
+        "ari": round(float(adjusted_rand_score(t, lab)), 4),
+        "v_measure": round(float(v_measure_score(t, lab)), 4),
+    }
