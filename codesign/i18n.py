@@ -1,0 +1,113 @@
+"""Interface translations (gettext via Babel), locale choice and formatting."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from datetime import date, datetime
+from functools import cache
+from gettext import GNUTranslations, NullTranslations
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from codesign.settings import SUPPORTED_LOCALES, project_dir
+
+DOMAIN = "messages"
+
+
+def N_(message: str) -> str:  # noqa: N802 - gettext convention
+    """Mark a string for extraction; it is translated where it is shown."""
+    return message
+
+
+def compile_catalogues(locales_dir: Path | None = None) -> list[Path]:
+    """Compile each `.po` into a `.mo` beside it when the `.mo` is missing or stale."""
+    base = locales_dir or project_dir("locales")
+    written = []
+    for po_path in sorted(base.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as handle:
+            catalogue = read_po(handle, locale=po_path.parent.parent.name)
+        buffer = io.BytesIO()
+        write_mo(buffer, catalogue, use_fuzzy=False)
+        mo_path.write_bytes(buffer.getvalue())
+        written.append(mo_path)
+    return written
+
+
+@cache
+def translations_for(locale: str) -> NullTranslations:
+    """The catalogue for `locale`. English is the source language."""
+    if locale == "en":
+        return NullTranslations()
+    mo_path = project_dir("locales") / locale / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    with mo_path.open("rb") as handle:  # a missing catalogue is an error, not English
+        return GNUTranslations(handle)
+
+
+def language_name(locale: str) -> str:
+    """A language's name in that language ("español", "العربية")."""
+    name = Locale.parse(locale).get_display_name(locale) or locale
+    return name[:1].upper() + name[1:] if locale != "ar" else name
+
+
+def text_direction(locale: str) -> str:
+    return Locale.parse(locale).text_direction
+
+
+def parse_accept_language(header: str | None) -> list[str]:
+    """Language tags from an Accept-Language header, best first (q-values honoured)."""
+    if not header:
+        return []
+    weighted: list[tuple[float, int, str]] = []
+    for position, part in enumerate(header.split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        tag = tag.strip().lower()
+        if not tag or tag == "*":
+            continue
+        quality = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if quality > 0:
+            weighted.append((-quality, position, tag))
+    return [tag for _, _, tag in sorted(weighted)]
+
+
+def negotiate(preferred: Iterable[str], offered: Iterable[str]) -> str | None:
+    """First offered locale matching the preferences (`es-MX` matches `es`)."""
+    offered = list(offered)
+    for tag in preferred:
+        primary = tag.replace("_", "-").split("-")[0]
+        if tag in offered:
+            return tag
+        if primary in offered:
+            return primary
+    return None
+
+
+def format_day(value: date | datetime, locale: str, tz: str = "UTC") -> str:
+    if isinstance(value, datetime):
+        value = value.astimezone(ZoneInfo(tz)).date()
+    return format_date(value, format="long", locale=locale)
+
+
+def format_moment(value: datetime, locale: str, tz: str = "UTC") -> str:
+    return format_datetime(value, format="long", tzinfo=ZoneInfo(tz), locale=locale).replace(
+        " UTC", " UTC"
+    )
+
+
+def is_supported(locale: str) -> bool:
+    return locale in SUPPORTED_LOCALES

@@ -1,0 +1,144 @@
+"""Domain data that crosses layers (store → services → web)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import msgspec
+
+AGREEMENT_VALUES: tuple[str, ...] = ("1", "2", "3", "4", "5")
+PREFER_NOT = "prefer_not"
+#: Soft limit per written answer, in characters. Past it we say so; we never cut text.
+ANSWER_SOFT_LIMIT = 5000
+
+
+class RoundText(msgspec.Struct, frozen=True):
+    locale: str
+    title: str
+    organisation: str
+    purpose: str
+    readers: str
+    next_steps: str
+    data_use: str
+
+
+class SupportContact(msgspec.Struct, frozen=True):
+    name: str
+    phone: str
+    hours: str
+    url: str
+    description: str
+
+
+class SectionText(msgspec.Struct, frozen=True):
+    locale: str
+    title: str
+    body_md: str
+    content_note: str
+
+
+class QuestionText(msgspec.Struct, frozen=True):
+    locale: str
+    prompt: str
+    hint: str
+
+
+class Question(msgspec.Struct, frozen=True):
+    id: int
+    section_id: int
+    position: int
+    kind: str  # agreement | open_text
+    texts: dict[str, QuestionText]
+
+
+class Section(msgspec.Struct, frozen=True):
+    id: int
+    position: int
+    texts: dict[str, SectionText]
+    questions: list[Question]
+
+    def has_content_note(self, locale: str) -> bool:
+        return bool(self.texts[locale].content_note.strip())
+
+
+class Round(msgspec.Struct, frozen=True):
+    id: int
+    slug: str
+    status: str  # draft | open | closed | published
+    default_locale: str
+    locales: list[str]
+    timezone: str
+    opens_at: datetime | None
+    closes_at: datetime | None
+    response_due: date | None
+    minutes_estimate: int
+    texts: dict[str, RoundText]
+    contacts: dict[str, list[SupportContact]]
+    sections: list[Section]
+
+    def is_open(self, now: datetime) -> bool:
+        if self.status != "open":
+            return False
+        if self.opens_at is not None and now < self.opens_at:
+            return False
+        return self.closes_at is None or now < self.closes_at
+
+    def question(self, question_id: int) -> Question | None:
+        for section in self.sections:
+            for question in section.questions:
+                if question.id == question_id:
+                    return question
+        return None
+
+
+class Participation(msgspec.Struct, frozen=True):
+    id: int
+    round_id: int
+    public_id: str
+    locale: str
+    status: str  # started | submitted | withdrawn
+    may_quote: bool
+    code_shown: bool
+    created_at: datetime
+    submitted_at: datetime | None
+
+
+class Answer(msgspec.Struct, frozen=True):
+    question_id: int
+    value: str | None  # agreement choice
+    text: str | None  # written answer, raw
+    saved_at: datetime
+
+
+class AnswerInput(msgspec.Struct, frozen=True):
+    """One answer as the participant sent it; `None` means "no answer"."""
+
+    question_id: int
+    value: str | None = None
+    text: str | None = None
+
+
+# Content used to create a round (demo data, later the organizer console).
+class NewQuestion(msgspec.Struct, frozen=True):
+    kind: str
+    texts: dict[str, QuestionText]
+
+
+class NewSection(msgspec.Struct, frozen=True):
+    texts: dict[str, SectionText]
+    questions: list[NewQuestion]
+
+
+class NewRound(msgspec.Struct, frozen=True):
+    slug: str
+    status: str
+    default_locale: str
+    locales: list[str]
+    timezone: str
+    opens_at: datetime | None
+    closes_at: datetime | None
+    response_due: date | None
+    minutes_estimate: int
+    texts: dict[str, RoundText]
+    contacts: dict[str, list[SupportContact]]
+    sections: list[NewSection]

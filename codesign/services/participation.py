@@ -1,0 +1,185 @@
+"""Participant use cases: start, answer, resume, review, submit, withdraw.
+
+No HTTP objects here: callers pass plain values (a form is a dict of strings).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Mapping
+
+import msgspec
+
+from codesign.i18n import N_
+from codesign.models import (
+    AGREEMENT_VALUES,
+    ANSWER_SOFT_LIMIT,
+    PREFER_NOT,
+    Answer,
+    AnswerInput,
+    Participation,
+    Round,
+    Section,
+)
+from codesign.store import participations
+from codesign.store import rounds as round_store
+from codesign.store.db import Database, utcnow
+
+# Crockford's base32: no I, L, O or U, so a code read aloud is hard to mishear.
+_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_CODE_LENGTH = 12  # 60 bits
+
+
+class FieldError(msgspec.Struct, frozen=True):
+    field: str  # the form field's id, so the error summary can link to it
+    message: str  # a message id, translated where it is shown
+    params: dict[str, int | str] = {}
+
+
+class BadInput(Exception):
+    """Input no honest form can send (unknown question, impossible value)."""
+
+
+def new_code() -> str:
+    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_LENGTH))
+    return "-".join(raw[i : i + 4] for i in range(0, _CODE_LENGTH, 4))
+
+
+def normalise_code(code: str) -> str:
+    """Forgive case, spaces, dashes and look-alike letters when a code is typed back."""
+    cleaned = "".join(ch for ch in code.upper() if ch.isalnum())
+    return cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"}))
+
+
+def hash_code(key: str, code: str) -> str:
+    return hmac.new(key.encode(), normalise_code(code).encode(), hashlib.sha256).hexdigest()
+
+
+def looks_like_code(code: str) -> bool:
+    normal = normalise_code(code)
+    return len(normal) == _CODE_LENGTH and all(ch in _CODE_ALPHABET for ch in normal)
+
+
+def question_field(question_id: int) -> str:
+    return f"q{question_id}"
+
+
+def parse_section_form(
+    section: Section, form: Mapping[str, str]
+) -> tuple[list[AnswerInput], list[FieldError]]:
+    """Read one section's answers from a form. Unknown questions are refused."""
+    known = {question_field(q.id): q for q in section.questions}
+    for name in form:
+        if name.startswith("q") and name[1:].isdigit() and name not in known:
+            raise BadInput(f"question field {name!r} is not in this section")
+    inputs: list[AnswerInput] = []
+    errors: list[FieldError] = []
+    for field, question in known.items():
+        raw = form.get(field)
+        if question.kind == "agreement":
+            if raw in (None, ""):
+                inputs.append(AnswerInput(question.id))
+            elif raw in AGREEMENT_VALUES or raw == PREFER_NOT:
+                inputs.append(AnswerInput(question.id, value=raw))
+            else:
+                raise BadInput(f"{raw!r} is not a choice")
+        else:
+            text = (raw or "").replace("\r\n", "\n")
+            if len(text) > ANSWER_SOFT_LIMIT:
+                errors.append(
+                    FieldError(
+                        field,
+                        N_(
+                            "Your answer is %(count)s characters long. We can save up to "
+                            "%(limit)s. Please make it shorter - your text is still here."
+                        ),
+                        {"count": len(text), "limit": ANSWER_SOFT_LIMIT},
+                    )
+                )
+                continue
+            inputs.append(AnswerInput(question.id, text=text.strip() or None))
+    return inputs, errors
+
+
+class SaveResult(msgspec.Struct, frozen=True):
+    saved: bool
+    errors: list[FieldError]
+    answers: dict[int, Answer]
+
+
+class ParticipationService:
+    def __init__(self, db: Database, code_key: str) -> None:
+        self.db = db
+        self.code_key = code_key
+
+    async def round(self, slug: str) -> Round | None:
+        return await round_store.load_round(self.db, slug)
+
+    def is_open(self, round_: Round) -> bool:
+        return round_.is_open(utcnow())
+
+    async def start(
+        self, round_: Round, start_key: str, locale: str, may_quote: bool
+    ) -> Participation:
+        return await participations.start(
+            self.db, round_.id, start_key, secrets.token_urlsafe(24), locale, may_quote
+        )
+
+    async def current(self, round_: Round, public_id: str | None) -> Participation | None:
+        if not public_id:
+            return None
+        return await participations.by_public_id(self.db, round_.id, public_id)
+
+    async def answers(self, participation: Participation) -> dict[int, Answer]:
+        return await participations.answers_for(self.db, participation.id)
+
+    async def save_section(
+        self, participation: Participation, section: Section, form: Mapping[str, str], locale: str
+    ) -> SaveResult:
+        inputs, errors = parse_section_form(section, form)
+        # Save what is valid even when one answer is too long: nothing is lost.
+        saved = await participations.save_answers(self.db, participation.id, inputs, locale)
+        return SaveResult(saved, errors, await self.answers(participation))
+
+    async def set_locale(self, participation: Participation, locale: str) -> None:
+        if participation.locale != locale:
+            await participations.update_choices(self.db, participation.id, locale=locale)
+
+    async def set_may_quote(self, participation: Participation, may_quote: bool) -> bool:
+        return await participations.update_choices(self.db, participation.id, may_quote=may_quote)
+
+    async def issue_code(self, participation: Participation) -> str:
+        """A new resume code; only its keyed hash is stored, so it can be shown once."""
+        code = new_code()
+        await participations.set_code_hash(
+            self.db, participation.id, hash_code(self.code_key, code)
+        )
+        return code
+
+    async def find_by_code(self, round_: Round, code: str) -> Participation | None:
+        if not looks_like_code(code):
+            return None
+        found = await participations.by_code_hash(
+            self.db, round_.id, hash_code(self.code_key, code)
+        )
+        if found is None or found.status == "withdrawn":
+            return None
+        return found
+
+    async def submit(self, participation: Participation, may_quote: bool) -> bool:
+        return await participations.submit(self.db, participation.id, may_quote)
+
+    async def withdraw(self, participation: Participation) -> int:
+        return await participations.withdraw(self.db, participation.id)
+
+
+def where_left_off(round_: Round, answers: Mapping[int, Answer]) -> int | None:
+    """The section position after the last one answered; None means the review page."""
+    last = 0
+    for section in round_.sections:
+        if any(q.id in answers for q in section.questions):
+            last = section.position
+    following = last + 1
+    return following if following <= len(round_.sections) else None

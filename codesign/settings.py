@@ -1,0 +1,61 @@
+"""Settings from `CODESIGN_*` environment variables, with safe defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import msgspec
+
+#: Interface languages with a gettext catalogue.  A round offers a subset.
+SUPPORTED_LOCALES: tuple[str, ...] = ("en", "es", "fr", "ar")
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    db_path: str = "codesign.db"
+    #: Where "Leave this page" goes: a neutral, busy site (as GOV.UK's pattern does).
+    exit_url: str = "https://www.bbc.co.uk/weather"
+    #: Hard cap on any request body; the soft limit per answer is far below it.
+    max_body_bytes: int = 64 * 1024
+    #: Resume / withdraw code checks allowed per client per minute.
+    code_attempts_per_minute: int = 10
+    #: Public POSTs (answers, consent) per client per minute.
+    public_posts_per_minute: int = 600
+    #: Set when served behind HTTPS: Secure cookies and HSTS.
+    https: bool = False
+    #: Compile missing or stale .mo files at start-up (the build step).
+    compile_catalogues: bool = True
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_env(environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+    env = os.environ if environ is None else environ
+    values: dict[str, object] = {}
+    if env.get("CODESIGN_DB"):
+        values["db_path"] = env["CODESIGN_DB"]
+    if env.get("CODESIGN_EXIT_URL"):
+        values["exit_url"] = env["CODESIGN_EXIT_URL"]
+    for key, name in (
+        ("max_body_bytes", "CODESIGN_MAX_BODY_BYTES"),
+        ("code_attempts_per_minute", "CODESIGN_CODE_ATTEMPTS_PER_MINUTE"),
+        ("public_posts_per_minute", "CODESIGN_PUBLIC_POSTS_PER_MINUTE"),
+    ):
+        if env.get(name):
+            values[key] = int(env[name])
+    values["https"] = _flag(env.get("CODESIGN_HTTPS"), False)
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def project_dir(name: str) -> Path:
+    """Find `templates/`, `locales/` or `static/`: inside the wheel, else the checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_data" / name, here.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"cannot find the {name}/ folder")

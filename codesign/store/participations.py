@@ -1,0 +1,191 @@
+"""Participations (one person's visit to a round) and their answers."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from codesign.models import Answer, AnswerInput, Participation
+from codesign.store.db import Database, from_db_time, to_db_time, utcnow
+
+
+def _participation(row: aiosqlite.Row) -> Participation:
+    return Participation(
+        id=row["id"],
+        round_id=row["round_id"],
+        public_id=row["public_id"],
+        locale=row["locale"],
+        status=row["status"],
+        may_quote=bool(row["may_quote"]),
+        code_shown=bool(row["code_shown"]),
+        created_at=from_db_time(row["created_at"]),
+        submitted_at=from_db_time(row["submitted_at"]),
+    )
+
+
+async def start(
+    db: Database, round_id: int, start_key: str, public_id: str, locale: str, may_quote: bool
+) -> Participation:
+    """Create a participation; a repeated `start_key` returns the first one (no duplicate)."""
+
+    async def work(conn: aiosqlite.Connection) -> Participation:
+        now = to_db_time(utcnow())
+        await conn.execute(
+            "INSERT INTO participations (round_id, public_id, start_key, locale, status,"
+            " may_quote, created_at, updated_at) VALUES (?, ?, ?, ?, 'started', ?, ?, ?)"
+            " ON CONFLICT (start_key) DO NOTHING",
+            (round_id, public_id, start_key, locale, int(may_quote), now, now),
+        )
+        async with conn.execute(
+            "SELECT * FROM participations WHERE start_key = ? AND round_id = ?",
+            (start_key, round_id),
+        ) as cursor:
+            return _participation(await cursor.fetchone())
+
+    return await db.write(work)
+
+
+async def by_public_id(db: Database, round_id: int, public_id: str) -> Participation | None:
+    row = await db.fetch_one(
+        "SELECT * FROM participations WHERE round_id = ? AND public_id = ?", (round_id, public_id)
+    )
+    return _participation(row) if row else None
+
+
+async def by_code_hash(db: Database, round_id: int, code_hash: str) -> Participation | None:
+    row = await db.fetch_one(
+        "SELECT * FROM participations WHERE round_id = ? AND code_hash = ?", (round_id, code_hash)
+    )
+    return _participation(row) if row else None
+
+
+async def set_code_hash(db: Database, participation_id: int, code_hash: str) -> None:
+    async def work(conn: aiosqlite.Connection) -> None:
+        await conn.execute(
+            "UPDATE participations SET code_hash = ?, code_shown = 1, updated_at = ? WHERE id = ?",
+            (code_hash, to_db_time(utcnow()), participation_id),
+        )
+
+    await db.write(work)
+
+
+async def update_choices(
+    db: Database, participation_id: int, *, locale: str | None = None, may_quote: bool | None = None
+) -> bool:
+    """Change the language or quoting choice while the participation is still open."""
+
+    async def work(conn: aiosqlite.Connection) -> bool:
+        cursor = await conn.execute(
+            "UPDATE participations SET locale = COALESCE(?, locale),"
+            " may_quote = COALESCE(?, may_quote), updated_at = ?"
+            " WHERE id = ? AND status = 'started'",
+            (
+                locale,
+                None if may_quote is None else int(may_quote),
+                to_db_time(utcnow()),
+                participation_id,
+            ),
+        )
+        return cursor.rowcount == 1
+
+    return await db.write(work)
+
+
+async def save_answers(
+    db: Database, participation_id: int, answers: list[AnswerInput], locale: str
+) -> bool:
+    """Upsert answers (an empty answer removes the stored one). False if no longer open.
+
+    Keyed by (participation, question): a retried or repeated save rewrites the
+    same row, so it can neither duplicate nor lose an answer.
+    """
+
+    async def work(conn: aiosqlite.Connection) -> bool:
+        async with conn.execute(
+            "SELECT status FROM participations WHERE id = ?", (participation_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None or row["status"] != "started":
+            return False
+        now = to_db_time(utcnow())
+        for answer in answers:
+            if answer.value is None and not answer.text:
+                await conn.execute(
+                    "DELETE FROM answers WHERE participation_id = ? AND question_id = ?",
+                    (participation_id, answer.question_id),
+                )
+                continue
+            await conn.execute(
+                "INSERT INTO answers (participation_id, question_id, value, text, locale, saved_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (participation_id, question_id) DO UPDATE SET"
+                " value = excluded.value, text = excluded.text, locale = excluded.locale,"
+                " saved_at = excluded.saved_at",
+                (
+                    participation_id,
+                    answer.question_id,
+                    answer.value,
+                    answer.text or None,
+                    locale,
+                    now,
+                ),
+            )
+        await conn.execute(
+            "UPDATE participations SET updated_at = ? WHERE id = ?", (now, participation_id)
+        )
+        return True
+
+    return await db.write(work)
+
+
+async def answers_for(db: Database, participation_id: int) -> dict[int, Answer]:
+    rows = await db.fetch_all(
+        "SELECT question_id, value, text, saved_at FROM answers WHERE participation_id = ?",
+        (participation_id,),
+    )
+    return {
+        r["question_id"]: Answer(
+            r["question_id"], r["value"], r["text"], from_db_time(r["saved_at"])
+        )
+        for r in rows
+    }
+
+
+async def submit(db: Database, participation_id: int, may_quote: bool) -> bool:
+    async def work(conn: aiosqlite.Connection) -> bool:
+        now = to_db_time(utcnow())
+        cursor = await conn.execute(
+            "UPDATE participations SET status = 'submitted', may_quote = ?, submitted_at = ?,"
+            " updated_at = ? WHERE id = ? AND status = 'started'",
+            (int(may_quote), now, now, participation_id),
+        )
+        return cursor.rowcount == 1
+
+    return await db.write(work)
+
+
+async def withdraw(db: Database, participation_id: int) -> int:
+    """Delete every answer for good and forget the code. Returns answers deleted."""
+
+    async def work(conn: aiosqlite.Connection) -> int:
+        cursor = await conn.execute(
+            "DELETE FROM answers WHERE participation_id = ?", (participation_id,)
+        )
+        deleted = cursor.rowcount
+        now = to_db_time(utcnow())
+        await conn.execute(
+            "UPDATE participations SET status = 'withdrawn', code_hash = NULL, may_quote = 0,"
+            " withdrawn_at = ?, updated_at = ? WHERE id = ?",
+            (now, now, participation_id),
+        )
+        return deleted
+
+    return await db.write(work)
+
+
+async def count_answers(db: Database, round_id: int) -> int:
+    row = await db.fetch_one(
+        "SELECT COUNT(*) AS n FROM answers a JOIN participations p ON p.id = a.participation_id"
+        " WHERE p.round_id = ?",
+        (round_id,),
+    )
+    return int(row["n"]) if row else 0

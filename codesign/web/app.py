@@ -1,0 +1,107 @@
+"""The Litestar application."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import Litestar, Response, get
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import CacheControlHeader
+from litestar.exceptions import HTTPException
+from litestar.middleware import DefineMiddleware
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.response import Redirect
+from litestar.static_files import create_static_files_router
+
+from codesign.i18n import N_, compile_catalogues
+from codesign.services.demo import ensure_demo_round
+from codesign.services.participation import ParticipationService
+from codesign.settings import Settings, from_env, project_dir
+from codesign.store import secrets as secret_store
+from codesign.store.db import Database
+from codesign.web.common import PageError
+from codesign.web.errors import (
+    http_error_handler,
+    page_error_handler,
+    unexpected_error_handler,
+)
+from codesign.web.health import health
+from codesign.web.participate import ParticipateController
+from codesign.web.ratelimit import rate_limits
+from codesign.web.security import SecurityHeadersMiddleware
+from codesign.web.templating import Renderer
+
+log = logging.getLogger("codesign")
+
+_YEAR = 365 * 24 * 3600
+
+
+def create_app(settings: Settings | None = None, *, demo: bool = False) -> Litestar:
+    settings = settings or from_env()
+    if settings.compile_catalogues:
+        compile_catalogues()
+    db = Database(settings.db_path)
+    renderer = Renderer()
+    csrf = CSRFConfig(
+        secret="set-at-start-up-from-the-database",  # noqa: S106 - replaced in on_startup
+        cookie_name="csrftoken",
+        header_name="x-csrftoken",
+        cookie_httponly=False,  # htmx sends it back in a header; the value is no secret
+        cookie_samesite="lax",
+        cookie_secure=settings.https,
+        exclude=["/healthz", "/static"],
+    )
+
+    async def on_startup(app: Litestar) -> None:
+        await db.connect()
+        csrf.secret = await secret_store.get_or_create(db, "csrf")
+        code_key = await secret_store.get_or_create(db, "resume_code_key")
+        app.state.participation = ParticipationService(db, code_key)
+        if demo and await ensure_demo_round(db):
+            log.info("created the demo round at /r/demo")
+
+    async def on_shutdown(app: Litestar) -> None:
+        await db.close()
+
+    @get("/", name="home", include_in_schema=False)
+    async def index() -> Response:
+        # No public list of rounds: a link or QR code leads to one round.
+        if demo:
+            return Redirect("/r/demo")
+        raise PageError(
+            404,
+            N_("We can't find this page"),
+            N_("Use the link or QR code you were given to reach a consultation."),
+        )
+
+    static_router = create_static_files_router(
+        path=f"/static/{renderer.static_version}",
+        directories=[project_dir("static")],
+        cache_control=CacheControlHeader(max_age=_YEAR, public=True),
+        name="static",
+    )
+    limits = rate_limits(settings.code_attempts_per_minute, settings.public_posts_per_minute)
+
+    app = Litestar(
+        route_handlers=[index, health, ParticipateController, static_router],
+        on_startup=[on_startup],
+        on_shutdown=[on_shutdown],
+        csrf_config=csrf,
+        plugins=[HTMXPlugin()],
+        middleware=[
+            DefineMiddleware(SecurityHeadersMiddleware, https=settings.https),
+            *(limit.middleware for limit in limits),
+        ],
+        exception_handlers={
+            PageError: page_error_handler,
+            HTTPException: http_error_handler,
+            Exception: unexpected_error_handler,
+        },
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=None,
+        debug=False,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.renderer = renderer
+    return app

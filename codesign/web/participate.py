@@ -1,0 +1,420 @@
+"""Public pages of a consultation round, for participants. No sign-in, no JS needed."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect
+
+from codesign.i18n import N_, format_day
+from codesign.models import PREFER_NOT, Participation, Round, Section
+from codesign.services.participation import (
+    BadInput,
+    FieldError,
+    ParticipationService,
+    question_field,
+    where_left_off,
+)
+from codesign.settings import Settings
+from codesign.web.common import (
+    PageError,
+    go,
+    is_htmx,
+    language_links,
+    render_page,
+    resolve_locale,
+)
+from codesign.web.ratelimit import CODES, POSTS
+
+FormData = dict[str, str]
+FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+
+
+def _service(request: Request) -> ParticipationService:
+    return request.app.state.participation
+
+
+def _cookie_name(round_: Round) -> str:
+    return f"cs_{round_.id}"
+
+
+def _participant_cookie(
+    request: Request, round_: Round, value: str, *, clear: bool = False
+) -> Cookie:
+    settings: Settings = request.app.state.settings
+    return Cookie(
+        key=_cookie_name(round_),
+        value=value,
+        path=f"/r/{round_.slug}",
+        httponly=True,
+        samesite="lax",
+        secure=settings.https,
+        # A session cookie: on a shared phone the next person cannot reopen the answers.
+        max_age=0 if clear else None,
+    )
+
+
+def _base(round_: Round, page: str, locale: str, request: Request) -> dict[str, Any]:
+    texts = round_.texts.get(locale) or round_.texts[round_.default_locale]
+    return {
+        "round": round_,
+        "rt": texts,
+        "page": page,
+        "contacts": round_.contacts.get(locale) or round_.contacts.get(round_.default_locale, []),
+        "language_links": language_links(request, round_.locales),
+        "base_url": f"/r/{round_.slug}",
+        "total": len(round_.sections),
+        "response_due": format_day(round_.response_due, locale, round_.timezone)
+        if round_.response_due
+        else "",
+        "closes": format_day(round_.closes_at, locale, round_.timezone) if round_.closes_at else "",
+    }
+
+
+async def _open_round(request: Request, slug: str) -> tuple[Round, str]:
+    """The round and the page language; a calm error page if it is unknown or closed."""
+    round_ = await _service(request).round(slug) if len(slug) <= 100 else None
+    if round_ is None or round_.status == "draft":
+        raise PageError(
+            404,
+            N_("We can't find this consultation"),
+            N_("Check the link or the code on the poster and try again."),
+        )
+    locale = resolve_locale(request, round_.locales, round_.default_locale)
+    if not _service(request).is_open(round_):
+        raise PageError(
+            403,
+            N_("This consultation is not open"),
+            N_("You can't give feedback here at the moment. Thank you for wanting to take part."),
+            offered=round_.locales,
+        )
+    return round_, locale
+
+
+async def _participant(request: Request, round_: Round) -> Participation | None:
+    found = await _service(request).current(round_, request.cookies.get(_cookie_name(round_)))
+    if found is None or found.status == "withdrawn":
+        return None
+    return found
+
+
+def _section_or_404(round_: Round, position: int) -> Section:
+    if 1 <= position <= len(round_.sections):
+        return round_.sections[position - 1]
+    raise PageError(
+        404,
+        N_("We can't find this part of the consultation"),
+        N_("Go back to the start and try again."),
+        offered=round_.locales,
+        links=[(f"/r/{round_.slug}", N_("Go to the start"))],
+    )
+
+
+def _bad_form() -> PageError:
+    return PageError(
+        400,
+        N_("Something went wrong with that form"),
+        N_("Go back, reload the page and try again. What you saved before is still saved."),
+    )
+
+
+def _section_url(round_: Round, position: int | None) -> str:
+    if position is None or position > len(round_.sections):
+        return f"/r/{round_.slug}/review"
+    return f"/r/{round_.slug}/s/{position}"
+
+
+class ParticipateController(Controller):
+    path = "/r/{slug:str}"
+
+    @get("/", name="round_start")
+    async def start_page(self, request: Request, slug: str) -> Response:
+        round_, locale = await _open_round(request, slug)
+        participation = await _participant(request, round_)
+        context = _base(round_, "start", locale, request)
+        context.update(
+            participation=participation,
+            start_key=secrets.token_urlsafe(16),
+            errors=[],
+            may_quote=False,
+        )
+        return render_page(request, "start.html", locale, context)
+
+    @post("/start", name="round_consent", opt=POSTS)
+    async def consent(self, request: Request, slug: str, data: FormData = FORM) -> Response:
+        round_, locale = await _open_round(request, slug)
+        start_key = data.get("start_key", "")
+        if not (8 <= len(start_key) <= 64):
+            raise _bad_form()
+        may_quote = data.get("may_quote") == "yes"
+        if data.get("consent") != "yes":
+            context = _base(round_, "start", locale, request)
+            context.update(
+                participation=None,
+                start_key=start_key,
+                may_quote=may_quote,
+                errors=[FieldError("consent", N_("To take part, tick the box to say yes."))],
+            )
+            return render_page(
+                request, "start.html", locale, context, status=422, htmx_block="consent_form"
+            )
+        # The same start_key (a double-sent form) finds the same participation.
+        participation = await _service(request).start(round_, start_key, locale, may_quote)
+        return go(
+            request,
+            _section_url(round_, 1),
+            cookies=[_participant_cookie(request, round_, participation.public_id)],
+        )
+
+    @get("/s/{position:int}", name="round_section")
+    async def section_page(self, request: Request, slug: str, position: int) -> Response:
+        round_, locale = await _open_round(request, slug)
+        section = _section_or_404(round_, position)
+        participation = await _participant(request, round_)
+        if participation is None:
+            return Redirect(f"/r/{round_.slug}")
+        if participation.status == "submitted":
+            return Redirect(f"/r/{round_.slug}/thanks")
+        await _service(request).set_locale(participation, locale)
+        context = _base(round_, "section", locale, request)
+        if section.has_content_note(locale) and request.query_params.get("note") != "read":
+            context.update(section=section, st=section.texts[locale], position=position)
+            return render_page(request, "content_note.html", locale, context)
+        answers = await _service(request).answers(participation)
+        context.update(_section_context(round_, section, position, locale, answers, {}, []))
+        return render_page(request, "section.html", locale, context)
+
+    @post("/s/{position:int}", name="round_section_save", opt=POSTS)
+    async def save_section(
+        self, request: Request, slug: str, position: int, data: FormData = FORM
+    ) -> Response:
+        round_, locale = await _open_round(request, slug)
+        section = _section_or_404(round_, position)
+        participation = await _participant(request, round_)
+        if participation is None:
+            raise PageError(
+                400,
+                N_("We couldn't find your answers"),
+                N_(
+                    "Your session may have ended. If you have a code, you can use it to "
+                    "carry on where you left off."
+                ),
+                offered=round_.locales,
+                links=[(f"/r/{round_.slug}/resume", N_("Carry on with my code"))],
+            )
+        if participation.status != "started":
+            return go(request, f"/r/{round_.slug}/thanks")
+        try:
+            result = await _service(request).save_section(participation, section, data, locale)
+        except BadInput as exc:
+            raise _bad_form() from exc
+        action = data.get("action", "save")
+        context = _base(round_, "section", locale, request)
+        context.update(
+            _section_context(round_, section, position, locale, result.answers, data, result.errors)
+        )
+        if is_htmx(request):
+            # The autosave status is a block of the section page: one source of markup.
+            return render_page(request, "section.html", locale, context, block="save_status")
+        if result.errors:
+            return render_page(request, "section.html", locale, context, status=422)
+        target = position - 1 if action == "back" else position + 1
+        if action == "back" and target < 1:
+            return go(request, f"/r/{round_.slug}")
+        if result.answers and not participation.code_shown:
+            return go(request, f"/r/{round_.slug}/code?then={target}")
+        return go(request, _section_url(round_, target))
+
+    @get("/code", name="round_code")
+    async def code_page(self, request: Request, slug: str) -> Response:
+        round_, locale = await _open_round(request, slug)
+        participation = await _participant(request, round_)
+        if participation is None:
+            return Redirect(f"/r/{round_.slug}/resume")
+        then = request.query_params.get("then", "")
+        next_url = _section_url(round_, int(then)) if then.isdigit() else _section_url(round_, None)
+        code = None
+        if not participation.code_shown:
+            answers = await _service(request).answers(participation)
+            if answers:
+                code = await _service(request).issue_code(participation)
+        context = _base(round_, "code", locale, request)
+        context.update(code=code, next_url=next_url, participation=participation)
+        return render_page(request, "code.html", locale, context)
+
+    @post("/code", name="round_code_new", opt=POSTS)
+    async def new_code(self, request: Request, slug: str, data: FormData = FORM) -> Response:
+        round_, locale = await _open_round(request, slug)
+        participation = await _participant(request, round_)
+        if participation is None:
+            return go(request, f"/r/{round_.slug}/resume")
+        # Replacing the code makes the old one stop working.
+        code = await _service(request).issue_code(participation)
+        context = _base(round_, "code", locale, request)
+        context.update(code=code, next_url=_section_url(round_, None), participation=participation)
+        return render_page(request, "code.html", locale, context, htmx_block="code_panel")
+
+    @get("/review", name="round_review")
+    async def review_page(self, request: Request, slug: str) -> Response:
+        round_, locale = await _open_round(request, slug)
+        participation = await _participant(request, round_)
+        if participation is None:
+            return Redirect(f"/r/{round_.slug}")
+        if participation.status == "submitted":
+            return Redirect(f"/r/{round_.slug}/thanks")
+        answers = await _service(request).answers(participation)
+        context = _base(round_, "review", locale, request)
+        context.update(_review_context(round_, locale, answers), participation=participation)
+        return render_page(request, "review.html", locale, context)
+
+    @post("/review", name="round_submit", opt=POSTS)
+    async def submit(self, request: Request, slug: str, data: FormData = FORM) -> Response:
+        round_, locale = await _open_round(request, slug)
+        participation = await _participant(request, round_)
+        if participation is None:
+            return go(request, f"/r/{round_.slug}")
+        if data.get("may_quote") not in ("yes", "no"):
+            raise _bad_form()
+        may_quote = data["may_quote"] == "yes"
+        if participation.status == "started":
+            if data.get("action") == "submit":
+                await _service(request).submit(participation, may_quote)
+            else:
+                await _service(request).set_may_quote(participation, may_quote)
+                return go(request, f"/r/{round_.slug}/review")
+        # Already submitted (a repeated click): the same thank-you page, nothing changed.
+        return go(request, f"/r/{round_.slug}/thanks")
+
+    @get("/thanks", name="round_thanks")
+    async def thanks_page(self, request: Request, slug: str) -> Response:
+        round_, locale = await _open_round(request, slug)
+        participation = await _participant(request, round_)
+        if participation is None or participation.status != "submitted":
+            return Redirect(f"/r/{round_.slug}")
+        context = _base(round_, "thanks", locale, request)
+        context.update(participation=participation)
+        return render_page(request, "thanks.html", locale, context)
+
+    @get("/resume", name="round_resume")
+    async def resume_page(self, request: Request, slug: str) -> Response:
+        round_, locale = await _open_round(request, slug)
+        context = _base(round_, "resume", locale, request)
+        context.update(errors=[], code="")
+        return render_page(request, "resume.html", locale, context)
+
+    @post("/resume", name="round_resume_check", opt=CODES)
+    async def resume(self, request: Request, slug: str, data: FormData = FORM) -> Response:
+        round_, locale = await _open_round(request, slug)
+        code = data.get("code", "")[:64]
+        found = await _service(request).find_by_code(round_, code)
+        if found is None:
+            context = _base(round_, "resume", locale, request)
+            context.update(errors=[_code_error()], code=code)
+            return render_page(
+                request, "resume.html", locale, context, status=422, htmx_block="resume_form"
+            )
+        cookie = _participant_cookie(request, round_, found.public_id)
+        if found.status == "submitted":
+            return go(request, f"/r/{round_.slug}/thanks", cookies=[cookie])
+        answers = await _service(request).answers(found)
+        return go(request, _section_url(round_, where_left_off(round_, answers)), cookies=[cookie])
+
+    @get("/withdraw", name="round_withdraw")
+    async def withdraw_page(self, request: Request, slug: str) -> Response:
+        round_, locale = await _open_round(request, slug)
+        context = _base(round_, "withdraw", locale, request)
+        context.update(errors=[], code="", step="code")
+        return render_page(request, "withdraw.html", locale, context)
+
+    @post("/withdraw", name="round_withdraw_check", opt=CODES)
+    async def withdraw_check(self, request: Request, slug: str, data: FormData = FORM) -> Response:
+        round_, locale = await _open_round(request, slug)
+        code = data.get("code", "")[:64]
+        found = await _service(request).find_by_code(round_, code)
+        context = _base(round_, "withdraw", locale, request)
+        if found is None:
+            context.update(errors=[_code_error()], code=code, step="code")
+            return render_page(
+                request, "withdraw.html", locale, context, status=422, htmx_block="withdraw_form"
+            )
+        answers = await _service(request).answers(found)
+        if data.get("confirm") == "yes":
+            await _service(request).withdraw(found)
+            return go(
+                request,
+                f"/r/{round_.slug}/withdraw/done",
+                cookies=[_participant_cookie(request, round_, "", clear=True)],
+            )
+        context.update(
+            errors=[],
+            code=code,
+            step="confirm",
+            participation=found,
+            **_review_context(round_, locale, answers),
+        )
+        return render_page(request, "withdraw.html", locale, context, htmx_block="withdraw_form")
+
+    @get("/withdraw/done", name="round_withdrawn")
+    async def withdrawn_page(self, request: Request, slug: str) -> Response:
+        round_, locale = await _open_round(request, slug)
+        context = _base(round_, "withdrawn", locale, request)
+        return render_page(request, "withdrawn.html", locale, context)
+
+
+def _code_error() -> FieldError:
+    return FieldError(
+        "code", N_("That code didn't match. Check it and try again. It looks like K7QP-2MXR-9DFT.")
+    )
+
+
+def _section_context(
+    round_: Round,
+    section: Section,
+    position: int,
+    locale: str,
+    answers: dict,
+    submitted: FormData,
+    errors: list[FieldError],
+) -> dict[str, Any]:
+    """What the section page shows: saved answers, or what was just sent when it failed."""
+    values: dict[int, str] = {}
+    for question in section.questions:
+        field = question_field(question.id)
+        saved = answers.get(question.id)
+        if any(e.field == field for e in errors):
+            values[question.id] = submitted.get(field, "")  # give their words back, never cut
+        elif saved is not None:
+            values[question.id] = (
+                saved.value if question.kind == "agreement" else saved.text
+            ) or ""
+        else:
+            values[question.id] = ""
+    saved_times = [a.saved_at for a in answers.values()]
+    return {
+        "section": section,
+        "st": section.texts[locale],
+        "position": position,
+        "values": values,
+        "errors": errors,
+        "last_saved": max(saved_times) if saved_times else None,
+        "prefer_not": PREFER_NOT,
+        "question_field": question_field,
+        "back_url": f"/r/{round_.slug}" if position == 1 else _section_url(round_, position - 1),
+        "skip_url": _section_url(round_, position + 1),
+    }
+
+
+def _review_context(round_: Round, locale: str, answers: dict) -> dict[str, Any]:
+    rows = []
+    for section in round_.sections:
+        items = []
+        for question in section.questions:
+            answer = answers.get(question.id)
+            items.append((question, answer))
+        rows.append((section, items))
+    return {"review_rows": rows, "answer_count": len(answers)}

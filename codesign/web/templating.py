@@ -1,0 +1,128 @@
+"""Jinja2 environment, per-request translations and rendering.
+
+Pages and their htmx fragments come from the same template: a fragment is a
+named block of the page, rendered on its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+from babel.dates import format_time
+from babel.numbers import format_decimal
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from codesign.i18n import language_name, text_direction, translations_for
+from codesign.settings import project_dir
+
+# CommonMark without raw HTML: organizers' Markdown can never inject markup.
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+_markdown.disable("image")
+
+
+def render_markdown(text: str) -> Markup:
+    return Markup(_markdown.render(text))  # noqa: S704 - markdown-it escapes; raw HTML is off
+
+
+@jinja2.pass_context
+def _gettext(context: jinja2.runtime.Context, message: str) -> str:
+    return context["translations"].gettext(message)
+
+
+@jinja2.pass_context
+def _ngettext(context: jinja2.runtime.Context, singular: str, plural: str, n: int) -> str:
+    return context["translations"].ngettext(singular, plural, n)
+
+
+@jinja2.pass_context
+def _pgettext(context: jinja2.runtime.Context, ctx: str, message: str) -> str:
+    return context["translations"].pgettext(ctx, message)
+
+
+@jinja2.pass_context
+def _npgettext(
+    context: jinja2.runtime.Context, ctx: str, singular: str, plural: str, n: int
+) -> str:
+    return context["translations"].npgettext(ctx, singular, plural, n)
+
+
+@jinja2.pass_context
+def _localised(context: jinja2.runtime.Context, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Numbers in message parameters, written the participant's way (5,000 / 5 000)."""
+    return {
+        key: format_decimal(value, locale=context["locale"]) if isinstance(value, int) else value
+        for key, value in params.items()
+    }
+
+
+@jinja2.pass_context
+def _localised_number(context: jinja2.runtime.Context, value: int) -> str:
+    return format_decimal(value, locale=context["locale"])
+
+
+@jinja2.pass_context
+def _localised_time(context: jinja2.runtime.Context, value: datetime) -> str:
+    round_ = context.get("round")
+    tz = ZoneInfo(round_.timezone) if round_ is not None else ZoneInfo("UTC")
+    return format_time(value, format="short", tzinfo=tz, locale=context["locale"])
+
+
+def static_version(static_dir: Path) -> str:
+    """A short hash of every static file: new assets get new URLs, old ones cache forever."""
+    digest = hashlib.sha256()
+    for path in sorted(static_dir.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(static_dir).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+class Renderer:
+    def __init__(self, templates_dir: Path | None = None, static_dir: Path | None = None) -> None:
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(templates_dir or project_dir("templates"))),
+            autoescape=True,
+            extensions=["jinja2.ext.i18n"],
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.install_gettext_callables(  # type: ignore[attr-defined]
+            _gettext, _ngettext, newstyle=True, pgettext=_pgettext, npgettext=_npgettext
+        )
+        self.env.filters["markdown"] = render_markdown
+        self.env.filters["localised"] = _localised
+        self.env.filters["localised_number"] = _localised_number
+        self.env.filters["localised_time"] = _localised_time
+        self.static_version = static_version(static_dir or project_dir("static"))
+        self.env.globals["static"] = self.static_url
+        self.env.globals["language_name"] = language_name
+
+    def static_url(self, name: str) -> str:
+        return f"/static/{self.static_version}/{name}"
+
+    def context(self, locale: str, extra: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "locale": locale,
+            "dir": text_direction(locale),
+            "translations": translations_for(locale),
+            "now": datetime.now(),
+            **extra,
+        }
+
+    def render(
+        self, name: str, locale: str, context: Mapping[str, Any], block: str | None = None
+    ) -> str:
+        template = self.env.get_template(name)
+        full = self.context(locale, context)
+        if block is None:
+            return template.render(full)
+        render_block = template.blocks[block]
+        return "".join(render_block(template.new_context(full)))
