@@ -8,7 +8,6 @@ from litestar import Litestar, Response, get
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import HTTPException
-from litestar.middleware import DefineMiddleware
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
@@ -28,7 +27,7 @@ from codesign.web.errors import (
 from codesign.web.health import health
 from codesign.web.participate import ParticipateController
 from codesign.web.ratelimit import rate_limits
-from codesign.web.security import SecurityHeadersMiddleware
+from codesign.web.security import security_headers_hook
 from codesign.web.templating import Renderer
 
 log = logging.getLogger("codesign")
@@ -88,10 +87,8 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> Lites
         on_shutdown=[on_shutdown],
         csrf_config=csrf,
         plugins=[HTMXPlugin()],
-        middleware=[
-            DefineMiddleware(SecurityHeadersMiddleware, https=settings.https),
-            *(limit.middleware for limit in limits),
-        ],
+        middleware=[limit.middleware for limit in limits],
+        before_send=[security_headers_hook(settings.https)],
         exception_handlers={
             PageError: page_error_handler,
             HTTPException: http_error_handler,

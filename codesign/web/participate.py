@@ -7,8 +7,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect
 
 from codesign.i18n import N_, format_day
@@ -32,7 +31,6 @@ from codesign.web.common import (
 from codesign.web.ratelimit import CODES, POSTS
 
 FormData = dict[str, str]
-FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 
 
 def _service(request: Request) -> ParticipationService:
@@ -76,7 +74,7 @@ def _base(round_: Round, page: str, locale: str, request: Request) -> dict[str, 
     }
 
 
-async def _open_round(request: Request, slug: str) -> tuple[Round, str]:
+async def _open_round(request: Request, slug: FromPath[str]) -> tuple[Round, str]:
     """The round and the page language; a calm error page if it is unknown or closed."""
     round_ = await _service(request).round(slug) if len(slug) <= 100 else None
     if round_ is None or round_.status == "draft":
@@ -103,7 +101,7 @@ async def _participant(request: Request, round_: Round) -> Participation | None:
     return found
 
 
-def _section_or_404(round_: Round, position: int) -> Section:
+def _section_or_404(round_: Round, position: FromPath[int]) -> Section:
     if 1 <= position <= len(round_.sections):
         return round_.sections[position - 1]
     raise PageError(
@@ -133,7 +131,7 @@ class ParticipateController(Controller):
     path = "/r/{slug:str}"
 
     @get("/", name="round_start")
-    async def start_page(self, request: Request, slug: str) -> Response:
+    async def start_page(self, request: Request, slug: FromPath[str]) -> Response:
         round_, locale = await _open_round(request, slug)
         participation = await _participant(request, round_)
         context = _base(round_, "start", locale, request)
@@ -146,7 +144,9 @@ class ParticipateController(Controller):
         return render_page(request, "start.html", locale, context)
 
     @post("/start", name="round_consent", opt=POSTS)
-    async def consent(self, request: Request, slug: str, data: FormData = FORM) -> Response:
+    async def consent(
+        self, request: Request, slug: FromPath[str], data: URLEncodedBody[FormData]
+    ) -> Response:
         round_, locale = await _open_round(request, slug)
         start_key = data.get("start_key", "")
         if not (8 <= len(start_key) <= 64):
@@ -172,7 +172,9 @@ class ParticipateController(Controller):
         )
 
     @get("/s/{position:int}", name="round_section")
-    async def section_page(self, request: Request, slug: str, position: int) -> Response:
+    async def section_page(
+        self, request: Request, slug: FromPath[str], position: FromPath[int]
+    ) -> Response:
         round_, locale = await _open_round(request, slug)
         section = _section_or_404(round_, position)
         participation = await _participant(request, round_)
@@ -191,7 +193,11 @@ class ParticipateController(Controller):
 
     @post("/s/{position:int}", name="round_section_save", opt=POSTS)
     async def save_section(
-        self, request: Request, slug: str, position: int, data: FormData = FORM
+        self,
+        request: Request,
+        slug: FromPath[str],
+        position: FromPath[int],
+        data: URLEncodedBody[FormData],
     ) -> Response:
         round_, locale = await _open_round(request, slug)
         section = _section_or_404(round_, position)
@@ -231,7 +237,7 @@ class ParticipateController(Controller):
         return go(request, _section_url(round_, target))
 
     @get("/code", name="round_code")
-    async def code_page(self, request: Request, slug: str) -> Response:
+    async def code_page(self, request: Request, slug: FromPath[str]) -> Response:
         round_, locale = await _open_round(request, slug)
         participation = await _participant(request, round_)
         if participation is None:
@@ -248,7 +254,9 @@ class ParticipateController(Controller):
         return render_page(request, "code.html", locale, context)
 
     @post("/code", name="round_code_new", opt=POSTS)
-    async def new_code(self, request: Request, slug: str, data: FormData = FORM) -> Response:
+    async def new_code(
+        self, request: Request, slug: FromPath[str], data: URLEncodedBody[FormData]
+    ) -> Response:
         round_, locale = await _open_round(request, slug)
         participation = await _participant(request, round_)
         if participation is None:
@@ -260,7 +268,7 @@ class ParticipateController(Controller):
         return render_page(request, "code.html", locale, context, htmx_block="code_panel")
 
     @get("/review", name="round_review")
-    async def review_page(self, request: Request, slug: str) -> Response:
+    async def review_page(self, request: Request, slug: FromPath[str]) -> Response:
         round_, locale = await _open_round(request, slug)
         participation = await _participant(request, round_)
         if participation is None:
@@ -273,7 +281,9 @@ class ParticipateController(Controller):
         return render_page(request, "review.html", locale, context)
 
     @post("/review", name="round_submit", opt=POSTS)
-    async def submit(self, request: Request, slug: str, data: FormData = FORM) -> Response:
+    async def submit(
+        self, request: Request, slug: FromPath[str], data: URLEncodedBody[FormData]
+    ) -> Response:
         round_, locale = await _open_round(request, slug)
         participation = await _participant(request, round_)
         if participation is None:
@@ -291,7 +301,7 @@ class ParticipateController(Controller):
         return go(request, f"/r/{round_.slug}/thanks")
 
     @get("/thanks", name="round_thanks")
-    async def thanks_page(self, request: Request, slug: str) -> Response:
+    async def thanks_page(self, request: Request, slug: FromPath[str]) -> Response:
         round_, locale = await _open_round(request, slug)
         participation = await _participant(request, round_)
         if participation is None or participation.status != "submitted":
@@ -301,14 +311,16 @@ class ParticipateController(Controller):
         return render_page(request, "thanks.html", locale, context)
 
     @get("/resume", name="round_resume")
-    async def resume_page(self, request: Request, slug: str) -> Response:
+    async def resume_page(self, request: Request, slug: FromPath[str]) -> Response:
         round_, locale = await _open_round(request, slug)
         context = _base(round_, "resume", locale, request)
         context.update(errors=[], code="")
         return render_page(request, "resume.html", locale, context)
 
     @post("/resume", name="round_resume_check", opt=CODES)
-    async def resume(self, request: Request, slug: str, data: FormData = FORM) -> Response:
+    async def resume(
+        self, request: Request, slug: FromPath[str], data: URLEncodedBody[FormData]
+    ) -> Response:
         round_, locale = await _open_round(request, slug)
         code = data.get("code", "")[:64]
         found = await _service(request).find_by_code(round_, code)
@@ -325,14 +337,16 @@ class ParticipateController(Controller):
         return go(request, _section_url(round_, where_left_off(round_, answers)), cookies=[cookie])
 
     @get("/withdraw", name="round_withdraw")
-    async def withdraw_page(self, request: Request, slug: str) -> Response:
+    async def withdraw_page(self, request: Request, slug: FromPath[str]) -> Response:
         round_, locale = await _open_round(request, slug)
         context = _base(round_, "withdraw", locale, request)
         context.update(errors=[], code="", step="code")
         return render_page(request, "withdraw.html", locale, context)
 
     @post("/withdraw", name="round_withdraw_check", opt=CODES)
-    async def withdraw_check(self, request: Request, slug: str, data: FormData = FORM) -> Response:
+    async def withdraw_check(
+        self, request: Request, slug: FromPath[str], data: URLEncodedBody[FormData]
+    ) -> Response:
         round_, locale = await _open_round(request, slug)
         code = data.get("code", "")[:64]
         found = await _service(request).find_by_code(round_, code)
@@ -360,7 +374,7 @@ class ParticipateController(Controller):
         return render_page(request, "withdraw.html", locale, context, htmx_block="withdraw_form")
 
     @get("/withdraw/done", name="round_withdrawn")
-    async def withdrawn_page(self, request: Request, slug: str) -> Response:
+    async def withdrawn_page(self, request: Request, slug: FromPath[str]) -> Response:
         round_, locale = await _open_round(request, slug)
         context = _base(round_, "withdrawn", locale, request)
         return render_page(request, "withdrawn.html", locale, context)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from collections.abc import Callable
+
+from litestar.types import Message, Scope
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -32,23 +34,16 @@ def security_headers(https: bool) -> list[tuple[bytes, bytes]]:
     return headers
 
 
-class SecurityHeadersMiddleware:
-    """Plain ASGI middleware so that every response gets the headers, whatever made it."""
+def security_headers_hook(https: bool) -> Callable[[Message, Scope], None]:
+    """A `before_send` hook: it sees every response, even routing 404s and errors."""
+    headers = security_headers(https)
 
-    def __init__(self, app: ASGIApp, https: bool = False) -> None:
-        self.app = app
-        self.headers = security_headers(https)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
+    def add_headers(message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start":
             return
+        present = {name.lower() for name, _ in message.get("headers", [])}
+        message["headers"] = list(message.get("headers", [])) + [
+            (name, value) for name, value in headers if name not in present
+        ]
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                names = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in self.headers if k not in names]
-                message["headers"] = list(message.get("headers", [])) + extra
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+    return add_headers
