@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from litestar import Litestar, Response, get
+from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import HTTPException
@@ -95,6 +96,11 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> Lites
             Exception: unexpected_error_handler,
         },
         request_max_body_size=settings.max_body_bytes,
+        # Only static assets are compressed: pages carry a CSRF token next to
+        # echoed answers, and compressing both invites BREACH-style guessing.
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=500, exclude=["^/(?!static/)"]
+        ),
         openapi_config=None,
         debug=False,
     )

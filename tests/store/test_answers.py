@@ -1,0 +1,74 @@
+"""Answer saves: idempotent, one row per question, refused once sent."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from codesign.models import AnswerInput
+from codesign.services.demo import build_demo_round
+from codesign.store import participations
+from codesign.store import rounds as round_store
+from codesign.store.db import Database
+
+
+@pytest.fixture
+async def db(tmp_path):
+    database = Database(str(tmp_path / "answers.db"))
+    await database.connect()
+    await round_store.create_round(database, build_demo_round())
+    yield database
+    await database.close()
+
+
+async def _questions(db: Database) -> list[int]:
+    round_ = await round_store.load_round(db, "demo")
+    return [q.id for s in round_.sections for q in s.questions]
+
+
+async def test_same_save_many_times_keeps_one_row(db) -> None:
+    q = (await _questions(db))[1]
+    p = await participations.start(db, 1, "key-one-xyz", "pub-1", "en", False)
+    for _ in range(5):
+        assert await participations.save_answers(db, p.id, [AnswerInput(q, text="hello")], "en")
+    answers = await participations.answers_for(db, p.id)
+    assert list(answers) == [q] and answers[q].text == "hello"
+    assert (await db.fetch_one("SELECT COUNT(*) FROM answers"))[0] == 1
+
+
+async def test_concurrent_saves_of_one_answer_never_duplicate(db) -> None:
+    q = (await _questions(db))[1]
+    p = await participations.start(db, 1, "key-two-xyz", "pub-2", "en", False)
+    await asyncio.gather(
+        *(participations.save_answers(db, p.id, [AnswerInput(q, text=f"v{i}")], "en")
+          for i in range(20))
+    )
+    assert (await db.fetch_one("SELECT COUNT(*) FROM answers"))[0] == 1
+
+
+async def test_start_key_makes_starting_idempotent(db) -> None:
+    first = await participations.start(db, 1, "same-start-key", "pub-a", "en", False)
+    second = await participations.start(db, 1, "same-start-key", "pub-b", "es", True)
+    assert first.id == second.id and second.public_id == "pub-a"
+
+
+async def test_saves_after_submit_are_refused(db) -> None:
+    q = (await _questions(db))[1]
+    p = await participations.start(db, 1, "key-three-x", "pub-3", "en", False)
+    await participations.save_answers(db, p.id, [AnswerInput(q, text="before")], "en")
+    assert await participations.submit(db, p.id, may_quote=True)
+    assert not await participations.save_answers(db, p.id, [AnswerInput(q, text="after")], "en")
+    assert (await participations.answers_for(db, p.id))[q].text == "before"
+
+
+async def test_withdraw_deletes_answers_and_the_code(db) -> None:
+    qs = await _questions(db)
+    p = await participations.start(db, 1, "key-four-xy", "pub-4", "en", False)
+    await participations.set_code_hash(db, p.id, "hash")
+    await participations.save_answers(
+        db, p.id, [AnswerInput(qs[0], value="2"), AnswerInput(qs[1], text="x")], "en"
+    )
+    assert await participations.withdraw(db, p.id) == 2
+    assert await participations.answers_for(db, p.id) == {}
+    assert await participations.by_code_hash(db, 1, "hash") is None
