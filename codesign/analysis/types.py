@@ -26,7 +26,7 @@ class Flag(msgspec.Struct, frozen=True):
     """A reason for a person to look at an answer.  Never a diagnosis."""
 
     kind: str  # self_harm, suicide, abuse, violence, danger, distressing
-    term: str  # the lexicon entry that matched
+    term: str  # the matched words (lower-cased, accents folded)
     start: int
     end: int
 

@@ -1,0 +1,77 @@
+"""Describe themes: key terms (class-based TF-IDF), a short label, quotes.
+
+Class-based TF-IDF (as in BERTopic): all answers of a theme form one document;
+a term's weight in theme c is ``tf(t, c) / words(c) * log(1 + A / f(t))``,
+where ``A`` is the mean number of words per theme and ``f(t)`` the term's
+frequency over all themes.  Terms are lower-cased words (unigrams and
+bigrams) with the stop words of every supported language present removed,
+placeholders (``[name]`` …) and numbers dropped.  The label joins the top
+three terms, skipping a word already inside a chosen bigram.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+from .stopwords import all_stop_words
+
+_PLACEHOLDER = re.compile(r"\[[^\]]{1,40}\]")
+_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-][^\W\d_])*")
+
+
+def tokens(text: str, stop: frozenset[str]) -> list[str]:
+    words = [w.lower() for w in _WORD.findall(_PLACEHOLDER.sub(" ", text))]
+    return [w for w in words if len(w) > 1 and w not in stop and w.strip("'’") not in stop]
+
+
+def _terms_of(text: str, stop: frozenset[str]) -> list[str]:
+    """Unigrams and bigrams of adjacent non-stop words."""
+    out = []
+    for chunk in re.split(r"[.,;:!?()\"«»“”؛،؟\n]+", _PLACEHOLDER.sub(".", text)):
+        words = [w.lower() for w in _WORD.findall(chunk)]
+        kept: list[str | None] = [
+            w if len(w) > 1 and w not in stop and w.strip("'’") not in stop else None for w in words
+        ]
+        out += [w for w in kept if w]
+        out += [f"{a} {b}" for a, b in zip(kept, kept[1:], strict=False) if a and b]
+    return out
+
+
+def class_tfidf(
+    docs_by_theme: list[list[str]], languages: list[str], top: int = 8
+) -> list[list[tuple[str, float]]]:
+    """Top terms with weights for each theme (a theme = a list of answers)."""
+    stop = all_stop_words(tuple(sorted(set(languages) & {"en", "es", "fr", "ar"})) or ("en",))
+    counts = [Counter(t for doc in docs for t in _terms_of(doc, stop)) for docs in docs_by_theme]
+    total = Counter()
+    for c in counts:
+        total.update(c)
+    words_per_class = [sum(v for t, v in c.items() if " " not in t) for c in counts]
+    avg = max(1.0, sum(words_per_class) / max(1, len(counts)))
+    result = []
+    for c, nwords in zip(counts, words_per_class, strict=True):
+        scored = []
+        for term, tf in c.items():
+            if tf < 2 and len(c) > 20:
+                continue  # a term used once says little about a big theme
+            weight = (tf / max(1, nwords)) * math.log(1 + avg / total[term])
+            if " " in term:
+                weight *= 0.9  # prefer a bigram only when it is nearly as strong
+            scored.append((term, weight))
+        scored.sort(key=lambda tw: (-tw[1], tw[0]))
+        result.append([(t, round(w, 6)) for t, w in scored[:top]])
+    return result
+
+
+def make_label(terms: list[str], n: int = 3) -> str:
+    chosen: list[str] = []
+    for term in terms:
+        words = set(term.split())
+        if any(words <= set(c.split()) or set(c.split()) <= words for c in chosen):
+            continue
+        chosen.append(term)
+        if len(chosen) == n:
+            break
+    return " / ".join(chosen) if chosen else "(no common terms)"
