@@ -27,7 +27,7 @@ import hashlib
 
 import numpy as np
 
-WARD_SAMPLE = 4000
+WARD_SAMPLE = 3500
 SILHOUETTE_SAMPLE = 2000
 K_MIN, K_MAX = 5, 30
 K_TOLERANCE = 0.01

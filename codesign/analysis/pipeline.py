@@ -149,7 +149,7 @@ def theme_answers(
     weight = LEXICAL_WEIGHT if lexical_weight is None else lexical_weight
     weight *= float((shares**2).sum())
     if vectoriser.cacheable and weight > 0 and n >= 20:
-        lex = tfidf_svd(redacted).astype(np.float64)
+        lex = tfidf_svd(redacted, fit_max=clustering.WARD_SAMPLE).astype(np.float64)
         xs = _normalise_rows(np.hstack([xc, weight * lex]))
     else:
         weight = 0.0

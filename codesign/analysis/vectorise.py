@@ -96,8 +96,15 @@ class TfidfVectoriser:
         return tfidf_svd(texts, self.dims, self.seed)
 
 
-def tfidf_svd(texts: list[str], dims: int = 200, seed: int = 0) -> np.ndarray:
-    """Deterministic TF-IDF → SVD vectors (L2-normalised) for ``texts``."""
+def tfidf_svd(
+    texts: list[str], dims: int = 200, seed: int = 0, fit_max: int | None = None
+) -> np.ndarray:
+    """Deterministic TF-IDF → SVD vectors (L2-normalised) for ``texts``.
+
+    With ``fit_max``, vocabulary, IDF and SVD are fitted on at most that many
+    answers (an order-free sample: evenly spaced in text-hash order) and then
+    applied to all; this keeps 10,000 answers within the time budget.
+    """
     from scipy.sparse import hstack
     from sklearn.decomposition import TruncatedSVD
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -105,28 +112,36 @@ def tfidf_svd(texts: list[str], dims: int = 200, seed: int = 0) -> np.ndarray:
 
     docs = [normalise_text(t).lower() for t in texts]
     n = len(docs)
-    min_df = 2 if n >= 50 else 1
-    mats = []
+    if fit_max is not None and n > fit_max:
+        digests = [hashlib.sha256(d.encode("utf-8")).digest() for d in docs]
+        by_hash = sorted(range(n), key=lambda i: (digests[i], i))
+        fit_rows = [by_hash[int(j)] for j in np.linspace(0, n - 1, fit_max).round()]
+    else:
+        fit_rows = list(range(n))
+    fit_docs = [docs[i] for i in fit_rows]
+    min_df = 2 if len(fit_docs) >= 50 else 1
+    mats, fit_mats = [], []
     for kwargs in (
         {"analyzer": "word", "ngram_range": (1, 2)},
         {"analyzer": "char_wb", "ngram_range": (2, 5)},
     ):
+        vec = TfidfVectorizer(sublinear_tf=True, min_df=min_df, dtype=np.float32, **kwargs)
         try:
-            mats.append(
-                TfidfVectorizer(
-                    sublinear_tf=True, min_df=min_df, dtype=np.float32, **kwargs
-                ).fit_transform(docs)
-            )
+            fitted = vec.fit_transform(fit_docs)
         except ValueError:  # empty vocabulary (e.g. only punctuation)
             continue
+        fit_mats.append(fitted)
+        mats.append(fitted if len(fit_rows) == n else vec.transform(docs))
     if not mats:
         return np.zeros((n, 1), dtype=np.float32)
     m = normalize(hstack(mats).tocsr())
-    k = min(dims, m.shape[1] - 1, n - 1)
+    m_fit = m if len(fit_rows) == n else normalize(hstack(fit_mats).tocsr())
+    k = min(dims, m.shape[1] - 1, len(fit_rows) - 1)
     if k < 2:
         return normalize(m.toarray()).astype(np.float32)
     svd = TruncatedSVD(k, algorithm="randomized", n_iter=5, random_state=seed)
-    return normalize(svd.fit_transform(m)).astype(np.float32)
+    svd.fit(m_fit)
+    return normalize(svd.transform(m)).astype(np.float32)
 
 
 def _has_avx2() -> bool:
