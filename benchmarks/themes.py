@@ -7,8 +7,10 @@ Sections (``--only``): ``banking`` (Banking77 test, k=77 and automatic k),
 ``tfidf`` (the fallback vectoriser on both), ``speed`` (10,000 answers with
 cached vectors; embedding throughput; peak memory), ``langid`` (accuracy on
 SIB-200 sentences cut to a few words), ``redaction`` and ``flags`` (fixture
-sets).  Vectors are cached in ``$CODESIGN_CACHE_DIR`` (default
-``.codesign-cache/``), so only the first run embeds (a few minutes on 2 cores).
+sets; the "tuning set" was written alongside the rules, the "held-out" set
+after they were frozen and never used to change them).  Vectors are cached
+in ``$CODESIGN_CACHE_DIR`` (default ``.codesign-cache/``), so only the first
+run embeds (a few minutes on 2 cores).
 """
 
 from __future__ import annotations
@@ -156,19 +158,25 @@ def langid(data: Path) -> None:
 
 def fixtures() -> None:
     fx = ROOT / "tests/analysis/fixtures"
-    s = redaction_scores(json.loads((fx / "redaction_cases.json").read_text(encoding="utf-8")))
-    print(
-        f"redaction: {s['cases']} cases ({s['items']} details, {s['negatives']} negatives): "
-        f"recall {s['recall']:.3f}, typed recall {s['typed_recall']:.3f}, "
-        f"false redactions {s['false_redactions']} ({s['false_redaction_rate']:.3f} of all "
-        f"redactions), negatives touched {s['negatives_with_redaction']:.3f}"
-    )
-    f = flag_scores(json.loads((fx / "flag_cases.json").read_text(encoding="utf-8")))
-    print(
-        f"flags: {f['cases']} cases ({f['positives']} positive, {f['negatives']} negative): "
-        f"recall {f['recall']:.3f}, typed recall {f['typed_recall']:.3f}, "
-        f"false alarms {f['false_alarm_rate']:.3f}"
-    )
+    for name, path in (
+        ("tuning set", "redaction_cases.json"),
+        ("held-out", "redaction_holdout.json"),
+    ):
+        s = redaction_scores(json.loads((fx / path).read_text(encoding="utf-8")))
+        print(
+            f"redaction ({name}): {s['cases']} cases ({s['items']} details, "
+            f"{s['negatives']} negatives): recall {s['recall']:.3f}, typed recall "
+            f"{s['typed_recall']:.3f}, false redactions {s['false_redactions']} "
+            f"({s['false_redaction_rate']:.3f} of all redactions), negatives touched "
+            f"{s['negatives_with_redaction']:.3f}"
+        )
+    for name, path in (("tuning set", "flag_cases.json"), ("held-out", "flag_holdout.json")):
+        f = flag_scores(json.loads((fx / path).read_text(encoding="utf-8")))
+        print(
+            f"flags ({name}): {f['cases']} cases ({f['positives']} positive, "
+            f"{f['negatives']} negative): recall {f['recall']:.3f}, typed recall "
+            f"{f['typed_recall']:.3f}, false alarms {f['false_alarm_rate']:.3f}"
+        )
 
 
 def main() -> None:
