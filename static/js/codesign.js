@@ -4,9 +4,11 @@
 
   // "Leave this page": go to a neutral site and replace this page in history,
   // so Back does not return here.
+  var leaving = false;
   function leave() {
     var exit = document.querySelector("[data-exit]");
-    if (!exit) return;
+    if (!exit || leaving) return;
+    leaving = true;
     document.body.hidden = true;
     window.location.replace(exit.href);
   }
@@ -18,9 +20,13 @@
     }
   });
   // Shift pressed three times within five seconds also leaves (as GOV.UK's pattern).
-  var presses = 0, reset = null;
+  // Only Shift on its own counts: typing a capital letter (Shift+A) fires a keyup for
+  // "A" with shiftKey set and then one for Shift, and that Shift is not a signal.
+  var presses = 0, reset = null, lastKeyWasModified = false;
   document.addEventListener("keyup", function (event) {
-    if (event.key !== "Shift") { presses = 0; return; }
+    var alone = event.key === "Shift" && !lastKeyWasModified;
+    lastKeyWasModified = event.shiftKey;
+    if (!alone) { presses = 0; return; }
     presses += 1;
     clearTimeout(reset);
     reset = setTimeout(function () { presses = 0; }, 5000);
