@@ -18,12 +18,30 @@ from collections import Counter
 from .stopwords import all_stop_words
 
 _PLACEHOLDER = re.compile(r"\[[^\]]{1,40}\]")
+_CONTRACTION = re.compile(r"([a-z]+?)(n['’]t|['’](?:s|re|ve|ll|d|m))")
+_ALEF = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا"})
+
+
+def _is_stop(word: str, stop: frozenset[str]) -> bool:
+    """Stop word, also when it differs only by apostrophes or Arabic hamza on alef.
+
+    (The packaged Arabic list is written without hamza: "ان", "الى", "او".)
+    """
+    if len(word) <= 1 or word in stop or word.strip("'’") in stop:
+        return True
+    if word.translate(_ALEF) in stop:
+        return True
+    # English contractions: "didn't", "hasn't", "it's", "you're" (not "john's")
+    m = _CONTRACTION.fullmatch(word)
+    return bool(m) and (m.group(2) in ("n't", "n’t") or m.group(1) in stop)
+
+
 _WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-][^\W\d_])*")
 
 
 def tokens(text: str, stop: frozenset[str]) -> list[str]:
     words = [w.lower() for w in _WORD.findall(_PLACEHOLDER.sub(" ", text))]
-    return [w for w in words if len(w) > 1 and w not in stop and w.strip("'’") not in stop]
+    return [w for w in words if not _is_stop(w, stop)]
 
 
 def _terms_of(text: str, stop: frozenset[str]) -> list[str]:
@@ -31,9 +49,7 @@ def _terms_of(text: str, stop: frozenset[str]) -> list[str]:
     out = []
     for chunk in re.split(r"[.,;:!?()\"«»“”؛،؟\n]+", _PLACEHOLDER.sub(".", text)):
         words = [w.lower() for w in _WORD.findall(chunk)]
-        kept: list[str | None] = [
-            w if len(w) > 1 and w not in stop and w.strip("'’") not in stop else None for w in words
-        ]
+        kept: list[str | None] = [None if _is_stop(w, stop) else w for w in words]
         out += [w for w in kept if w]
         out += [f"{a} {b}" for a, b in zip(kept, kept[1:], strict=False) if a and b]
     return out
