@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Mapping
 
@@ -30,6 +31,7 @@ from codesign.store.db import Database, utcnow
 # Crockford's base32: no I, L, O or U, so a code read aloud is hard to mishear.
 _CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _CODE_LENGTH = 12  # 60 bits
+_SAVE_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 class FieldError(msgspec.Struct, frozen=True):
@@ -60,6 +62,10 @@ def hash_code(key: str, code: str) -> str:
 def looks_like_code(code: str) -> bool:
     normal = normalise_code(code)
     return len(normal) == _CODE_LENGTH and all(ch in _CODE_ALPHABET for ch in normal)
+
+
+def new_save_key() -> str:
+    return secrets.token_urlsafe(18)
 
 
 def question_field(question_id: int) -> str:
@@ -139,8 +145,13 @@ class ParticipationService:
         self, participation: Participation, section: Section, form: Mapping[str, str], locale: str
     ) -> SaveResult:
         inputs, errors = parse_section_form(section, form)
+        save_key = form.get("save_key") or None
+        if save_key is not None and not _SAVE_KEY.fullmatch(save_key):
+            raise BadInput("malformed save key")
         # Save what is valid even when one answer is too long: nothing is lost.
-        saved = await participations.save_answers(self.db, participation.id, inputs, locale)
+        saved = await participations.save_answers(
+            self.db, participation.id, inputs, locale, save_key=save_key
+        )
         return SaveResult(saved, errors, await self.answers(participation))
 
     async def set_locale(self, participation: Participation, locale: str) -> None:

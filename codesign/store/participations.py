@@ -91,12 +91,17 @@ async def update_choices(
 
 
 async def save_answers(
-    db: Database, participation_id: int, answers: list[AnswerInput], locale: str
+    db: Database,
+    participation_id: int,
+    answers: list[AnswerInput],
+    locale: str,
+    save_key: str | None = None,
 ) -> bool:
     """Upsert answers (an empty answer removes the stored one). False if no longer open.
 
-    Keyed by (participation, question): a retried or repeated save rewrites the
-    same row, so it can neither duplicate nor lose an answer.
+    Keyed by (participation, question), so a save can never duplicate an
+    answer; `save_key` (UNIQUE) makes a retried request a no-op that still
+    succeeds, so an old retry cannot overwrite a newer answer either.
     """
 
     async def work(conn: aiosqlite.Connection) -> bool:
@@ -107,6 +112,14 @@ async def save_answers(
         if row is None or row["status"] != "started":
             return False
         now = to_db_time(utcnow())
+        if save_key is not None:
+            cursor = await conn.execute(
+                "INSERT INTO answer_saves (idempotency_key, participation_id, saved_at)"
+                " VALUES (?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING",
+                (save_key, participation_id, now),
+            )
+            if cursor.rowcount == 0:
+                return True  # this exact save already landed
         for answer in answers:
             if answer.value is None and not answer.text:
                 await conn.execute(
@@ -171,6 +184,9 @@ async def withdraw(db: Database, participation_id: int) -> int:
             "DELETE FROM answers WHERE participation_id = ?", (participation_id,)
         )
         deleted = cursor.rowcount
+        await conn.execute(
+            "DELETE FROM answer_saves WHERE participation_id = ?", (participation_id,)
+        )
         now = to_db_time(utcnow())
         await conn.execute(
             "UPDATE participations SET status = 'withdrawn', code_hash = NULL, may_quote = 0,"

@@ -16,6 +16,7 @@ from codesign.services.participation import (
     BadInput,
     FieldError,
     ParticipationService,
+    new_save_key,
     question_field,
     where_left_off,
 )
@@ -416,6 +417,8 @@ def _section_context(
         "values": values,
         "errors": errors,
         "last_saved": max(saved_times) if saved_times else None,
+        # A fresh idempotency key per page; with JS, htmx replaces it per request.
+        "save_key": new_save_key(),
         "prefer_not": PREFER_NOT,
         "question_field": question_field,
         "back_url": f"/r/{round_.slug}" if position == 1 else _section_url(round_, position - 1),

@@ -48,8 +48,10 @@
       out.textContent = area.getAttribute("data-over-text");
       out.classList.add("count--over");
     } else {
+      // The limit as the server wrote it in the hint, so both read the same ("5.000").
+      var limitText = area.getAttribute("data-limit-text") || numberText(limit);
       out.textContent = area.getAttribute("data-count-text")
-        .replace("{count}", numberText(length)).replace("{limit}", numberText(limit));
+        .replace("{count}", numberText(length)).replace("{limit}", limitText);
       out.classList.remove("count--over");
     }
   }
@@ -75,6 +77,23 @@
     if (!button) return;
     if (button.hasAttribute("data-print")) window.print();
     else copy(button);
+  });
+
+  // Each autosave is its own save: give it a fresh idempotency key, so the
+  // server can tell a retried request (same key) from a new one.
+  function newKey() {
+    var bytes = new Uint8Array(18);
+    window.crypto.getRandomValues(bytes);
+    var text = "";
+    for (var i = 0; i < bytes.length; i++) text += ("0" + bytes[i].toString(16)).slice(-2);
+    return text;
+  }
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.parameters && event.detail.parameters.has
+        ? event.detail.parameters.has("save_key") : "save_key" in event.detail.parameters) {
+      if (event.detail.parameters.set) event.detail.parameters.set("save_key", newKey());
+      else event.detail.parameters.save_key = newKey();
+    }
   });
 
   function enhance(root) {

@@ -227,3 +227,29 @@ async def test_support_and_exit_on_every_page(journey: Journey, path: str) -> No
     assert page.status_code == 200
     assert "data-exit" in page.text and "https://www.bbc.co.uk/weather" in page.text
     assert "If you want to talk to someone" in page.text
+
+
+async def test_a_retried_save_is_a_success_and_never_overwrites_newer_words(client) -> None:
+    journey = Journey(client)
+    await journey.start()
+    _, q_text = await journey.questions(1)
+    first = {q_text: "first words", "save_key": "k" * 20, "action": "next"}
+    newer = {q_text: "newer words", "save_key": "n" * 20, "action": "next"}
+    assert (await journey.post("/s/1", first)).status_code == 303
+    assert (await journey.post("/s/1", newer)).status_code == 303
+    # The phone retries the first request after a timeout: acknowledged, ignored.
+    retry = await journey.post("/s/1", first)
+    assert retry.status_code == 303
+    page = await journey.get("/s/1")
+    assert "newer words</textarea>" in page.text
+    db = client.app.state.db
+    assert (await db.fetch_one("SELECT COUNT(*) FROM answer_saves"))[0] == 2
+
+
+async def test_each_section_page_carries_a_fresh_save_key(journey: Journey) -> None:
+    await journey.start()
+    keys = set()
+    for _ in range(2):
+        page = await journey.get("/s/1")
+        keys.add(re.search(r'name="save_key" value="([^"]+)"', page.text).group(1))
+    assert len(keys) == 2
