@@ -142,3 +142,47 @@ class NewRound(msgspec.Struct, frozen=True):
     texts: dict[str, RoundText]
     contacts: dict[str, list[SupportContact]]
     sections: list[NewSection]
+
+
+# Staff side (organizer console).
+STAFF_ROLES: tuple[str, ...] = ("admin", "organizer", "board")
+
+
+class StaffUser(msgspec.Struct, frozen=True):
+    id: int
+    email: str
+    role: str  # admin | organizer | board
+    active: bool = True
+
+
+class AuditEntry(msgspec.Struct, frozen=True):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    round_id: int | None
+    detail: str
+
+
+class RoundSummary(msgspec.Struct, frozen=True):
+    """One line of the staff's list of rounds."""
+
+    id: int
+    slug: str
+    status: str
+    title: str
+    default_locale: str
+    locales: list[str]
+    opens_at: datetime | None
+    closes_at: datetime | None
+    timezone: str
+    participations: int
+
+
+class RoundSettings(msgspec.Struct, frozen=True):
+    """What the console edits beside a round's content (not shown to participants)."""
+
+    round_id: int
+    wanted_locales: list[str]
+    retention_days: int
+    has_answers: bool

@@ -1,0 +1,809 @@
+"""Organizer use cases: build a round in several languages, move it through its life.
+
+Plain values in (forms are dicts of strings), structs and field errors out.
+
+The rule for changes once a round has started (see `structure_locked`):
+sections, questions and the default-language wording of the draft and the
+questions can change only while the round is a draft. A round goes back to
+draft only while it has no answers. So once anyone has answered, nothing that
+changes the meaning of a question can change; translations, the round's
+explanations, contacts and dates can still be corrected.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from datetime import date, datetime
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
+
+import msgspec
+
+from codesign.i18n import N_, language_name
+from codesign.models import (
+    QuestionText,
+    Round,
+    RoundSettings,
+    RoundSummary,
+    RoundText,
+    SectionText,
+    StaffUser,
+    SupportContact,
+)
+from codesign.services.participation import FieldError
+from codesign.settings import SUPPORTED_LOCALES
+from codesign.store import audit
+from codesign.store import rounds as round_store
+from codesign.store import staff_rounds as store
+from codesign.store import users as user_store
+from codesign.store.db import Database, utcnow
+
+QUESTION_KINDS: tuple[str, ...] = ("agreement", "open_text")
+MAX_CONTACTS = 3
+ROUND_FIELDS: dict[str, int] = {
+    "title": 200,
+    "organisation": 200,
+    "purpose": 2000,
+    "readers": 2000,
+    "next_steps": 2000,
+    "data_use": 2000,
+}
+CONTACT_FIELDS: dict[str, int] = {
+    "name": 120,
+    "phone": 40,
+    "hours": 120,
+    "url": 300,
+    "description": 300,
+}
+#: Contact fields written in words (translated); phone and link are the same everywhere.
+CONTACT_WORDS = ("name", "hours", "description")
+SECTION_FIELDS: dict[str, int] = {"title": 200, "body_md": 8000, "content_note": 600}
+QUESTION_FIELDS: dict[str, int] = {"prompt": 300, "hint": 300}
+
+_SLUG_ALPHABET = "abcdefghjkmnpqrstvwxyz23456789"
+
+LABELS: dict[str, str] = {
+    "title": N_("Title"),
+    "organisation": N_("Organisation"),
+    "purpose": N_("Why we are asking"),
+    "readers": N_("Who will read the answers"),
+    "next_steps": N_("What happens next"),
+    "data_use": N_("How answers are kept"),
+    "name": N_("Name"),
+    "hours": N_("Opening hours"),
+    "description": N_("What they help with"),
+    "body_md": N_("Text of the draft"),
+    "content_note": N_("Content note"),
+    "prompt": N_("Question"),
+    "hint": N_("Hint"),
+}
+
+_REQUIRED_MESSAGES: dict[str, str] = {
+    "title": N_("Enter a title."),
+    "organisation": N_("Enter the name of the organisation."),
+    "purpose": N_("Say why you are asking."),
+    "readers": N_("Say who will read the answers."),
+    "next_steps": N_("Say what happens next."),
+    "data_use": N_("Say how answers are kept and for how long."),
+    "body_md": N_("Enter the text of this part of the draft."),
+    "prompt": N_("Enter the question."),
+    "name": N_("Enter the name of the contact."),
+    "hours": N_("Enter the opening hours."),
+    "description": N_("Say what they help with."),
+}
+_TOO_LONG = N_("This is %(count)s characters long. It can be up to %(limit)s.")
+
+
+class AccessDenied(Exception):
+    pass
+
+
+class RoundMissing(Exception):
+    pass
+
+
+class Refused(Exception):
+    """An action the round's state does not allow; `message` says why, calmly."""
+
+    def __init__(self, message: str, params: Mapping[str, str | int] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.params = dict(params or {})
+
+
+class RoundInput(msgspec.Struct, frozen=True):
+    text: RoundText
+    default_locale: str
+    wanted_locales: list[str]
+    timezone: str
+    opens_at: datetime | None
+    closes_at: datetime | None
+    response_due: date | None
+    minutes_estimate: int
+    retention_days: int
+    contacts: list[SupportContact]
+
+
+class TextSlot(msgspec.Struct, frozen=True):
+    """One text of a round that every offered language needs."""
+
+    item: str  # "round", "contact-0", "section-12", "question-40"
+    field: str
+    source: str  # the default language's text
+    label: str  # message id of the field's name
+    where: str  # e.g. "Section 2" (plain, not translated: numbers and names)
+
+
+class Completeness(msgspec.Struct, frozen=True):
+    locale: str
+    total: int
+    done: int
+    missing: list[TextSlot]
+
+    @property
+    def complete(self) -> bool:
+        return self.done == self.total
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.total == 0 else self.done * 100 // self.total
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def _text(form: Mapping[str, str], name: str) -> str:
+    return form.get(name, "").replace("\r\n", "\n").strip()
+
+
+def _check_length(errors: list[FieldError], field: str, value: str, limit: int) -> None:
+    if len(value) > limit:
+        errors.append(FieldError(field, _TOO_LONG, {"count": len(value), "limit": limit}))
+
+
+def _parse_moment(
+    errors: list[FieldError], form: Mapping[str, str], field: str, tz: ZoneInfo | None
+) -> datetime | None:
+    raw = _text(form, field)
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw[:30])
+    except ValueError:
+        errors.append(FieldError(field, N_("Enter the date and time like 2027-03-31 17:00.")))
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=tz or ZoneInfo("UTC"))
+    return value
+
+
+def parse_round_form(
+    form: Mapping[str, str], existing: Round | None = None
+) -> tuple[RoundInput | None, list[FieldError]]:
+    """Check a round's settings form; every problem found at once, nothing saved."""
+    errors: list[FieldError] = []
+    values = {name: _text(form, name) for name in ROUND_FIELDS}
+    for name, limit in ROUND_FIELDS.items():
+        if not values[name]:
+            errors.append(FieldError(name, _REQUIRED_MESSAGES[name]))
+        _check_length(errors, name, values[name], limit)
+    default_locale = form.get("default_locale", "")
+    if default_locale not in SUPPORTED_LOCALES:
+        errors.append(FieldError("default_locale", N_("Choose the round's main language.")))
+        default_locale = "en"
+    wanted = [
+        loc
+        for loc in SUPPORTED_LOCALES
+        if form.get(f"offer_{loc}") == "yes" or loc == default_locale
+    ]
+    timezone = _text(form, "timezone")[:64] or "UTC"
+    tz: ZoneInfo | None = None
+    if timezone not in _zones():
+        errors.append(FieldError("timezone", N_("Enter a time zone like Europe/London.")))
+    else:
+        tz = ZoneInfo(timezone)
+    opens_at = _parse_moment(errors, form, "opens_at", tz)
+    closes_at = _parse_moment(errors, form, "closes_at", tz)
+    if closes_at is None and not any(e.field == "closes_at" for e in errors):
+        errors.append(FieldError("closes_at", N_("Enter the date and time the round closes.")))
+    now = utcnow()
+    status = existing.status if existing else "draft"
+    if closes_at and status in ("draft", "open") and closes_at <= now:
+        if existing is None or existing.closes_at != closes_at:
+            errors.append(
+                FieldError(
+                    "closes_at",
+                    N_("The closing date is in the past. Choose a date and time after now."),
+                )
+            )
+    if opens_at and closes_at and closes_at <= opens_at:
+        errors.append(
+            FieldError("closes_at", N_("The closing date must be after the opening date."))
+        )
+    response_due = None
+    raw_due = _text(form, "response_due")
+    if raw_due:
+        try:
+            response_due = date.fromisoformat(raw_due[:10])
+        except ValueError:
+            errors.append(FieldError("response_due", N_("Enter the date like 2027-05-31.")))
+        else:
+            if closes_at and tz and response_due < closes_at.astimezone(tz).date():
+                errors.append(
+                    FieldError(
+                        "response_due",
+                        N_("The board's response date must be on or after the closing date."),
+                    )
+                )
+    minutes = _number(errors, form, "minutes_estimate", 1, 120, 10)
+    retention = _number(errors, form, "retention_days", 30, 3650, 365)
+    contacts = _parse_contacts(errors, form)
+    if existing is not None and existing.default_locale != default_locale:
+        if existing.status != "draft":
+            errors.append(
+                FieldError(
+                    "default_locale",
+                    N_("The main language can change only while the round is a draft."),
+                )
+            )
+    if errors:
+        return None, errors
+    return (
+        RoundInput(
+            text=RoundText(locale=default_locale, **values),
+            default_locale=default_locale,
+            wanted_locales=wanted,
+            timezone=timezone,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            response_due=response_due,
+            minutes_estimate=minutes,
+            retention_days=retention,
+            contacts=contacts,
+        ),
+        [],
+    )
+
+
+def _number(
+    errors: list[FieldError], form: Mapping[str, str], field: str, low: int, high: int, default: int
+) -> int:
+    raw = _text(form, field)
+    if not raw:
+        return default
+    if raw.isdigit() and low <= int(raw) <= high:
+        return int(raw)
+    errors.append(
+        FieldError(
+            field, N_("Enter a whole number from %(low)s to %(high)s."), {"low": low, "high": high}
+        )
+    )
+    return default
+
+
+def _parse_contacts(errors: list[FieldError], form: Mapping[str, str]) -> list[SupportContact]:
+    contacts = []
+    for i in range(MAX_CONTACTS):
+        values = {f: _text(form, f"contact{i}_{f}") for f in CONTACT_FIELDS}
+        if not any(values.values()):
+            continue
+        for f, limit in CONTACT_FIELDS.items():
+            _check_length(errors, f"contact{i}_{f}", values[f], limit)
+        if not values["name"]:
+            errors.append(FieldError(f"contact{i}_name", N_("Enter the name of the contact.")))
+        if not values["phone"] and not values["url"]:
+            errors.append(
+                FieldError(f"contact{i}_phone", N_("Enter a phone number or a web address."))
+            )
+        if values["url"] and not values["url"].startswith(("https://", "http://")):
+            errors.append(
+                FieldError(f"contact{i}_url", N_("Enter a web address that starts with https://"))
+            )
+        contacts.append(SupportContact(**values))
+    return contacts
+
+
+def text_slots(round_: Round) -> list[TextSlot]:
+    """Every text a language needs before it can be offered, from the default language."""
+    default = round_.default_locale
+    slots: list[TextSlot] = []
+    rt = round_.texts.get(default)
+    if rt is not None:
+        for field in ROUND_FIELDS:
+            slots.append(TextSlot("round", field, getattr(rt, field), LABELS[field], ""))
+    for i, contact in enumerate(round_.contacts.get(default, [])):
+        for field in CONTACT_WORDS:
+            value = getattr(contact, field)
+            if value:
+                slots.append(TextSlot(f"contact-{i}", field, value, LABELS[field], contact.name))
+    for section in round_.sections:
+        st = section.texts.get(default)
+        if st is None:
+            continue
+        for field in SECTION_FIELDS:
+            value = getattr(st, field)
+            if value or field != "content_note":
+                slots.append(
+                    TextSlot(
+                        f"section-{section.id}", field, value, LABELS[field], str(section.position)
+                    )
+                )
+        for question in section.questions:
+            qt = question.texts.get(default)
+            if qt is None:
+                continue
+            for field in QUESTION_FIELDS:
+                value = getattr(qt, field)
+                if value or field == "prompt":
+                    slots.append(
+                        TextSlot(
+                            f"question-{question.id}",
+                            field,
+                            value,
+                            LABELS[field],
+                            f"{section.position}.{question.position}",
+                        )
+                    )
+    return slots
+
+
+def translated(round_: Round, locale: str, slot: TextSlot) -> str:
+    kind, _, ident = slot.item.partition("-")
+    if kind == "round":
+        rt = round_.texts.get(locale)
+        return getattr(rt, slot.field) if rt else ""
+    if kind == "contact":
+        contacts = round_.contacts.get(locale, [])
+        index = int(ident)
+        return getattr(contacts[index], slot.field) if index < len(contacts) else ""
+    for section in round_.sections:
+        if kind == "section" and section.id == int(ident):
+            st = section.texts.get(locale)
+            return getattr(st, slot.field) if st else ""
+        for question in section.questions:
+            if kind == "question" and question.id == int(ident):
+                qt = question.texts.get(locale)
+                return getattr(qt, slot.field) if qt else ""
+    return ""
+
+
+def completeness(round_: Round, locale: str) -> Completeness:
+    slots = text_slots(round_)
+    missing = [s for s in slots if s.source.strip() and not translated(round_, locale, s).strip()]
+    return Completeness(locale, len(slots), len(slots) - len(missing), missing)
+
+
+def offered_locales(round_: Round, wanted: list[str]) -> list[str]:
+    return [
+        loc
+        for loc in SUPPORTED_LOCALES
+        if loc == round_.default_locale or (loc in wanted and completeness(round_, loc).complete)
+    ]
+
+
+def structure_locked(round_: Round) -> bool:
+    """Sections, questions and their default wording change only in a draft."""
+    return round_.status != "draft"
+
+
+def effective_status(round_: Round | RoundSummary, now: datetime | None = None) -> str:
+    """What participants meet: "scheduled" before opening, "ended" after the closing date."""
+    now = now or utcnow()
+    if round_.status == "open":
+        if round_.opens_at and now < round_.opens_at:
+            return "scheduled"
+        if round_.closes_at and now >= round_.closes_at:
+            return "ended"
+    return round_.status
+
+
+def new_slug() -> str:
+    return "".join(secrets.choice(_SLUG_ALPHABET) for _ in range(8))
+
+
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "draft": ("open",),
+    "open": ("closed", "draft"),
+    "closed": ("open", "published"),
+    "published": (),
+}
+
+
+class RoundsAdmin:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # Access --------------------------------------------------------------
+
+    async def rounds_for(self, user: StaffUser) -> list[RoundSummary]:
+        return await store.list_rounds(self.db, None if user.role == "admin" else user.id)
+
+    async def round_for(self, user: StaffUser, round_id: int) -> tuple[Round, RoundSettings]:
+        slug = await store.slug_for(self.db, round_id)
+        if slug is None:
+            raise RoundMissing(round_id)
+        if user.role != "admin" and not await user_store.is_member(self.db, round_id, user.id):
+            raise AccessDenied(round_id)
+        round_ = await round_store.load_round(self.db, slug)
+        settings = await store.settings_for(self.db, round_id)
+        if round_ is None or settings is None:
+            raise RoundMissing(round_id)
+        return round_, settings
+
+    async def members(self, round_id: int) -> list[StaffUser]:
+        return await user_store.members(self.db, round_id)
+
+    async def add_member(self, user: StaffUser, round_: Round, email: str) -> FieldError | None:
+        found = await user_store.by_email(self.db, email.strip().lower()[:254])
+        if found is None:
+            return FieldError(
+                "member_email",
+                N_("There is no staff account with this email. Ask an admin to create one."),
+            )
+        if await user_store.add_member(self.db, round_.id, found[0].id):
+            await self._audit(user, "member_added", round_.id, found[0].email)
+        return None
+
+    async def _audit(self, user: StaffUser, action: str, round_id: int | None, detail: str = ""):
+        from codesign.services.accounts import clean_text
+
+        await audit.add(
+            self.db, user.email, action, clean_text(detail), user_id=user.id, round_id=round_id
+        )
+
+    # Round settings ------------------------------------------------------
+
+    async def create(self, user: StaffUser, data: RoundInput) -> int:
+        slug = new_slug()
+        while await store.slug_taken(self.db, slug):
+            slug = new_slug()
+        round_id = await store.create_draft(
+            self.db,
+            slug=slug,
+            default_locale=data.default_locale,
+            wanted_locales=data.wanted_locales,
+            timezone=data.timezone,
+            opens_at=data.opens_at,
+            closes_at=data.closes_at,
+            response_due=data.response_due,
+            minutes_estimate=data.minutes_estimate,
+            retention_days=data.retention_days,
+            text=data.text,
+            contacts=data.contacts,
+            member_id=user.id,
+        )
+        await self._audit(user, "round_created", round_id, data.text.title)
+        return round_id
+
+    async def update(self, user: StaffUser, round_: Round, data: RoundInput) -> None:
+        await store.update_round(
+            self.db,
+            round_.id,
+            default_locale=data.default_locale,
+            wanted_locales=data.wanted_locales,
+            timezone=data.timezone,
+            opens_at=data.opens_at,
+            closes_at=data.closes_at,
+            response_due=data.response_due,
+            minutes_estimate=data.minutes_estimate,
+            retention_days=data.retention_days,
+            text=data.text,
+            contacts=data.contacts,
+        )
+        # Phone numbers and links are the same in every language: copy them across.
+        fresh = await self._reload(round_)
+        for locale in fresh.contacts:
+            if locale == data.default_locale:
+                continue
+            copied = _contacts_in(fresh, locale, {})
+            await store.save_translation(self.db, round_.id, locale, contacts=copied)
+        await self._refresh_offered(round_.id)
+        await self._audit(user, "round_settings_changed", round_.id)
+
+    async def _reload(self, round_: Round) -> Round:
+        fresh = await round_store.load_round(self.db, round_.slug)
+        assert fresh is not None
+        return fresh
+
+    async def _refresh_offered(self, round_id: int) -> list[str]:
+        slug = await store.slug_for(self.db, round_id)
+        round_ = await round_store.load_round(self.db, slug or "")
+        settings = await store.settings_for(self.db, round_id)
+        if round_ is None or settings is None:
+            return []
+        offered = offered_locales(round_, settings.wanted_locales)
+        if offered != round_.locales:
+            await store.set_offered(self.db, round_id, offered)
+        return offered
+
+    # Translations --------------------------------------------------------
+
+    async def save_translation(
+        self, user: StaffUser, round_: Round, locale: str, item: str, form: Mapping[str, str]
+    ) -> list[FieldError]:
+        """Save one block of translated text. While the round is open, an offered
+        language must stay complete: a blank there is refused and nothing changes."""
+        if locale not in SUPPORTED_LOCALES or locale == round_.default_locale:
+            raise Refused(N_("Choose one of the round's other languages."))
+        slots = [s for s in text_slots(round_) if _item_group(s.item) == item]
+        if not slots:
+            raise Refused(N_("This text is not part of the round any more. Reload the page."))
+        errors: list[FieldError] = []
+        values: dict[tuple[str, str], str] = {}
+        for slot in slots:
+            name = f"{slot.item}_{slot.field}"
+            value = _text(form, name)
+            _check_length(errors, name, value, _limit(slot))
+            values[(slot.item, slot.field)] = value
+        keeps_offer = round_.status == "open" and locale in round_.locales
+        if keeps_offer:
+            for slot in slots:
+                if slot.source.strip() and not values[(slot.item, slot.field)]:
+                    errors.append(
+                        FieldError(
+                            f"{slot.item}_{slot.field}",
+                            N_(
+                                "Participants can choose this language now, so every text "
+                                "needs a translation. Write one, or stop offering the "
+                                "language in the round's settings first."
+                            ),
+                        )
+                    )
+        if errors:
+            return errors
+        kwargs = _translation_parts(round_, locale, item, values)
+        await store.save_translation(self.db, round_.id, locale, **kwargs)
+        await self._refresh_offered(round_.id)
+        await self._audit(user, "translation_changed", round_.id, f"{locale} {item}")
+        return []
+
+    # Sections and questions ----------------------------------------------
+
+    def _require_draft(self, round_: Round) -> None:
+        if structure_locked(round_):
+            raise Refused(
+                N_(
+                    "This round is no longer a draft, so its sections and questions can't "
+                    "change: that would change what people answered. You can still correct "
+                    "translations, explanations, contacts and dates."
+                )
+            )
+
+    async def add_section(
+        self, user: StaffUser, round_: Round, form: Mapping[str, str]
+    ) -> tuple[int | None, list[FieldError]]:
+        self._require_draft(round_)
+        text, errors = _section_text(form, round_.default_locale)
+        if errors or text is None:
+            return None, errors
+        section_id = await store.add_section(self.db, round_.id, text)
+        await self._refresh_offered(round_.id)
+        await self._audit(user, "section_added", round_.id, text.title)
+        return section_id, []
+
+    async def edit_section(
+        self, user: StaffUser, round_: Round, section_id: int, form: Mapping[str, str]
+    ) -> list[FieldError]:
+        self._require_draft(round_)
+        _section(round_, section_id)
+        text, errors = _section_text(form, round_.default_locale)
+        if errors or text is None:
+            return errors
+        await store.save_translation(
+            self.db, round_.id, round_.default_locale, sections={section_id: text}
+        )
+        await self._refresh_offered(round_.id)
+        await self._audit(user, "section_changed", round_.id, text.title)
+        return []
+
+    async def move_section(
+        self, user: StaffUser, round_: Round, section_id: int, step: int
+    ) -> None:
+        self._require_draft(round_)
+        section = _section(round_, section_id)
+        if await store.move_section(self.db, round_.id, section_id, step):
+            await self._audit(
+                user, "section_moved", round_.id, f"{section.position} -> {section.position + step}"
+            )
+
+    async def delete_section(self, user: StaffUser, round_: Round, section_id: int) -> None:
+        self._require_draft(round_)
+        section = _section(round_, section_id)
+        await store.delete_section(self.db, round_.id, section_id)
+        await self._refresh_offered(round_.id)
+        await self._audit(user, "section_removed", round_.id, str(section.position))
+
+    async def add_question(
+        self, user: StaffUser, round_: Round, section_id: int, form: Mapping[str, str]
+    ) -> list[FieldError]:
+        self._require_draft(round_)
+        _section(round_, section_id)
+        kind = form.get("kind", "")
+        errors: list[FieldError] = []
+        if kind not in QUESTION_KINDS:
+            errors.append(FieldError("kind", N_("Choose the kind of question.")))
+        text, text_errors = _question_text(form, round_.default_locale)
+        errors += text_errors
+        if errors or text is None:
+            return errors
+        await store.add_question(self.db, section_id, kind, text)
+        await self._refresh_offered(round_.id)
+        await self._audit(user, "question_added", round_.id, text.prompt)
+        return []
+
+    async def edit_question(
+        self, user: StaffUser, round_: Round, question_id: int, form: Mapping[str, str]
+    ) -> list[FieldError]:
+        self._require_draft(round_)
+        if round_.question(question_id) is None:
+            raise Refused(N_("This text is not part of the round any more. Reload the page."))
+        text, errors = _question_text(form, round_.default_locale, prefix=f"q{question_id}_")
+        if errors or text is None:
+            return errors
+        await store.save_translation(
+            self.db, round_.id, round_.default_locale, questions={question_id: text}
+        )
+        await self._refresh_offered(round_.id)
+        await self._audit(user, "question_changed", round_.id, text.prompt)
+        return []
+
+    async def delete_question(self, user: StaffUser, round_: Round, question_id: int) -> None:
+        self._require_draft(round_)
+        question = round_.question(question_id)
+        if question is None:
+            return
+        await store.delete_question(self.db, question.section_id, question_id)
+        await self._refresh_offered(round_.id)
+        await self._audit(user, "question_removed", round_.id, str(question_id))
+
+    # Lifecycle -----------------------------------------------------------
+
+    def status_problems(
+        self, round_: Round, settings: RoundSettings, target: str
+    ) -> list[FieldError]:
+        """Why the round can't move to `target` yet; empty when it can."""
+        problems: list[FieldError] = []
+        if target not in TRANSITIONS.get(round_.status, ()):
+            return [FieldError("status", N_("The round can't go there from where it is now."))]
+        now = utcnow()
+        if target == "open":
+            if not round_.sections:
+                problems.append(
+                    FieldError("sections", N_("Add at least one section of the draft."))
+                )
+            elif any(not s.questions for s in round_.sections):
+                problems.append(
+                    FieldError("sections", N_("Every section needs at least one question."))
+                )
+            if round_.closes_at is None or round_.closes_at <= now:
+                problems.append(
+                    FieldError(
+                        "settings",
+                        N_("The closing date is in the past. Choose a new one in the settings."),
+                    )
+                )
+            for locale in settings.wanted_locales:
+                done = completeness(round_, locale)
+                if locale != round_.default_locale and not done.complete:
+                    problems.append(
+                        FieldError(
+                            f"lang-{locale}",
+                            N_(
+                                "%(language)s is not fully translated: %(count)s texts are "
+                                "missing. Finish the translation, or stop offering this "
+                                "language in the settings."
+                            ),
+                            {"language": language_name(locale), "count": len(done.missing)},
+                        )
+                    )
+        if target == "draft" and settings.has_answers:
+            problems.append(
+                FieldError(
+                    "status",
+                    N_("People have already answered, so the round can't go back to draft."),
+                )
+            )
+        return problems
+
+    async def change_status(
+        self, user: StaffUser, round_: Round, settings: RoundSettings, target: str
+    ) -> list[FieldError]:
+        problems = self.status_problems(round_, settings, target)
+        if problems:
+            return problems
+        if not await store.set_status(self.db, round_.id, target, round_.status):
+            raise Refused(N_("Someone else changed this round at the same time. Reload the page."))
+        await self._audit(user, "status_changed", round_.id, f"{round_.status} -> {target}")
+        return []
+
+
+def _item_group(item: str) -> str:
+    """Contacts are translated together with the round's texts."""
+    return "round" if item.startswith("contact-") else item
+
+
+def _limit(slot: TextSlot) -> int:
+    for table in (ROUND_FIELDS, SECTION_FIELDS, QUESTION_FIELDS, CONTACT_FIELDS):
+        if slot.field in table:
+            return table[slot.field]
+    return 300
+
+
+def _section(round_: Round, section_id: int):
+    for section in round_.sections:
+        if section.id == section_id:
+            return section
+    raise Refused(N_("This text is not part of the round any more. Reload the page."))
+
+
+def _section_text(
+    form: Mapping[str, str], locale: str
+) -> tuple[SectionText | None, list[FieldError]]:
+    errors: list[FieldError] = []
+    values = {f: _text(form, f) for f in SECTION_FIELDS}
+    for f, limit in SECTION_FIELDS.items():
+        _check_length(errors, f, values[f], limit)
+    for f in ("title", "body_md"):
+        if not values[f]:
+            errors.append(FieldError(f, _REQUIRED_MESSAGES[f]))
+    if errors:
+        return None, errors
+    return SectionText(locale=locale, **values), []
+
+
+def _question_text(
+    form: Mapping[str, str], locale: str, prefix: str = ""
+) -> tuple[QuestionText | None, list[FieldError]]:
+    errors: list[FieldError] = []
+    values = {f: _text(form, prefix + f) for f in QUESTION_FIELDS}
+    for f, limit in QUESTION_FIELDS.items():
+        _check_length(errors, prefix + f, values[f], limit)
+    if not values["prompt"]:
+        errors.append(FieldError(prefix + "prompt", _REQUIRED_MESSAGES["prompt"]))
+    if errors:
+        return None, errors
+    return QuestionText(locale=locale, **values), []
+
+
+def _contacts_in(
+    round_: Round, locale: str, values: Mapping[tuple[str, str], str]
+) -> list[SupportContact]:
+    """A language's contacts: its words (new or kept), the default's phone and link."""
+    existing = round_.contacts.get(locale, [])
+    out = []
+    for i, source in enumerate(round_.contacts.get(round_.default_locale, [])):
+        old = existing[i] if i < len(existing) else None
+        words = {
+            f: values.get((f"contact-{i}", f), getattr(old, f) if old else "")
+            for f in CONTACT_WORDS
+        }
+        out.append(SupportContact(phone=source.phone, url=source.url, **words))
+    return out
+
+
+def _translation_parts(
+    round_: Round, locale: str, item: str, values: Mapping[tuple[str, str], str]
+) -> dict:
+    kind, _, ident = item.partition("-")
+    if kind == "round":
+        old = round_.texts.get(locale)
+        fields = {f: values.get(("round", f), getattr(old, f) if old else "") for f in ROUND_FIELDS}
+        return {
+            "round_text": RoundText(locale=locale, **fields),
+            "contacts": _contacts_in(round_, locale, values),
+        }
+    if kind == "section":
+        section = _section(round_, int(ident))
+        old_s = section.texts.get(locale)
+        fields = {
+            f: values.get((item, f), getattr(old_s, f) if old_s else "") for f in SECTION_FIELDS
+        }
+        return {"sections": {section.id: SectionText(locale=locale, **fields)}}
+    question = round_.question(int(ident))
+    assert question is not None
+    old_q = question.texts.get(locale)
+    fields = {f: values.get((item, f), getattr(old_q, f) if old_q else "") for f in QUESTION_FIELDS}
+    return {"questions": {question.id: QuestionText(locale=locale, **fields)}}

@@ -1,0 +1,214 @@
+"""Watching a round: live counts, agreement charts, exports, the QR code.
+
+Plain values in and out; the web layer turns them into pages and downloads.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+
+import msgspec
+import segno
+
+from codesign.models import AGREEMENT_VALUES, PREFER_NOT, Round, StaffUser
+from codesign.services.accounts import clean_text
+from codesign.store import audit
+from codesign.store import staff_rounds as store
+from codesign.store.db import Database, utcnow
+
+SCALE: tuple[str, ...] = (*AGREEMENT_VALUES, PREFER_NOT)
+BAR_WIDTH = 200  # SVG units for 100 %
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class Bar(msgspec.Struct, frozen=True):
+    value: str
+    count: int
+    percent: int
+    width: int
+
+
+class QuestionStat(msgspec.Struct, frozen=True):
+    section: int
+    section_title: str
+    number: str
+    prompt: str
+    kind: str
+    answered: int
+    bars: list[Bar]
+
+
+class Dashboard(msgspec.Struct, frozen=True):
+    in_progress: int
+    submitted: int
+    withdrawn: int
+    by_locale: list[tuple[str, int]]
+    questions: list[QuestionStat]
+
+    @property
+    def started(self) -> int:
+        return self.in_progress + self.submitted + self.withdrawn
+
+
+async def dashboard(db: Database, round_: Round) -> Dashboard:
+    counts = await store.participation_counts(db, round_.id)
+    by_status: dict[str, int] = {}
+    by_locale: dict[str, int] = {}
+    for status, locale, n in counts:
+        by_status[status] = by_status.get(status, 0) + n
+        if status != "withdrawn":
+            by_locale[locale] = by_locale.get(locale, 0) + n
+    answers = await store.answer_counts(db, round_.id)
+    questions = []
+    default = round_.default_locale
+    for section in round_.sections:
+        st = section.texts.get(default)
+        for question in section.questions:
+            qt = question.texts.get(default)
+            per_value = answers.get(question.id, {})
+            answered = sum(per_value.values())
+            bars = []
+            if question.kind == "agreement":
+                for value in SCALE:
+                    n = per_value.get(value, 0)
+                    share = n / answered if answered else 0.0
+                    bars.append(Bar(value, n, round(share * 100), round(share * BAR_WIDTH)))
+            questions.append(
+                QuestionStat(
+                    section=section.position,
+                    section_title=st.title if st else "",
+                    number=f"{section.position}.{question.position}",
+                    prompt=qt.prompt if qt else "",
+                    kind=question.kind,
+                    answered=answered,
+                    bars=bars,
+                )
+            )
+    return Dashboard(
+        in_progress=by_status.get("started", 0),
+        submitted=by_status.get("submitted", 0),
+        withdrawn=by_status.get("withdrawn", 0),
+        by_locale=sorted(by_locale.items(), key=lambda item: -item[1]),
+        questions=questions,
+    )
+
+
+def neutralise(cell: object) -> str:
+    """A CSV cell a spreadsheet shows as text, never runs as a formula."""
+    text = "" if cell is None else str(cell)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+EXPORT_COLUMNS = (
+    "response",
+    "status",
+    "response_language",
+    "may_quote",
+    "submitted_at",
+    "section",
+    "question",
+    "question_id",
+    "kind",
+    "question_text",
+    "agreement",
+    "answer_text",
+    "answer_language",
+    "saved_at",
+    "text_redacted",
+)
+
+
+def _redactor():
+    try:
+        from codesign.analysis.redact import redact
+    except ImportError:  # the theming engine is optional: export raw, and say so
+        return None
+    return redact
+
+
+async def export(db: Database, user: StaffUser, round_: Round, fmt: str) -> tuple[str, int]:
+    """The round's answers (not withdrawn) as CSV or JSON text, and the number of rows."""
+    redact = _redactor()
+    prompts = {
+        q.id: (
+            q.texts.get(round_.default_locale).prompt if q.texts.get(round_.default_locale) else ""
+        )
+        for s in round_.sections
+        for q in s.questions
+    }
+    rows = []
+    for r in await store.export_rows(db, round_.id):
+        text = r["text"]
+        if text and redact is not None:
+            text = redact(text, r["locale"]).text
+        rows.append(
+            {
+                "response": r["response"],
+                "status": r["status"],
+                "response_language": r["response_locale"],
+                "may_quote": bool(r["may_quote"]),
+                "submitted_at": r["submitted_at"],
+                "section": r["section"],
+                "question": f"{r['section']}.{r['question_position']}",
+                "question_id": r["question_id"],
+                "kind": r["kind"],
+                "question_text": prompts.get(r["question_id"], ""),
+                "agreement": r["value"],
+                "answer_text": text,
+                "answer_language": r["locale"],
+                "saved_at": r["saved_at"],
+                "text_redacted": redact is not None,
+            }
+        )
+    await audit.add(
+        db,
+        user.email,
+        "answers_exported",
+        clean_text(f"{fmt}, {len(rows)} rows" + ("" if redact else ", raw text")),
+        user_id=user.id,
+        round_id=round_.id,
+    )
+    if fmt == "json":
+        document = {
+            "round": {"id": round_.id, "slug": round_.slug, "status": round_.status},
+            "exported_at": utcnow().isoformat(),
+            "personal_details": "redacted" if redact else "raw (not redacted)",
+            "answers": rows,
+        }
+        return json.dumps(document, ensure_ascii=False, indent=1), len(rows)
+    return to_csv(rows), len(rows)
+
+
+def to_csv(rows: Iterable[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(EXPORT_COLUMNS)
+    for row in rows:
+        writer.writerow(
+            [
+                neutralise(("yes" if row[c] else "no") if isinstance(row[c], bool) else row[c])
+                for c in EXPORT_COLUMNS
+            ]
+        )
+    return out.getvalue()
+
+
+def qr_svg(url: str) -> str:
+    """The link as a QR code, an SVG that scales to any size (for screens and posters)."""
+    code = segno.make(url, error="m", micro=False)
+    out = io.BytesIO()
+    code.save(
+        out,
+        kind="svg",
+        scale=8,
+        border=4,
+        xmldecl=True,
+        svgns=True,
+        title="QR code",
+        dark="#000",
+        light="#fff",
+    )
+    return out.getvalue().decode()

@@ -1,0 +1,58 @@
+"""The audit log: who did what, when. Written by services, read by admins."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from codesign.models import AuditEntry
+from codesign.store.db import Database, from_db_time, to_db_time, utcnow
+
+
+async def add(
+    db: Database,
+    actor: str,
+    action: str,
+    detail: str = "",
+    *,
+    user_id: int | None = None,
+    round_id: int | None = None,
+) -> None:
+    async def work(conn: aiosqlite.Connection) -> None:
+        await add_in(conn, actor, action, detail, user_id=user_id, round_id=round_id)
+
+    await db.write(work)
+
+
+async def add_in(
+    conn: aiosqlite.Connection,
+    actor: str,
+    action: str,
+    detail: str = "",
+    *,
+    user_id: int | None = None,
+    round_id: int | None = None,
+) -> None:
+    """Inside a write transaction: the change and its entry commit together."""
+    await conn.execute(
+        "INSERT INTO audit_log (at, user_id, actor, action, round_id, detail)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (to_db_time(utcnow()), user_id, actor, action, round_id, detail),
+    )
+
+
+async def recent(db: Database, limit: int = 200, before_id: int | None = None) -> list[AuditEntry]:
+    rows = await db.fetch_all(
+        "SELECT * FROM audit_log WHERE (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?",
+        (before_id, before_id, limit),
+    )
+    return [
+        AuditEntry(
+            id=r["id"],
+            at=from_db_time(r["at"]),
+            actor=r["actor"],
+            action=r["action"],
+            round_id=r["round_id"],
+            detail=r["detail"],
+        )
+        for r in rows
+    ]

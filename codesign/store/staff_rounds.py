@@ -1,0 +1,422 @@
+"""Rounds as the organizer console sees them: listing, editing, counting, exporting."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import aiosqlite
+
+from codesign.models import (
+    QuestionText,
+    RoundSettings,
+    RoundSummary,
+    RoundText,
+    SectionText,
+    SupportContact,
+)
+from codesign.store.db import Database, from_db_time, to_db_time, utcnow
+
+
+def _locales(value: str) -> list[str]:
+    return [loc for loc in (value or "").split(",") if loc]
+
+
+async def list_rounds(db: Database, member_id: int | None) -> list[RoundSummary]:
+    """Every round (member_id None), or the rounds one staff member sits on."""
+    sql = (
+        "SELECT r.*, COALESCE(t.title, '') AS title,"
+        " (SELECT COUNT(*) FROM participations p WHERE p.round_id = r.id) AS n"
+        " FROM rounds r LEFT JOIN round_texts t"
+        " ON t.round_id = r.id AND t.locale = r.default_locale"
+    )
+    params: tuple = ()
+    if member_id is not None:
+        sql += " JOIN round_members m ON m.round_id = r.id AND m.user_id = ?"
+        params = (member_id,)
+    rows = await db.fetch_all(sql + " ORDER BY r.created_at DESC, r.id DESC", params)
+    return [
+        RoundSummary(
+            id=r["id"],
+            slug=r["slug"],
+            status=r["status"],
+            title=r["title"],
+            default_locale=r["default_locale"],
+            locales=_locales(r["locales"]),
+            opens_at=from_db_time(r["opens_at"]),
+            closes_at=from_db_time(r["closes_at"]),
+            timezone=r["timezone"],
+            participations=r["n"],
+        )
+        for r in rows
+    ]
+
+
+async def slug_for(db: Database, round_id: int) -> str | None:
+    row = await db.fetch_one("SELECT slug FROM rounds WHERE id = ?", (round_id,))
+    return row["slug"] if row else None
+
+
+async def slug_taken(db: Database, slug: str) -> bool:
+    return await db.fetch_one("SELECT 1 FROM rounds WHERE slug = ?", (slug,)) is not None
+
+
+async def settings_for(db: Database, round_id: int) -> RoundSettings | None:
+    row = await db.fetch_one(
+        "SELECT id, wanted_locales, locales, default_locale, retention_days,"
+        " EXISTS (SELECT 1 FROM answers a JOIN participations p ON p.id = a.participation_id"
+        "   WHERE p.round_id = rounds.id) AS has_answers"
+        " FROM rounds WHERE id = ?",
+        (round_id,),
+    )
+    if row is None:
+        return None
+    wanted = _locales(row["wanted_locales"]) or _locales(row["locales"])
+    return RoundSettings(
+        round_id=row["id"],
+        wanted_locales=wanted,
+        retention_days=row["retention_days"],
+        has_answers=bool(row["has_answers"]),
+    )
+
+
+async def _replace_contacts(
+    conn: aiosqlite.Connection, round_id: int, locale: str, contacts: list[SupportContact]
+) -> None:
+    await conn.execute(
+        "DELETE FROM support_contacts WHERE round_id = ? AND locale = ?", (round_id, locale)
+    )
+    for position, c in enumerate(contacts):
+        await conn.execute(
+            "INSERT INTO support_contacts (round_id, locale, position, name, phone, hours, url,"
+            " description) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (round_id, locale, position, c.name, c.phone, c.hours, c.url, c.description),
+        )
+
+
+async def _upsert_round_text(conn: aiosqlite.Connection, round_id: int, t: RoundText) -> None:
+    await conn.execute(
+        "INSERT INTO round_texts (round_id, locale, title, organisation, purpose, readers,"
+        " next_steps, data_use) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (round_id, locale) DO UPDATE SET title = excluded.title,"
+        " organisation = excluded.organisation, purpose = excluded.purpose,"
+        " readers = excluded.readers, next_steps = excluded.next_steps,"
+        " data_use = excluded.data_use",
+        (
+            round_id,
+            t.locale,
+            t.title,
+            t.organisation,
+            t.purpose,
+            t.readers,
+            t.next_steps,
+            t.data_use,
+        ),
+    )
+
+
+async def create_draft(
+    db: Database,
+    *,
+    slug: str,
+    default_locale: str,
+    wanted_locales: list[str],
+    timezone: str,
+    opens_at: datetime | None,
+    closes_at: datetime | None,
+    response_due: date | None,
+    minutes_estimate: int,
+    retention_days: int,
+    text: RoundText,
+    contacts: list[SupportContact],
+    member_id: int,
+) -> int:
+    async def work(conn: aiosqlite.Connection) -> int:
+        now = to_db_time(utcnow())
+        cursor = await conn.execute(
+            "INSERT INTO rounds (slug, status, default_locale, locales, wanted_locales, timezone,"
+            " opens_at, closes_at, response_due, minutes_estimate, retention_days, created_at,"
+            " updated_at) VALUES (?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                slug,
+                default_locale,
+                default_locale,
+                ",".join(wanted_locales),
+                timezone,
+                to_db_time(opens_at),
+                to_db_time(closes_at),
+                response_due.isoformat() if response_due else None,
+                minutes_estimate,
+                retention_days,
+                now,
+                now,
+            ),
+        )
+        round_id = int(cursor.lastrowid)
+        await _upsert_round_text(conn, round_id, text)
+        await _replace_contacts(conn, round_id, default_locale, contacts)
+        await conn.execute(
+            "INSERT INTO round_members (round_id, user_id, added_at) VALUES (?, ?, ?)",
+            (round_id, member_id, now),
+        )
+        return round_id
+
+    return await db.write(work)
+
+
+async def update_round(
+    db: Database,
+    round_id: int,
+    *,
+    default_locale: str,
+    wanted_locales: list[str],
+    timezone: str,
+    opens_at: datetime | None,
+    closes_at: datetime | None,
+    response_due: date | None,
+    minutes_estimate: int,
+    retention_days: int,
+    text: RoundText,
+    contacts: list[SupportContact],
+) -> None:
+    async def work(conn: aiosqlite.Connection) -> None:
+        await conn.execute(
+            "UPDATE rounds SET default_locale = ?, wanted_locales = ?, timezone = ?,"
+            " opens_at = ?, closes_at = ?, response_due = ?, minutes_estimate = ?,"
+            " retention_days = ?, updated_at = ? WHERE id = ?",
+            (
+                default_locale,
+                ",".join(wanted_locales),
+                timezone,
+                to_db_time(opens_at),
+                to_db_time(closes_at),
+                response_due.isoformat() if response_due else None,
+                minutes_estimate,
+                retention_days,
+                to_db_time(utcnow()),
+                round_id,
+            ),
+        )
+        await _upsert_round_text(conn, round_id, text)
+        await _replace_contacts(conn, round_id, default_locale, contacts)
+
+    await db.write(work)
+
+
+async def save_translation(
+    db: Database,
+    round_id: int,
+    locale: str,
+    *,
+    round_text: RoundText | None = None,
+    contacts: list[SupportContact] | None = None,
+    sections: dict[int, SectionText] | None = None,
+    questions: dict[int, QuestionText] | None = None,
+) -> None:
+    """Texts in one language; ids are checked against the round by the caller."""
+
+    async def work(conn: aiosqlite.Connection) -> None:
+        if round_text is not None:
+            await _upsert_round_text(conn, round_id, round_text)
+        if contacts is not None:
+            await _replace_contacts(conn, round_id, locale, contacts)
+        for section_id, st in (sections or {}).items():
+            await conn.execute(
+                "INSERT INTO section_texts (section_id, locale, title, body_md, content_note)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (section_id, locale) DO UPDATE SET"
+                " title = excluded.title, body_md = excluded.body_md,"
+                " content_note = excluded.content_note",
+                (section_id, locale, st.title, st.body_md, st.content_note),
+            )
+        for question_id, qt in (questions or {}).items():
+            await conn.execute(
+                "INSERT INTO question_texts (question_id, locale, prompt, hint)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (question_id, locale) DO UPDATE SET"
+                " prompt = excluded.prompt, hint = excluded.hint",
+                (question_id, locale, qt.prompt, qt.hint),
+            )
+        await conn.execute(
+            "UPDATE rounds SET updated_at = ? WHERE id = ?", (to_db_time(utcnow()), round_id)
+        )
+
+    await db.write(work)
+
+
+async def set_offered(db: Database, round_id: int, offered: list[str]) -> None:
+    async def work(conn: aiosqlite.Connection) -> None:
+        await conn.execute(
+            "UPDATE rounds SET locales = ? WHERE id = ?", (",".join(offered), round_id)
+        )
+
+    await db.write(work)
+
+
+async def set_status(db: Database, round_id: int, status: str, expected: str) -> bool:
+    """Move the round on; False if someone else moved it first."""
+
+    async def work(conn: aiosqlite.Connection) -> bool:
+        cursor = await conn.execute(
+            "UPDATE rounds SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
+            (status, to_db_time(utcnow()), round_id, expected),
+        )
+        return cursor.rowcount == 1
+
+    return await db.write(work)
+
+
+async def add_section(db: Database, round_id: int, text: SectionText) -> int:
+    async def work(conn: aiosqlite.Connection) -> int:
+        async with conn.execute(
+            "SELECT COALESCE(MAX(position), 0) + 1 FROM sections WHERE round_id = ?", (round_id,)
+        ) as cursor:
+            position = (await cursor.fetchone())[0]
+        cursor = await conn.execute(
+            "INSERT INTO sections (round_id, position) VALUES (?, ?)", (round_id, position)
+        )
+        section_id = int(cursor.lastrowid)
+        await conn.execute(
+            "INSERT INTO section_texts (section_id, locale, title, body_md, content_note)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (section_id, text.locale, text.title, text.body_md, text.content_note),
+        )
+        return section_id
+
+    return await db.write(work)
+
+
+async def move_section(db: Database, round_id: int, section_id: int, step: int) -> bool:
+    """Swap a section with its neighbour (step -1 up, +1 down)."""
+
+    async def work(conn: aiosqlite.Connection) -> bool:
+        async with conn.execute(
+            "SELECT position FROM sections WHERE id = ? AND round_id = ?", (section_id, round_id)
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return False
+        here = row[0]
+        async with conn.execute(
+            "SELECT id FROM sections WHERE round_id = ? AND position = ?",
+            (round_id, here + step),
+        ) as cursor:
+            other = await cursor.fetchone()
+        if other is None:
+            return False
+        # Through a free position: (round_id, position) is unique.
+        await conn.execute("UPDATE sections SET position = -1 WHERE id = ?", (section_id,))
+        await conn.execute("UPDATE sections SET position = ? WHERE id = ?", (here, other[0]))
+        await conn.execute(
+            "UPDATE sections SET position = ? WHERE id = ?", (here + step, section_id)
+        )
+        return True
+
+    return await db.write(work)
+
+
+async def delete_section(db: Database, round_id: int, section_id: int) -> bool:
+    async def work(conn: aiosqlite.Connection) -> bool:
+        cursor = await conn.execute(
+            "DELETE FROM sections WHERE id = ? AND round_id = ?", (section_id, round_id)
+        )
+        if cursor.rowcount != 1:
+            return False
+        async with conn.execute(
+            "SELECT id FROM sections WHERE round_id = ? ORDER BY position", (round_id,)
+        ) as cur:
+            ids = [r[0] for r in await cur.fetchall()]
+        for position, sid in enumerate(ids, start=1):
+            await conn.execute("UPDATE sections SET position = ? WHERE id = ?", (-position, sid))
+        await conn.execute(
+            "UPDATE sections SET position = -position WHERE round_id = ?", (round_id,)
+        )
+        return True
+
+    return await db.write(work)
+
+
+async def add_question(db: Database, section_id: int, kind: str, text: QuestionText) -> int:
+    async def work(conn: aiosqlite.Connection) -> int:
+        async with conn.execute(
+            "SELECT COALESCE(MAX(position), 0) + 1 FROM questions WHERE section_id = ?",
+            (section_id,),
+        ) as cursor:
+            position = (await cursor.fetchone())[0]
+        cursor = await conn.execute(
+            "INSERT INTO questions (section_id, position, kind) VALUES (?, ?, ?)",
+            (section_id, position, kind),
+        )
+        question_id = int(cursor.lastrowid)
+        await conn.execute(
+            "INSERT INTO question_texts (question_id, locale, prompt, hint) VALUES (?, ?, ?, ?)",
+            (question_id, text.locale, text.prompt, text.hint),
+        )
+        return question_id
+
+    return await db.write(work)
+
+
+async def delete_question(db: Database, section_id: int, question_id: int) -> bool:
+    async def work(conn: aiosqlite.Connection) -> bool:
+        cursor = await conn.execute(
+            "DELETE FROM questions WHERE id = ? AND section_id = ?", (question_id, section_id)
+        )
+        if cursor.rowcount != 1:
+            return False
+        async with conn.execute(
+            "SELECT id FROM questions WHERE section_id = ? ORDER BY position", (section_id,)
+        ) as cur:
+            ids = [r[0] for r in await cur.fetchall()]
+        for position, qid in enumerate(ids, start=1):
+            await conn.execute("UPDATE questions SET position = ? WHERE id = ?", (-position, qid))
+        await conn.execute(
+            "UPDATE questions SET position = -position WHERE section_id = ?", (section_id,)
+        )
+        return True
+
+    return await db.write(work)
+
+
+# Watching ---------------------------------------------------------------
+
+
+async def participation_counts(db: Database, round_id: int) -> list[tuple[str, str, int]]:
+    """(status, locale, count) for a round."""
+    rows = await db.fetch_all(
+        "SELECT status, locale, COUNT(*) AS n FROM participations WHERE round_id = ?"
+        " GROUP BY status, locale",
+        (round_id,),
+    )
+    return [(r["status"], r["locale"], r["n"]) for r in rows]
+
+
+async def answer_counts(db: Database, round_id: int) -> dict[int, dict[str, int]]:
+    """question id → {value or "text": count}, over answers that were not withdrawn."""
+    rows = await db.fetch_all(
+        "SELECT a.question_id, COALESCE(a.value, 'text') AS v, COUNT(*) AS n FROM answers a"
+        " JOIN participations p ON p.id = a.participation_id"
+        " WHERE p.round_id = ? AND p.status != 'withdrawn' GROUP BY a.question_id, v",
+        (round_id,),
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for r in rows:
+        counts.setdefault(r["question_id"], {})[r["v"]] = r["n"]
+    return counts
+
+
+async def export_rows(db: Database, round_id: int) -> list[dict]:
+    """One row per answer of every participation that was not withdrawn."""
+    rows = await db.fetch_all(
+        "SELECT p.id AS response, p.status, p.locale AS response_locale, p.may_quote,"
+        " p.submitted_at, s.position AS section, q.position AS question_position,"
+        " q.id AS question_id, q.kind, a.value, a.text, a.locale, a.saved_at"
+        " FROM answers a JOIN participations p ON p.id = a.participation_id"
+        " JOIN questions q ON q.id = a.question_id JOIN sections s ON s.id = q.section_id"
+        " WHERE p.round_id = ? AND p.status != 'withdrawn'"
+        " ORDER BY p.id, s.position, q.position",
+        (round_id,),
+    )
+    return [dict(r) for r in rows]
+
+
+async def id_for_slug(db: Database, slug: str) -> int | None:
+    row = await db.fetch_one("SELECT id FROM rounds WHERE slug = ?", (slug,))
+    return int(row["id"]) if row else None

@@ -1,0 +1,53 @@
+"""The organizer console under /staff/: sign-in, rounds, preview, sharing, dashboard, audit.
+
+Every route passes `staff_guard`: a live server-side session and a role listed
+in the route's `opt` (routes marked `PUBLIC` are the sign-in form only).
+"""
+
+from __future__ import annotations
+
+from litestar import Litestar, Router
+
+from codesign.web.staff.audit import StaffAuditController
+from codesign.web.staff.auth import StaffAuthController
+from codesign.web.staff.common import SignInNeeded, sign_in_needed_handler, staff_guard
+from codesign.web.staff.preview import StaffPreviewController
+from codesign.web.staff.rounds import StaffRoundsController
+from codesign.web.staff.watch import StaffWatchController
+
+
+def staff_router() -> Router:
+    return Router(
+        path="/staff",
+        route_handlers=[
+            StaffAuthController,
+            StaffRoundsController,
+            StaffPreviewController,
+            StaffWatchController,
+            StaffAuditController,
+        ],
+        guards=[staff_guard],
+        exception_handlers={SignInNeeded: sign_in_needed_handler},
+        include_in_schema=False,
+    )
+
+
+async def create_demo_staff(app: Litestar, slug: str = "demo") -> None:
+    """`codesign serve --demo`: a demo organizer and board member on the demo round.
+
+    Their passwords are printed once, when the accounts are made; only hashes are kept.
+    """
+    from codesign.store import staff_rounds
+    from codesign.web.staff.common import service_for_app
+
+    round_id = await staff_rounds.id_for_slug(app.state.db, slug)
+    if round_id is None:
+        return
+    service = await service_for_app(app)
+    for account in await service.ensure_demo_staff(round_id):
+        print(
+            f"codesign: demo {account.role} - sign in at /staff/sign-in with"
+            f" {account.email} and the password {account.password}"
+            " (shown only this once)",
+            flush=True,
+        )

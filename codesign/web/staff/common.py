@@ -1,0 +1,162 @@
+"""What every staff page shares: the session guard, roles, the layout."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Litestar, Request, Response
+from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie
+from litestar.enums import MediaType
+from litestar.handlers import BaseRouteHandler
+from litestar.response import Redirect
+
+from codesign.i18n import N_
+from codesign.models import StaffUser
+from codesign.services.accounts import SESSION_LIFETIME, AccountService
+from codesign.settings import Settings
+from codesign.store import secrets as secret_store
+from codesign.web.common import PageError, is_htmx, lenient_locale, render_page
+
+SESSION_COOKIE = "cs_staff"
+SIGN_IN = "/staff/sign-in"
+
+ADMIN = ("admin",)
+BUILDERS = ("admin", "organizer")
+EVERYONE = ("admin", "organizer", "board")
+
+#: Route options: `PUBLIC` needs no session; otherwise `roles` lists who may come in.
+PUBLIC = {"public": True}
+ADMIN_ONLY = {"roles": ADMIN}
+BUILD = {"roles": BUILDERS}
+ANY_STAFF = {"roles": EVERYONE}
+
+
+#: Confirmations after a redirect (`?done=saved`): only these known messages are shown.
+NOTICES = {
+    "saved": N_("Your changes are saved."),
+    "created": N_("The round is created. It is a draft: participants can't see it yet."),
+    "opened": N_("The round is open."),
+    "closed": N_("The round is closed. No new answers can be given."),
+    "published": N_("The round is marked as published."),
+    "draft": N_("The round is a draft again."),
+    "removed": N_("Removed."),
+    "signed-out": N_("You have signed out."),
+}
+
+
+class SignInNeeded(Exception):
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
+async def accounts(connection: ASGIConnection) -> AccountService:
+    return await service_for_app(connection.app)
+
+
+async def service_for_app(app: Litestar) -> AccountService:
+    state = app.state
+    service = getattr(state, "accounts", None)
+    if service is None:
+        key = await secret_store.get_or_create(state.db, "staff_key")
+        service = AccountService(state.db, key)
+        state.accounts = service
+    return service
+
+
+async def staff_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """Every staff request: a live session, and a role the route allows."""
+    if handler.opt.get("public"):
+        return
+    service = await accounts(connection)
+    user = await service.user_for_token(connection.cookies.get(SESSION_COOKIE))
+    if user is None:
+        raise SignInNeeded(connection.url.path)
+    roles = handler.opt.get("roles")
+    if roles is None or user.role not in roles:
+        raise PageError(
+            403,
+            N_("This page is not part of your role"),
+            N_("If you need it for your work, ask an admin to give you access."),
+            links=[("/staff/", N_("Go to your rounds"))],
+        )
+    connection.state.staff = user
+
+
+def staff_user(request: Request) -> StaffUser:
+    return request.state.staff
+
+
+def safe_next(value: str | None) -> str:
+    """Only our own staff pages are places to go back to after signing in."""
+    if (
+        value
+        and len(value) <= 300
+        and value.startswith("/staff/")
+        and "//" not in value
+        and "\\" not in value
+        and value.isprintable()
+    ):
+        return value
+    return "/staff/"
+
+
+def sign_in_needed_handler(request: Request, exc: SignInNeeded) -> Response:
+    target = SIGN_IN
+    if exc.path not in ("/staff/", SIGN_IN) and request.method == "GET":
+        target += "?next=" + quote(safe_next(exc.path), safe="/")
+    forget = session_cookie(request, "", clear=True)
+    if is_htmx(request):
+        return Response(
+            "",
+            status_code=200,
+            headers={"hx-redirect": target, "vary": "HX-Request"},
+            cookies=[forget],
+            media_type=MediaType.HTML,
+        )
+    return Redirect(target, status_code=303, cookies=[forget])
+
+
+def session_cookie(request: Request, token: str, *, clear: bool = False) -> Cookie:
+    settings: Settings = request.app.state.settings
+    return Cookie(
+        key=SESSION_COOKIE,
+        value=token,
+        path="/staff",
+        httponly=True,
+        samesite="lax",
+        secure=settings.https,
+        max_age=0 if clear else int(SESSION_LIFETIME.total_seconds()),
+    )
+
+
+def staff_page(
+    request: Request,
+    template: str,
+    context: Mapping[str, Any],
+    *,
+    status: int = 200,
+    htmx_block: str | None = None,
+    block: str | None = None,
+    cookies: Sequence[Cookie] = (),
+) -> Response[str]:
+    user = getattr(request.state, "staff", None)
+    notice = NOTICES.get(request.query_params.get("done", ""), "")
+    full = {"user": user, "errors": [], "notice": notice, "form": {}, **context}
+    return render_page(
+        request,
+        template,
+        lenient_locale(request),
+        full,
+        status=status,
+        htmx_block=htmx_block,
+        block=block,
+        cookies=cookies,
+    )
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"

@@ -1,0 +1,468 @@
+"""Organizer console: list, create and edit rounds, their sections, questions and translations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, URLEncodedBody
+
+from codesign.i18n import N_, format_moment
+from codesign.models import Round, RoundSettings
+from codesign.services.participation import FieldError
+from codesign.services.rounds_admin import (
+    CONTACT_FIELDS,
+    MAX_CONTACTS,
+    QUESTION_FIELDS,
+    QUESTION_KINDS,
+    ROUND_FIELDS,
+    SECTION_FIELDS,
+    TRANSITIONS,
+    AccessDenied,
+    Refused,
+    RoundMissing,
+    RoundsAdmin,
+    completeness,
+    effective_status,
+    parse_round_form,
+    structure_locked,
+    text_slots,
+    translated,
+)
+from codesign.settings import SUPPORTED_LOCALES
+from codesign.web.common import PageError, go, is_htmx
+from codesign.web.staff.common import ANY_STAFF, BUILD, staff_page, staff_user
+
+FormData = dict[str, str]
+
+
+def admin(request: Request) -> RoundsAdmin:
+    return RoundsAdmin(request.app.state.db)
+
+
+async def load_round(request: Request, round_id: int) -> tuple[Round, RoundSettings]:
+    """The round if this person may see it: 404 if it doesn't exist, 403 if not theirs."""
+    try:
+        return await admin(request).round_for(staff_user(request), round_id)
+    except RoundMissing:
+        raise PageError(
+            404,
+            N_("We can't find this round"),
+            N_("It may have been removed. Go back to your rounds."),
+            links=[("/staff/", N_("Go to your rounds"))],
+        ) from None
+    except AccessDenied:
+        raise PageError(
+            403,
+            N_("This round is not one of yours"),
+            N_("Only the staff on a round can see it. Ask an admin or its organizer to add you."),
+            links=[("/staff/", N_("Go to your rounds"))],
+        ) from None
+
+
+def refused(round_: Round, exc: Refused) -> PageError:
+    return PageError(
+        409,
+        N_("This change can't be made"),
+        exc.message,
+        exc.params,
+        links=[(f"/staff/rounds/{round_.id}", N_("Back to the round"))],
+    )
+
+
+def round_url(round_: Round) -> str:
+    return f"/staff/rounds/{round_.id}"
+
+
+def _moment_input(value, tz: str) -> str:
+    from zoneinfo import ZoneInfo
+
+    return value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%dT%H:%M") if value else ""
+
+
+def round_form_values(round_: Round | None, settings: RoundSettings | None) -> dict[str, str]:
+    """What the settings form shows for an existing round (or the defaults for a new one)."""
+    values: dict[str, str] = {f: "" for f in ROUND_FIELDS}
+    values.update(
+        default_locale="en",
+        timezone="Europe/London",
+        opens_at="",
+        closes_at="",
+        response_due="",
+        minutes_estimate="10",
+        retention_days="365",
+    )
+    for i in range(MAX_CONTACTS):
+        for f in CONTACT_FIELDS:
+            values[f"contact{i}_{f}"] = ""
+    if round_ is None or settings is None:
+        values["offer_en"] = "yes"
+        return values
+    text = round_.texts.get(round_.default_locale)
+    for f in ROUND_FIELDS:
+        values[f] = getattr(text, f) if text else ""
+    values.update(
+        default_locale=round_.default_locale,
+        timezone=round_.timezone,
+        opens_at=_moment_input(round_.opens_at, round_.timezone),
+        closes_at=_moment_input(round_.closes_at, round_.timezone),
+        response_due=round_.response_due.isoformat() if round_.response_due else "",
+        minutes_estimate=str(round_.minutes_estimate),
+        retention_days=str(settings.retention_days),
+    )
+    for loc in settings.wanted_locales:
+        values[f"offer_{loc}"] = "yes"
+    for i, contact in enumerate(round_.contacts.get(round_.default_locale, [])[:MAX_CONTACTS]):
+        for f in CONTACT_FIELDS:
+            values[f"contact{i}_{f}"] = getattr(contact, f)
+    return values
+
+
+def _form_context(values: dict[str, str], errors: list[FieldError], **extra: Any) -> dict:
+    return {
+        "values": values,
+        "errors": errors,
+        "locales": SUPPORTED_LOCALES,
+        "max_contacts": MAX_CONTACTS,
+        "limits": {**ROUND_FIELDS, **{f"contact_{k}": v for k, v in CONTACT_FIELDS.items()}},
+        **extra,
+    }
+
+
+def _when(value, round_: Round, locale: str) -> str:
+    return format_moment(value, locale, round_.timezone) if value else ""
+
+
+class StaffRoundsController(Controller):
+    path = "/"
+
+    @get("/", name="staff_home", opt=ANY_STAFF)
+    async def home(self, request: Request) -> Response:
+        rounds = await admin(request).rounds_for(staff_user(request))
+        return staff_page(
+            request,
+            "staff/rounds.html",
+            {"rounds": rounds, "effective_status": effective_status},
+        )
+
+    @get("/rounds/new", name="staff_round_new", opt=BUILD)
+    async def new_round_page(self, request: Request) -> Response:
+        return staff_page(
+            request, "staff/round_form.html", _form_context(round_form_values(None, None), [])
+        )
+
+    @post("/rounds/new", name="staff_round_create", opt=BUILD)
+    async def create_round(self, request: Request, data: URLEncodedBody[FormData]) -> Response:
+        parsed, errors = parse_round_form(data)
+        if parsed is None:
+            values = {**round_form_values(None, None), **_echo(data)}
+            return staff_page(
+                request,
+                "staff/round_form.html",
+                _form_context(values, errors),
+                status=422,
+                htmx_block="round_form",
+            )
+        round_id = await admin(request).create(staff_user(request), parsed)
+        return go(request, f"/staff/rounds/{round_id}?done=created")
+
+    @get("/rounds/{round_id:int}", name="staff_round", opt=ANY_STAFF)
+    async def round_page(self, request: Request, round_id: FromPath[int]) -> Response:
+        round_, settings = await load_round(request, round_id)
+        context = await self._overview(request, round_, settings, [])
+        return staff_page(request, "staff/round.html", context)
+
+    async def _overview(
+        self, request: Request, round_: Round, settings: RoundSettings, errors: list[FieldError]
+    ) -> dict[str, Any]:
+        locale = request.query_params.get("lang") or "en"
+        service = admin(request)
+        languages = [completeness(round_, loc) for loc in settings.wanted_locales]
+        return {
+            "round": round_,
+            "rt": round_.texts.get(round_.default_locale),
+            "settings": settings,
+            "status": effective_status(round_),
+            "transitions": TRANSITIONS.get(round_.status, ()),
+            "languages": languages,
+            "locked": structure_locked(round_),
+            "members": await service.members(round_.id),
+            "errors": errors,
+            "opens": _when(round_.opens_at, round_, locale),
+            "closes": _when(round_.closes_at, round_, locale),
+            "member_email": "",
+        }
+
+    @get("/rounds/{round_id:int}/edit", name="staff_round_edit", opt=BUILD)
+    async def edit_round_page(self, request: Request, round_id: FromPath[int]) -> Response:
+        round_, settings = await load_round(request, round_id)
+        context = _form_context(round_form_values(round_, settings), [], round=round_)
+        return staff_page(request, "staff/round_form.html", context)
+
+    @post("/rounds/{round_id:int}/edit", name="staff_round_save", opt=BUILD)
+    async def save_round(
+        self, request: Request, round_id: FromPath[int], data: URLEncodedBody[FormData]
+    ) -> Response:
+        round_, settings = await load_round(request, round_id)
+        parsed, errors = parse_round_form(data, round_)
+        if parsed is None:
+            values = {**round_form_values(None, None), **_echo(data)}
+            return staff_page(
+                request,
+                "staff/round_form.html",
+                _form_context(values, errors, round=round_),
+                status=422,
+                htmx_block="round_form",
+            )
+        await admin(request).update(staff_user(request), round_, parsed)
+        return go(request, f"{round_url(round_)}?done=saved")
+
+    @post("/rounds/{round_id:int}/status", name="staff_round_status", opt=BUILD)
+    async def change_status(
+        self, request: Request, round_id: FromPath[int], data: URLEncodedBody[FormData]
+    ) -> Response:
+        round_, settings = await load_round(request, round_id)
+        target = data.get("status", "")
+        try:
+            problems = await admin(request).change_status(
+                staff_user(request), round_, settings, target
+            )
+        except Refused as exc:
+            raise refused(round_, exc) from None
+        if problems:
+            context = await self._overview(request, round_, settings, problems)
+            return staff_page(
+                request, "staff/round.html", context, status=422, htmx_block="lifecycle"
+            )
+        done = {"open": "opened", "closed": "closed", "published": "published"}.get(target, "draft")
+        return go(request, f"{round_url(round_)}?done={done}")
+
+    @post("/rounds/{round_id:int}/members", name="staff_round_members", opt=BUILD)
+    async def add_member(
+        self, request: Request, round_id: FromPath[int], data: URLEncodedBody[FormData]
+    ) -> Response:
+        round_, settings = await load_round(request, round_id)
+        error = await admin(request).add_member(
+            staff_user(request), round_, data.get("member_email", "")
+        )
+        if error is not None:
+            context = await self._overview(request, round_, settings, [error])
+            context["member_email"] = data.get("member_email", "")[:254]
+            return staff_page(
+                request, "staff/round.html", context, status=422, htmx_block="members"
+            )
+        return go(request, f"{round_url(round_)}?done=saved#members")
+
+    # Sections and questions ----------------------------------------------
+
+    @get("/rounds/{round_id:int}/sections/new", name="staff_section_new", opt=BUILD)
+    async def new_section_page(self, request: Request, round_id: FromPath[int]) -> Response:
+        round_, _ = await load_round(request, round_id)
+        return staff_page(
+            request,
+            "staff/section_new.html",
+            {
+                "round": round_,
+                "values": {f: "" for f in SECTION_FIELDS},
+                "limits": SECTION_FIELDS,
+                "locked": structure_locked(round_),
+            },
+        )
+
+    @post("/rounds/{round_id:int}/sections/new", name="staff_section_create", opt=BUILD)
+    async def create_section(
+        self, request: Request, round_id: FromPath[int], data: URLEncodedBody[FormData]
+    ) -> Response:
+        round_, _ = await load_round(request, round_id)
+        try:
+            section_id, errors = await admin(request).add_section(staff_user(request), round_, data)
+        except Refused as exc:
+            raise refused(round_, exc) from None
+        if errors:
+            return staff_page(
+                request,
+                "staff/section_new.html",
+                {
+                    "round": round_,
+                    "values": _echo(data),
+                    "limits": SECTION_FIELDS,
+                    "errors": errors,
+                    "locked": False,
+                },
+                status=422,
+                htmx_block="section_form",
+            )
+        return go(request, f"{round_url(round_)}/sections/{section_id}?done=saved")
+
+    @get("/rounds/{round_id:int}/sections/{section_id:int}", name="staff_section", opt=BUILD)
+    async def section_page(
+        self, request: Request, round_id: FromPath[int], section_id: FromPath[int]
+    ) -> Response:
+        round_, _ = await load_round(request, round_id)
+        return staff_page(request, "staff/section.html", _section_context(round_, section_id, []))
+
+    @post("/rounds/{round_id:int}/sections/{section_id:int}", name="staff_section_save", opt=BUILD)
+    async def save_section(
+        self,
+        request: Request,
+        round_id: FromPath[int],
+        section_id: FromPath[int],
+        data: URLEncodedBody[FormData],
+    ) -> Response:
+        round_, _ = await load_round(request, round_id)
+        service, user = admin(request), staff_user(request)
+        action = data.get("action", "")
+        try:
+            if action == "up" or action == "down":
+                await service.move_section(user, round_, section_id, -1 if action == "up" else 1)
+                return go(request, f"{round_url(round_)}?done=saved#sections")
+            if action == "delete":
+                await service.delete_section(user, round_, section_id)
+                return go(request, f"{round_url(round_)}?done=removed#sections")
+            if action == "add_question":
+                errors = await service.add_question(user, round_, section_id, data)
+            elif action.startswith("delete_q") and action[8:].isdigit():
+                await service.delete_question(user, round_, int(action[8:]))
+                errors = []
+            elif action.startswith("save_q") and action[6:].isdigit():
+                errors = await service.edit_question(user, round_, int(action[6:]), data)
+            else:
+                errors = await service.edit_section(user, round_, section_id, data)
+        except Refused as exc:
+            raise refused(round_, exc) from None
+        if errors:
+            context = _section_context(round_, section_id, errors, _echo(data))
+            return staff_page(
+                request, "staff/section.html", context, status=422, htmx_block="section_editor"
+            )
+        return go(request, f"{round_url(round_)}/sections/{section_id}?done=saved")
+
+    # Translations --------------------------------------------------------
+
+    @get("/rounds/{round_id:int}/translate/{locale:str}", name="staff_translate", opt=BUILD)
+    async def translate_page(
+        self, request: Request, round_id: FromPath[int], locale: FromPath[str]
+    ) -> Response:
+        round_, settings = await load_round(request, round_id)
+        _check_translation_locale(round_, locale)
+        return staff_page(
+            request, "staff/translate.html", _translate_context(round_, settings, locale, [], {})
+        )
+
+    @post("/rounds/{round_id:int}/translate/{locale:str}", name="staff_translate_save", opt=BUILD)
+    async def save_translation(
+        self,
+        request: Request,
+        round_id: FromPath[int],
+        locale: FromPath[str],
+        data: URLEncodedBody[FormData],
+    ) -> Response:
+        round_, settings = await load_round(request, round_id)
+        _check_translation_locale(round_, locale)
+        item = data.get("item", "")[:40]
+        try:
+            errors = await admin(request).save_translation(
+                staff_user(request), round_, locale, item, data
+            )
+        except Refused as exc:
+            raise refused(round_, exc) from None
+        if errors:
+            context = _translate_context(round_, settings, locale, errors, _echo(data))
+            return staff_page(
+                request, "staff/translate.html", context, status=422, htmx_block="editor"
+            )
+        if is_htmx(request):
+            round_, settings = await load_round(request, round_id)
+            context = _translate_context(round_, settings, locale, [], {}, saved_item=item)
+            return staff_page(request, "staff/translate.html", context, block="editor")
+        return go(request, f"{round_url(round_)}/translate/{locale}?done=saved#{item}")
+
+
+def _echo(data: FormData) -> dict[str, str]:
+    """What was sent, to give it back in the form (bounded, never cut silently below limits)."""
+    return {k[:60]: v[:20000] for k, v in list(data.items())[:200] if k != "_csrf_token"}
+
+
+def _check_translation_locale(round_: Round, locale: str) -> None:
+    if locale not in SUPPORTED_LOCALES or locale == round_.default_locale:
+        raise PageError(
+            404,
+            N_("We can't find this page"),
+            N_("Choose a language from the round's page."),
+            links=[(round_url(round_), N_("Back to the round"))],
+        )
+
+
+def _section_context(
+    round_: Round, section_id: int, errors: list[FieldError], sent: dict[str, str] | None = None
+) -> dict[str, Any]:
+    section = next((s for s in round_.sections if s.id == section_id), None)
+    if section is None:
+        raise PageError(
+            404,
+            N_("We can't find this section"),
+            N_("It may have been removed. Go back to the round."),
+            links=[(round_url(round_), N_("Back to the round"))],
+        )
+    default = round_.default_locale
+    st = section.texts[default]
+    values = {f: getattr(st, f) for f in SECTION_FIELDS}
+    for question in section.questions:
+        qt = question.texts.get(default)
+        for f in QUESTION_FIELDS:
+            values[f"q{question.id}_{f}"] = getattr(qt, f) if qt else ""
+    values.update(kind="", prompt="", hint="")
+    if sent:
+        values.update(sent)
+    return {
+        "round": round_,
+        "section": section,
+        "values": values,
+        "errors": errors,
+        "limits": {**SECTION_FIELDS, **QUESTION_FIELDS},
+        "kinds": QUESTION_KINDS,
+        "locked": structure_locked(round_),
+        "count": len(round_.sections),
+    }
+
+
+def _translate_context(
+    round_: Round,
+    settings: RoundSettings,
+    locale: str,
+    errors: list[FieldError],
+    sent: dict[str, str],
+    saved_item: str = "",
+) -> dict[str, Any]:
+    groups: list[tuple[str, str, list]] = []
+    for slot in text_slots(round_):
+        group = "round" if slot.item.startswith("contact-") else slot.item
+        if not groups or groups[-1][0] != group:
+            groups.append((group, slot.where, []))
+        name = f"{slot.item}_{slot.field}"
+        value = (
+            sent.get(name, translated(round_, locale, slot))
+            if sent
+            else translated(round_, locale, slot)
+        )
+        groups[-1][2].append((slot, name, value))
+    return {
+        "round": round_,
+        "target": locale,
+        "source": round_.default_locale,
+        "groups": groups,
+        "done": completeness(round_, locale),
+        "wanted": locale in settings.wanted_locales,
+        "offered": locale in round_.locales,
+        "errors": errors,
+        "saved_item": saved_item,
+        "long_fields": (
+            "purpose",
+            "readers",
+            "next_steps",
+            "data_use",
+            "body_md",
+            "description",
+            "content_note",
+        ),
+    }

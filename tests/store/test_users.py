@@ -1,0 +1,82 @@
+"""Staff accounts in the store and through the service and CLI."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from codesign.cli import main
+from codesign.services.accounts import (
+    AccountError,
+    AccountService,
+    check_password,
+    clean_text,
+)
+from codesign.store import users as user_store
+from codesign.store.db import Database
+
+
+@pytest.fixture
+async def db(tmp_path):
+    database = Database(str(tmp_path / "users.db"))
+    await database.connect()
+    yield database
+    await database.close()
+
+
+async def test_passwords_are_argon2id_hashes(db) -> None:
+    service = AccountService(db, "k")
+    user = await service.create_user("Ana@Example.org", "organizer", "a calm long passphrase")
+    assert user.email == "ana@example.org"
+    found, stored = await user_store.by_email(db, "ana@example.org")
+    assert stored.startswith("$argon2id$") and "a calm" not in stored
+    assert (await service.sign_in("ana@example.org", "a calm long passphrase", "c")).user == found
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["short", "password1234", "aaaaaaaaaaaaaaaa", "qwertyuiop123", "x" * 300],
+)
+def test_weak_or_silly_passwords_are_refused(password: str) -> None:
+    with pytest.raises(AccountError):
+        check_password(password)
+
+
+async def test_roles_and_duplicates_are_checked(db) -> None:
+    service = AccountService(db, "k")
+    with pytest.raises(AccountError):
+        await service.create_user("a@example.org", "owner", "a calm long passphrase")
+    with pytest.raises(AccountError):
+        await service.create_user("not an email", "admin", "a calm long passphrase")
+    await service.create_user("a@example.org", "admin", "a calm long passphrase")
+    with pytest.raises(AccountError):
+        await service.create_user("A@example.org", "board", "another calm passphrase")
+
+
+def test_clean_text_shows_control_characters_instead_of_obeying_them() -> None:
+    assert clean_text("a\nb\rc\x1b[31m\u202e") == "a\\u000ab\\u000dc\\u001b[31m\\u202e"
+    assert clean_text("x" * 300, 10) == "x" * 10 + "…"
+
+
+def test_cli_creates_users_and_sets_passwords(tmp_path, monkeypatch, capsys) -> None:
+    path = str(tmp_path / "cli.db")
+    monkeypatch.setattr("sys.stdin", io.StringIO("a calm long passphrase\n"))
+    assert main(["create-user", "--email", "o@example.org", "--role", "organizer",
+                 "--password-stdin", "--db", path]) == 0
+    assert "created o@example.org (organizer)" in capsys.readouterr().out
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert main(["set-password", "--email", "o@example.org", "--password-stdin",
+                 "--db", path]) == 1
+    assert "at least 12 characters" in capsys.readouterr().err
+    # Without --password-stdin the password is asked for twice, never echoed.
+    answers = iter(["new calm passphrase", "new calm passphrase"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    assert main(["set-password", "--email", "o@example.org", "--db", path]) == 0
+    monkeypatch.setenv("CODESIGN_DB", path)
+    monkeypatch.setattr("sys.stdin", io.StringIO("a calm long passphrase\n"))
+    from codesign.cli import build_parser
+
+    args = build_parser().parse_args(["create-user", "--email", "b@example.org",
+                                      "--role", "board", "--password-stdin"])
+    assert args.db == path
