@@ -14,7 +14,7 @@ def _serve(args: argparse.Namespace) -> int:
     from codesign.web.app import create_app
 
     settings = from_env(db_path=args.db) if args.db else from_env()
-    app = create_app(settings, demo=args.demo)
+    app = create_app(settings, demo=args.demo, demo_staff=args.demo)
     print(
         f"codesign: serving on http://{args.host}:{args.port}/"
         + ("  (demo round at /r/demo)" if args.demo else ""),
@@ -29,6 +29,47 @@ def _serve(args: argparse.Namespace) -> int:
         access_log=False,
         proxy_headers=False,
     )
+    return 0
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    import getpass
+
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password (12 characters or more): ")
+    if getpass.getpass("The same password again: ") != first:
+        raise SystemExit("codesign: the two passwords were different; nothing was changed")
+    return first
+
+
+def _account_command(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from codesign.services.accounts import AccountError, AccountService
+    from codesign.store import secrets as secret_store
+    from codesign.store.db import Database
+
+    password = _read_password(args)
+
+    async def run() -> str:
+        db = Database(args.db or "codesign.db")
+        await db.connect()
+        try:
+            service = AccountService(db, await secret_store.get_or_create(db, "staff_key"))
+            if args.command == "create-user":
+                user = await service.create_user(args.email, args.role, password)
+                return f"codesign: created {user.email} ({user.role})"
+            user = await service.set_password(args.email, password)
+            return f"codesign: new password set for {user.email}; their sessions have ended"
+        finally:
+            await db.close()
+
+    try:
+        print(asyncio.run(run()))
+    except AccountError as exc:
+        print(f"codesign: {exc.message}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -49,6 +90,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
     )
     serve.set_defaults(run=_serve)
+
+    db_help = "SQLite file (default: $CODESIGN_DB or ./codesign.db)"
+    create = sub.add_parser("create-user", help="create a staff account")
+    create.add_argument("--email", required=True)
+    create.add_argument("--role", required=True, choices=["admin", "organizer", "board"])
+    set_password = sub.add_parser("set-password", help="set a staff account's password")
+    set_password.add_argument("--email", required=True)
+    for command in (create, set_password):
+        command.add_argument(
+            "--password-stdin", action="store_true", help="read the password from standard input"
+        )
+        command.add_argument("--db", default=os.environ.get("CODESIGN_DB"), help=db_help)
+        command.set_defaults(run=_account_command)
 
     sub.add_parser(
         "themes", help="theme free-text answers in a CSV/TSV file (see `codesign themes --help`)"

@@ -29,6 +29,7 @@ from codesign.web.health import health
 from codesign.web.participate import ParticipateController
 from codesign.web.ratelimit import rate_limits
 from codesign.web.security import security_headers_hook
+from codesign.web.staff import create_demo_staff, staff_router
 from codesign.web.templating import Renderer
 
 log = logging.getLogger("codesign")
@@ -36,7 +37,9 @@ log = logging.getLogger("codesign")
 _YEAR = 365 * 24 * 3600
 
 
-def create_app(settings: Settings | None = None, *, demo: bool = False) -> Litestar:
+def create_app(
+    settings: Settings | None = None, *, demo: bool = False, demo_staff: bool = False
+) -> Litestar:
     settings = settings or from_env()
     if settings.compile_catalogues:
         compile_catalogues()
@@ -59,6 +62,8 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> Lites
         app.state.participation = ParticipationService(db, code_key)
         if demo and await ensure_demo_round(db):
             log.info("created the demo round at /r/demo")
+        if demo and demo_staff:
+            await create_demo_staff(app)
 
     async def on_shutdown(app: Litestar) -> None:
         await db.close()
@@ -83,7 +88,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> Lites
     limits = rate_limits(settings.code_attempts_per_minute, settings.public_posts_per_minute)
 
     app = Litestar(
-        route_handlers=[index, health, ParticipateController, static_router],
+        route_handlers=[index, health, ParticipateController, staff_router(), static_router],
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         csrf_config=csrf,
