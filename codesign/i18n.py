@@ -52,12 +52,14 @@ def translations_for(locale: str) -> NullTranslations:
         return GNUTranslations(handle)
 
 
+@cache
 def language_name(locale: str) -> str:
     """A language's name in that language ("español", "العربية")."""
     name = Locale.parse(locale).get_display_name(locale) or locale
     return name[:1].upper() + name[1:] if locale != "ar" else name
 
 
+@cache
 def text_direction(locale: str) -> str:
     return Locale.parse(locale).text_direction
 

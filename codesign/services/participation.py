@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
 from collections.abc import Mapping
 
 import msgspec
@@ -112,16 +113,38 @@ def parse_section_form(
 class SaveResult(msgspec.Struct, frozen=True):
     saved: bool
     errors: list[FieldError]
-    answers: dict[int, Answer]
+    answers: dict[int, Answer] | None  # None when the caller did not ask for them
+
+
+#: How long a round's content (texts, sections) may be reused from memory.
+#: Whether it is open is read fresh on every request.
+ROUND_CONTENT_SECONDS = 2.0
 
 
 class ParticipationService:
     def __init__(self, db: Database, code_key: str) -> None:
         self.db = db
         self.code_key = code_key
+        self._rounds: dict[str, tuple[float, Round]] = {}
 
     async def round(self, slug: str) -> Round | None:
-        return await round_store.load_round(self.db, slug)
+        """The round, with its content cached briefly: it is read on every page and save."""
+        state = await round_store.round_state(self.db, slug)
+        if state is None:
+            self._rounds.pop(slug, None)
+            return None
+        cached = self._rounds.get(slug)
+        if cached is None or time.monotonic() - cached[0] > ROUND_CONTENT_SECONDS:
+            loaded = await round_store.load_round(self.db, slug)
+            if loaded is None:
+                return None
+            if len(self._rounds) > 1000:
+                self._rounds.clear()
+            self._rounds[slug] = (time.monotonic(), loaded)
+            cached = self._rounds[slug]
+        return msgspec.structs.replace(
+            cached[1], status=state.status, opens_at=state.opens_at, closes_at=state.closes_at
+        )
 
     def is_open(self, round_: Round) -> bool:
         return round_.is_open(utcnow())
@@ -142,7 +165,13 @@ class ParticipationService:
         return await participations.answers_for(self.db, participation.id)
 
     async def save_section(
-        self, participation: Participation, section: Section, form: Mapping[str, str], locale: str
+        self,
+        participation: Participation,
+        section: Section,
+        form: Mapping[str, str],
+        locale: str,
+        *,
+        reload: bool = True,
     ) -> SaveResult:
         inputs, errors = parse_section_form(section, form)
         save_key = form.get("save_key") or None
@@ -152,7 +181,7 @@ class ParticipationService:
         saved = await participations.save_answers(
             self.db, participation.id, inputs, locale, save_key=save_key
         )
-        return SaveResult(saved, errors, await self.answers(participation))
+        return SaveResult(saved, errors, await self.answers(participation) if reload else None)
 
     async def set_locale(self, participation: Participation, locale: str) -> None:
         if participation.locale != locale:

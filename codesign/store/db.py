@@ -57,12 +57,15 @@ class _Job:
         self.future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
 
 
+#: Reader connections, used in turn.
+READERS = 3
+
 #: Most writes one commit may carry; bounds the latency of the first one.
 MAX_BATCH = 256
 
 
 class Database:
-    """One writer task that commits concurrent writes together, and one reader connection.
+    """One writer task that commits concurrent writes together, and a few readers.
 
     Group commit: every `write()` waits in a queue; the writer takes all that
     are waiting, runs each inside its own SAVEPOINT (a failing write is rolled
@@ -74,7 +77,8 @@ class Database:
     def __init__(self, path: str) -> None:
         self.path = path
         self._writer: aiosqlite.Connection | None = None
-        self._reader: aiosqlite.Connection | None = None
+        self._readers: list[aiosqlite.Connection] = []
+        self._next_reader = 0
         self._queue: asyncio.Queue[_Job | None] = asyncio.Queue()
         self._writer_task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -84,7 +88,8 @@ class Database:
     async def connect(self) -> None:
         self._writer = await self._open()
         await self.migrate()
-        self._reader = await self._open()
+        # A few readers: WAL lets them read while the writer commits.
+        self._readers = [await self._open() for _ in range(READERS)]
         self._loop = asyncio.get_running_loop()
         self._writer_task = asyncio.create_task(self._write_loop(), name="codesign-writer")
 
@@ -100,10 +105,11 @@ class Database:
             await self._queue.put(None)
             await self._writer_task
             self._writer_task = None
-        for conn in (self._reader, self._writer):
+        for conn in (*self._readers, self._writer):
             if conn is not None:
                 await conn.close()
-        self._reader = self._writer = None
+        self._readers = []
+        self._writer = None
 
     async def migrate(self) -> list[int]:
         """Apply numbered migrations that have not run yet; returns those applied."""
@@ -136,8 +142,9 @@ class Database:
         return applied
 
     async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        assert self._reader is not None
-        async with self._reader.execute(sql, tuple(params)) as cursor:
+        assert self._readers, "the database is not connected"
+        self._next_reader = (self._next_reader + 1) % len(self._readers)
+        async with self._readers[self._next_reader].execute(sql, tuple(params)) as cursor:
             return list(await cursor.fetchall())
 
     async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:

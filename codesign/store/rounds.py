@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import aiosqlite
+import msgspec
 
 from codesign.models import (
     NewRound,
@@ -184,3 +185,19 @@ async def load_round(db: Database, slug: str) -> Round | None:
         contacts=contacts,
         sections=sections,
     )
+
+
+class RoundState(msgspec.Struct, frozen=True):
+    status: str
+    opens_at: datetime | None
+    closes_at: datetime | None
+
+
+async def round_state(db: Database, slug: str) -> RoundState | None:
+    """Just what decides whether a round is open: one cheap query, always fresh."""
+    row = await db.fetch_one(
+        "SELECT status, opens_at, closes_at FROM rounds WHERE slug = ?", (slug,)
+    )
+    if row is None:
+        return None
+    return RoundState(row["status"], from_db_time(row["opens_at"]), from_db_time(row["closes_at"]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -217,17 +218,26 @@ class ParticipateController(Controller):
         if participation.status != "started":
             return go(request, f"/r/{round_.slug}/thanks")
         try:
-            result = await _service(request).save_section(participation, section, data, locale)
+            result = await _service(request).save_section(
+                participation, section, data, locale, reload=not is_htmx(request)
+            )
         except BadInput as exc:
             raise _bad_form() from exc
+        if is_htmx(request):
+            # The autosave status is a block of the section page: one source of markup.
+            status = {
+                "round": round_,
+                "errors": result.errors,
+                "last_saved": datetime.now(UTC) if result.saved else None,
+            }
+            return render_page(request, "section.html", locale, status, block="save_status")
         action = data.get("action", "save")
         context = _base(round_, "section", locale, request)
         context.update(
-            _section_context(round_, section, position, locale, result.answers, data, result.errors)
+            _section_context(
+                round_, section, position, locale, result.answers or {}, data, result.errors
+            )
         )
-        if is_htmx(request):
-            # The autosave status is a block of the section page: one source of markup.
-            return render_page(request, "section.html", locale, context, block="save_status")
         if result.errors:
             return render_page(request, "section.html", locale, context, status=422)
         target = position - 1 if action == "back" else position + 1

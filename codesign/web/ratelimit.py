@@ -7,7 +7,7 @@ Limits are per client address, kept only in memory, never stored with answers.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from litestar import Request
 from litestar.middleware.rate_limit import RateLimitConfig
@@ -24,8 +24,9 @@ def _client_key(prefix: str) -> Callable[[Request], str]:
     return identify
 
 
-def _applies_to(kind: str) -> Callable[[Request], bool]:
-    def check(request: Request) -> bool:
+def _applies_to(kind: str) -> Callable[[Request], Awaitable[bool]]:
+    # async on purpose: Litestar runs a sync check in a worker thread, per request.
+    async def check(request: Request) -> bool:
         return request.method == "POST" and request.route_handler.opt.get("limit") == kind
 
     return check

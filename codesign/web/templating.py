@@ -89,6 +89,7 @@ class Renderer:
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(templates_dir or project_dir("templates"))),
             autoescape=True,
+            auto_reload=False,  # templates ship with the code; no stat() per render
             extensions=["jinja2.ext.i18n"],
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,

@@ -1,0 +1,156 @@
+"""Shared parts of the load benchmarks: start a server, a small keep-alive HTTP client.
+
+Traffic goes to 127.0.0.1 only, bounded in requests and time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(args: list[str], port: int, env: dict[str, str] | None = None,
+                 health: str = "/healthz") -> subprocess.Popen:
+    process = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
+        [sys.executable, *args],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {process.stderr.read().decode()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{health}", timeout=1):  # noqa: S310
+                return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("server did not answer in 30 s")
+
+
+def app_command(db: str, port: int) -> list[str]:
+    return ["-m", "codesign.cli", "serve", "--demo", "--db", db, "--port", str(port),
+            "--log-level", "warning"]
+
+
+APP_ENV = {"CODESIGN_PUBLIC_POSTS_PER_MINUTE": "100000000"}
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection sending prepared requests."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def open(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            try:
+                await self.writer.wait_closed()
+            except OSError:
+                pass
+
+    async def request(self, method: str, path: str, headers: dict[str, str],
+                      body: bytes = b"") -> tuple[int, dict[str, str], bytes]:
+        if self.writer is None:
+            await self.open()
+        assert self.reader is not None and self.writer is not None
+        lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{self.port}"]
+        lines += [f"{k}: {v}" for k, v in headers.items()]
+        if body or method == "POST":
+            lines.append(f"Content-Length: {len(body)}")
+        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        await self.writer.drain()
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status_line, *header_lines = head.decode("latin-1").split("\r\n")
+        status = int(status_line.split(" ")[1])
+        response_headers: dict[str, str] = {}
+        cookies = []
+        for line in header_lines:
+            if ":" in line:
+                key, value = line.split(":", 1)
+                if key.lower() == "set-cookie":
+                    cookies.append(value.strip())
+                response_headers[key.lower()] = value.strip()
+        response_headers["_cookies"] = "\n".join(cookies)
+        if response_headers.get("transfer-encoding") == "chunked":
+            data = b""
+            while True:
+                size = int((await self.reader.readline()).strip(), 16)
+                chunk = await self.reader.readexactly(size + 2)
+                if size == 0:
+                    break
+                data += chunk[:-2]
+        else:
+            data = await self.reader.readexactly(int(response_headers.get("content-length", 0)))
+        return status, response_headers, data
+
+
+def cookie_values(set_cookie: str) -> dict[str, str]:
+    found = {}
+    for line in set_cookie.split("\n"):
+        if "=" in line:
+            name, rest = line.split("=", 1)
+            found[name.strip()] = rest.split(";", 1)[0]
+    return found
+
+
+async def participant(port: int) -> tuple[Connection, dict[str, str], str]:
+    """Consent on the demo round; returns the connection, headers for saves, and a field."""
+    conn = Connection(port)
+    status, headers, body = await conn.request("GET", "/r/demo", {})
+    cookies = cookie_values(headers["_cookies"])
+    token = re.search(rb'name="_csrf_token" value="([^"]+)"', body).group(1).decode()
+    start_key = re.search(rb'name="start_key" value="([^"]+)"', body).group(1).decode()
+    cookie_header = f"csrftoken={cookies['csrftoken']}"
+    form = f"_csrf_token={token}&start_key={start_key}&consent=yes&may_quote=no".encode()
+    status, headers, _ = await conn.request(
+        "POST", "/r/demo/start",
+        {"Cookie": cookie_header, "Content-Type": "application/x-www-form-urlencoded"}, form,
+    )
+    if status != 303:
+        raise RuntimeError(f"consent answered {status}")
+    cookies.update(cookie_values(headers["_cookies"]))
+    participant_cookie = next(k for k in cookies if k.startswith("cs_"))
+    status, headers, body = await conn.request(
+        "GET", "/r/demo/s/1",
+        {"Cookie": f"{cookie_header}; {participant_cookie}={cookies[participant_cookie]}"},
+    )
+    field = re.findall(rb'<textarea id="(q\d+)"', body)[0].decode()
+    save_headers = {
+        "Cookie": f"{cookie_header}; {participant_cookie}={cookies[participant_cookie]}",
+        "Content-Type": "application/x-www-form-urlencoded",
+        "x-csrftoken": token,
+        "hx-request": "true",
+    }
+    return conn, save_headers, f"_csrf_token={token}&{field}="
+
+
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]

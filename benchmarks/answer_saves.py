@@ -1,0 +1,121 @@
+"""Answer-save throughput: codesign against a bare ASGI app writing the same rows.
+
+    python benchmarks/answer_saves.py [--clients 50] [--requests 20000] [--seconds 20]
+
+Starts the real app (one worker, demo round) and the reference app
+(benchmarks/_reference_app.py: no framework, same SQLite rows, same group
+commit, synchronous=FULL), drives each in turn with the same concurrent load
+from this machine (loopback only, bounded in requests and time), and prints
+saves/s, p50/p99 latency and non-2xx responses for each, ending with
+
+    app_saves_per_s=A reference_saves_per_s=R ratio=X app_p99_ms=P non2xx=N
+
+Targets: ratio >= 0.5, p99 < 100 ms at 50 clients, 0 non-2xx.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks._load import (  # noqa: E402
+    APP_ENV,
+    Connection,
+    app_command,
+    free_port,
+    participant,
+    percentile,
+    start_server,
+)
+
+
+async def drive(port: int, clients: int, total: int, seconds: float, reference: bool) -> dict:
+    sessions = []
+    for n in range(clients):
+        if reference:
+            conn = Connection(port)
+            headers = {"Content-Type": "application/x-www-form-urlencoded"}
+            prefix = f"participation={n + 1}&text="
+        else:
+            conn, headers, prefix = await participant(port)
+        sessions.append((conn, headers, prefix))
+    path = "/save" if reference else "/r/demo/s/1"
+    latencies: list[float] = []
+    failures = 0
+    sent = 0
+    deadline = time.monotonic() + seconds
+
+    async def client(conn: Connection, headers: dict[str, str], prefix: str) -> None:
+        nonlocal sent, failures
+        while sent < total and time.monotonic() < deadline:
+            sent += 1
+            body = f"{prefix}answer+{sent}&save_key={secrets.token_urlsafe(18)}".encode()
+            began = time.perf_counter()
+            status, _, _ = await conn.request("POST", path, headers, body)
+            latencies.append(time.perf_counter() - began)
+            if not 200 <= status < 300:
+                failures += 1
+
+    began = time.perf_counter()
+    await asyncio.gather(*(client(*session) for session in sessions))
+    elapsed = time.perf_counter() - began
+    for conn, _, _ in sessions:
+        await conn.close()
+    return {
+        "saves_per_s": len(latencies) / elapsed,
+        "p50_ms": percentile(latencies, 0.50) * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
+        "non2xx": failures,
+        "requests": len(latencies),
+    }
+
+
+def run(target: str, clients: int, total: int, seconds: float, folder: Path) -> dict:
+    port = free_port()
+    db = str(folder / f"{target}.db")
+    if target == "app":
+        server = start_server(app_command(db, port), port, APP_ENV)
+    else:
+        server = start_server(
+            ["-m", "uvicorn", "benchmarks._reference_app:app", "--port", str(port),
+             "--log-level", "warning", "--no-access-log"],
+            port, {"CODESIGN_DB": db}, health="/",
+        )
+    try:
+        asyncio.run(drive(port, clients, 200, 5, target == "reference"))  # warm-up
+        result = asyncio.run(drive(port, clients, total, seconds, target == "reference"))
+    finally:
+        server.terminate()
+        server.wait(10)
+    print(f"{target:9} saves/s={result['saves_per_s']:8.0f}  p50={result['p50_ms']:6.1f} ms  "
+          f"p99={result['p99_ms']:6.1f} ms  non2xx={result['non2xx']}  "
+          f"requests={result['requests']}  clients={clients}")
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="answer-save throughput, app vs reference")
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--requests", type=int, default=20000)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        reference = run("reference", args.clients, args.requests, args.seconds, folder)
+        app = run("app", args.clients, args.requests, args.seconds, folder)
+    ratio = app["saves_per_s"] / reference["saves_per_s"]
+    print(f"app_saves_per_s={app['saves_per_s']:.0f} "
+          f"reference_saves_per_s={reference['saves_per_s']:.0f} ratio={ratio:.2f} "
+          f"app_p99_ms={app['p99_ms']:.1f} non2xx={app['non2xx']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
