@@ -73,6 +73,40 @@ def _account_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _backup(args: argparse.Namespace) -> int:
+    from codesign.store.maintenance import backup
+
+    source = args.db or "codesign.db"
+    if not os.path.exists(source):
+        print(f"codesign backup: no database at {source}", file=sys.stderr)
+        return 2
+    try:
+        pages = backup(source, args.path)
+    except FileExistsError as exc:
+        print(f"codesign backup: {exc}", file=sys.stderr)
+        return 2
+    print(f"codesign: backed up {source} to {args.path} ({pages} pages, integrity ok)")
+    return 0
+
+
+def _purge(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from codesign.services.retention import purge
+    from codesign.store.db import Database
+
+    async def run() -> int:
+        db = Database(args.db or "codesign.db")
+        await db.connect()
+        try:
+            return await purge(db, actor="codesign purge")
+        finally:
+            await db.close()
+
+    print(f"codesign: deleted {asyncio.run(run())} answers past their round's retention period")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="codesign", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -103,6 +137,16 @@ def build_parser() -> argparse.ArgumentParser:
         )
         command.add_argument("--db", default=os.environ.get("CODESIGN_DB"), help=db_help)
         command.set_defaults(run=_account_command)
+
+    backup = sub.add_parser(
+        "backup", help="copy the database to PATH (safe while the site is serving)"
+    )
+    backup.add_argument("path", help="the new backup file")
+    backup.add_argument("--db", default=os.environ.get("CODESIGN_DB"), help=db_help)
+    backup.set_defaults(run=_backup)
+    purge = sub.add_parser("purge", help="delete answers past each round's retention period")
+    purge.add_argument("--db", default=os.environ.get("CODESIGN_DB"), help=db_help)
+    purge.set_defaults(run=_purge)
 
     sub.add_parser(
         "themes", help="theme free-text answers in a CSV/TSV file (see `codesign themes --help`)"

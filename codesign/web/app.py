@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from litestar import Litestar, Response, get
@@ -16,6 +17,7 @@ from litestar.static_files import create_static_files_router
 from codesign.i18n import N_, compile_catalogues
 from codesign.services.demo import ensure_demo_round
 from codesign.services.participation import ParticipationService
+from codesign.services.retention import purge_daily
 from codesign.settings import Settings, from_env, project_dir
 from codesign.store import secrets as secret_store
 from codesign.store.db import Database
@@ -64,8 +66,13 @@ def create_app(
             log.info("created the demo round at /r/demo")
         if demo and demo_staff:
             await create_demo_staff(app)
+        # Retention: purge at start-up and daily; harmless on several replicas.
+        app.state.purge_task = asyncio.create_task(purge_daily(db), name="codesign-purge")
 
     async def on_shutdown(app: Litestar) -> None:
+        task = getattr(app.state, "purge_task", None)
+        if task is not None:
+            task.cancel()
         await db.close()
 
     @get("/", name="home", include_in_schema=False)

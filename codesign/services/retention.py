@@ -1,0 +1,30 @@
+"""Keep answers no longer than each round says, and say so in the audit log."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from codesign.store import maintenance
+from codesign.store.db import Database, utcnow
+
+log = logging.getLogger("codesign")
+
+DAY_SECONDS = 24 * 3600
+
+
+async def purge(db: Database, actor: str = "system") -> int:
+    deleted = await maintenance.purge_expired_answers(db, utcnow(), actor)
+    total = sum(deleted.values())
+    log.info("retention purge: %d answers deleted", total)
+    return total
+
+
+async def purge_daily(db: Database) -> None:
+    """Run by the app: once at start-up, then every day."""
+    while True:
+        try:
+            await purge(db)
+        except Exception:  # keep serving; try again tomorrow
+            log.exception("retention purge failed")
+        await asyncio.sleep(DAY_SECONDS)
