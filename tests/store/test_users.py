@@ -62,12 +62,24 @@ def test_clean_text_shows_control_characters_instead_of_obeying_them() -> None:
 def test_cli_creates_users_and_sets_passwords(tmp_path, monkeypatch, capsys) -> None:
     path = str(tmp_path / "cli.db")
     monkeypatch.setattr("sys.stdin", io.StringIO("a calm long passphrase\n"))
-    assert main(["create-user", "--email", "o@example.org", "--role", "organizer",
-                 "--password-stdin", "--db", path]) == 0
+    assert (
+        main(
+            [
+                "create-user",
+                "--email",
+                "o@example.org",
+                "--role",
+                "organizer",
+                "--password-stdin",
+                "--db",
+                path,
+            ]
+        )
+        == 0
+    )
     assert "created o@example.org (organizer)" in capsys.readouterr().out
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
-    assert main(["set-password", "--email", "o@example.org", "--password-stdin",
-                 "--db", path]) == 1
+    assert main(["set-password", "--email", "o@example.org", "--password-stdin", "--db", path]) == 1
     assert "at least 12 characters" in capsys.readouterr().err
     # Without --password-stdin the password is asked for twice, never echoed.
     answers = iter(["new calm passphrase", "new calm passphrase"])
@@ -77,6 +89,7 @@ def test_cli_creates_users_and_sets_passwords(tmp_path, monkeypatch, capsys) -> 
     monkeypatch.setattr("sys.stdin", io.StringIO("a calm long passphrase\n"))
     from codesign.cli import build_parser
 
-    args = build_parser().parse_args(["create-user", "--email", "b@example.org",
-                                      "--role", "board", "--password-stdin"])
+    args = build_parser().parse_args(
+        ["create-user", "--email", "b@example.org", "--role", "board", "--password-stdin"]
+    )
     assert args.db == path

@@ -8,9 +8,15 @@ from __future__ import annotations
 
 from litestar import Litestar, Router
 
+from codesign.web.common import PageError
 from codesign.web.staff.audit import StaffAuditController
 from codesign.web.staff.auth import StaffAuthController
-from codesign.web.staff.common import SignInNeeded, sign_in_needed_handler, staff_guard
+from codesign.web.staff.common import (
+    SignInNeeded,
+    sign_in_needed_handler,
+    staff_error_handler,
+    staff_guard,
+)
 from codesign.web.staff.preview import StaffPreviewController
 from codesign.web.staff.rounds import StaffRoundsController
 from codesign.web.staff.watch import StaffWatchController
@@ -27,7 +33,10 @@ def staff_router() -> Router:
             StaffAuditController,
         ],
         guards=[staff_guard],
-        exception_handlers={SignInNeeded: sign_in_needed_handler},
+        exception_handlers={
+            SignInNeeded: sign_in_needed_handler,
+            PageError: staff_error_handler,
+        },
         include_in_schema=False,
     )
 

@@ -13,12 +13,12 @@ from litestar.enums import MediaType
 from litestar.handlers import BaseRouteHandler
 from litestar.response import Redirect
 
-from codesign.i18n import N_
+from codesign.i18n import N_, negotiate, parse_accept_language
 from codesign.models import StaffUser
 from codesign.services.accounts import SESSION_LIFETIME, AccountService
-from codesign.settings import Settings
+from codesign.settings import SUPPORTED_LOCALES, Settings
 from codesign.store import secrets as secret_store
-from codesign.web.common import PageError, is_htmx, lenient_locale, render_page
+from codesign.web.common import PageError, is_htmx, render_page
 
 SESSION_COOKIE = "cs_staff"
 SIGN_IN = "/staff/sign-in"
@@ -149,7 +149,7 @@ def staff_page(
     return render_page(
         request,
         template,
-        lenient_locale(request),
+        staff_locale(request),
         full,
         status=status,
         htmx_block=htmx_block,
@@ -158,5 +158,21 @@ def staff_page(
     )
 
 
+def staff_locale(request: Request) -> str:
+    """Staff pages follow the browser's languages, not a participant's remembered choice."""
+    guess = negotiate(
+        parse_accept_language(request.headers.get("accept-language")), SUPPORTED_LOCALES
+    )
+    return guess or "en"
+
+
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+def staff_error_handler(request: Request, exc: PageError) -> Response:
+    """Staff problems in the staff layout and language (htmx: the fragment, with 200)."""
+    context = {"error": exc, "status": exc.status}
+    if is_htmx(request):
+        return staff_page(request, "staff/error.html", context, block="problem")
+    return staff_page(request, "staff/error.html", context, status=exc.status)

@@ -31,7 +31,7 @@ from codesign.services.rounds_admin import (
 )
 from codesign.settings import SUPPORTED_LOCALES
 from codesign.web.common import PageError, go, is_htmx
-from codesign.web.staff.common import ANY_STAFF, BUILD, staff_page, staff_user
+from codesign.web.staff.common import ANY_STAFF, BUILD, staff_locale, staff_page, staff_user
 
 FormData = dict[str, str]
 
@@ -175,7 +175,7 @@ class StaffRoundsController(Controller):
     async def _overview(
         self, request: Request, round_: Round, settings: RoundSettings, errors: list[FieldError]
     ) -> dict[str, Any]:
-        locale = request.query_params.get("lang") or "en"
+        locale = staff_locale(request)
         service = admin(request)
         languages = [completeness(round_, loc) for loc in settings.wanted_locales]
         return {

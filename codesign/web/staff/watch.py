@@ -10,8 +10,7 @@ from codesign.i18n import N_, format_day, format_moment, translations_for
 from codesign.services import watching
 from codesign.services.rounds_admin import effective_status
 from codesign.settings import SUPPORTED_LOCALES
-from codesign.web.common import lenient_locale
-from codesign.web.staff.common import ANY_STAFF, BUILD, staff_page, staff_user
+from codesign.web.staff.common import ANY_STAFF, BUILD, staff_locale, staff_page, staff_user
 from codesign.web.staff.rounds import load_round
 
 #: Poster words, shown in each language the organizer picks (not the page's language).
@@ -95,7 +94,7 @@ class StaffWatchController(Controller):
     async def dashboard(self, request: Request, round_id: FromPath[int]) -> Response:
         round_, _ = await load_round(request, round_id)
         stats = await watching.dashboard(request.app.state.db, round_)
-        locale = lenient_locale(request)
+        locale = staff_locale(request)
         from codesign.store.db import utcnow
 
         return staff_page(
