@@ -125,15 +125,15 @@ class Database:
         for version, name, sql in migration_files():
             if version in done:
                 continue
-            # executescript commits first; wrap the script so a failure leaves nothing half-done.
-            script = (
-                "BEGIN;\n"
-                + sql
-                + "\nINSERT INTO schema_migrations (version, name, applied_at) VALUES "
-                + f"({version}, '{name}', '{to_db_time(utcnow())}');\nCOMMIT;"
-            )
+            # executescript commits first; BEGIN inside the script keeps the migration
+            # and its record in one transaction, so a failure leaves nothing half-done.
             try:
-                await conn.executescript(script)
+                await conn.executescript("BEGIN;\n" + sql)
+                await conn.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    (version, name, to_db_time(utcnow())),
+                )
+                await conn.execute("COMMIT")
             except Exception:
                 if conn.in_transaction:
                     await conn.execute("ROLLBACK")
