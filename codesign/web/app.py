@@ -111,7 +111,7 @@ def create_app(
         # Only static assets are compressed: pages carry a CSRF token next to
         # echoed answers, and compressing both invites BREACH-style guessing.
         compression_config=CompressionConfig(
-            backend="gzip", minimum_size=500, exclude=["^/(?!static/)"]
+            backend="gzip", minimum_size=500, exclude=["^/(?!static/)."]
         ),
         openapi_config=None,
         debug=False,

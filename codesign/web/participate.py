@@ -254,7 +254,11 @@ class ParticipateController(Controller):
         if participation is None:
             return Redirect(f"/r/{round_.slug}/resume")
         then = request.query_params.get("then", "")
-        next_url = _section_url(round_, int(then)) if then.isdigit() else _section_url(round_, None)
+        next_url = (
+            _section_url(round_, int(then))
+            if then.isascii() and then.isdigit() and len(then) <= 3
+            else _section_url(round_, None)
+        )
         code = None
         if not participation.code_shown:
             answers = await _service(request).answers(participation)

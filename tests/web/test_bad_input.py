@@ -151,3 +151,12 @@ async def test_code_checks_are_rate_limited(client) -> None:
     assert statuses[10] == 429
     last = await journey.post("/resume", {"code": "AAAA-BBBB-CCCC"})
     assert "Please wait a moment" in last.text
+
+
+async def test_odd_digits_in_the_code_page_link_are_ignored(journey) -> None:
+    # "²".isdigit() is True but int("²") fails: found by the fuzz test.
+    await journey.start()
+    for then in ("²", "٣", "99999999999999999999"):
+        response = await journey.get(f"/code?then={then}")
+        assert response.status_code == 200
+        assert 'href="/r/demo/review"' in response.text
