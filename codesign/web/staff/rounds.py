@@ -9,6 +9,7 @@ from litestar.params import FromPath, URLEncodedBody
 
 from codesign.i18n import N_, format_moment
 from codesign.models import Round, RoundSettings
+from codesign.services import readability
 from codesign.services.participation import FieldError
 from codesign.services.rounds_admin import (
     CONTACT_FIELDS,
@@ -423,6 +424,7 @@ def _section_context(
         "kinds": QUESTION_KINDS,
         "locked": structure_locked(round_),
         "count": len(round_.sections),
+        "readability": readability.check(f"{st.title}.\n{st.body_md}", default),
     }
 
 
@@ -456,6 +458,13 @@ def _translate_context(
         "offered": locale in round_.locales,
         "errors": errors,
         "saved_item": saved_item,
+        "readability": {
+            f"section-{section.id}": readability.check(
+                f"{section.texts[locale].title}.\n{section.texts[locale].body_md}", locale
+            )
+            for section in round_.sections
+            if locale in section.texts
+        },
         "long_fields": (
             "purpose",
             "readers",
