@@ -47,12 +47,10 @@ def _unavailable(reason: str) -> None:
 
 
 def _chromium_path() -> str | None:
-    for candidate in (
-        os.environ.get("CODESIGN_CHROMIUM"),
-        shutil.which("chromium"),
-        shutil.which("chromium-browser"),
-        "/usr/bin/chromium",
-    ):
+    """`CODESIGN_CHROMIUM` if set (and only it), else the system Chromium."""
+    chosen = os.environ.get("CODESIGN_CHROMIUM")
+    candidates = [chosen] if chosen else [shutil.which("chromium"), "/usr/bin/chromium"]
+    for candidate in candidates:
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate
     return None
@@ -132,8 +130,9 @@ def browser() -> Iterator[object]:
     executable = _chromium_path()
     if executable is None:
         _unavailable(
-            "Chromium is not installed (looked for `chromium` on PATH and /usr/bin/chromium); "
-            "install it with `apt-get install chromium` to run the browser tests"
+            "Chromium is not installed (looked for $CODESIGN_CHROMIUM, else `chromium` on PATH "
+            "and /usr/bin/chromium); install it with `apt-get install chromium` to run the "
+            "browser tests"
         )
     try:
         from playwright.sync_api import sync_playwright
