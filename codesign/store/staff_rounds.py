@@ -420,3 +420,52 @@ async def export_rows(db: Database, round_id: int) -> list[dict]:
 async def id_for_slug(db: Database, slug: str) -> int | None:
     row = await db.fetch_one("SELECT id FROM rounds WHERE slug = ?", (slug,))
     return int(row["id"]) if row else None
+
+
+async def import_paper(
+    db: Database,
+    round_id: int,
+    batch: str,
+    responses: list[tuple[str, bool, list[tuple[int, str | None, str | None]]]],
+) -> int | None:
+    """Store typed-in paper responses, all or none; None if this batch was imported before.
+
+    Each response: (locale, may_quote, [(question id, value, text)]). It becomes a
+    submitted participation whose start key names the batch and row, so the same
+    file imported twice can't make duplicates.
+    """
+
+    async def work(conn: aiosqlite.Connection) -> int | None:
+        async with conn.execute(
+            "SELECT 1 FROM participations WHERE round_id = ? AND start_key LIKE ?",
+            (round_id, f"paper:{batch}:%"),
+        ) as cursor:
+            if await cursor.fetchone() is not None:
+                return None
+        now = to_db_time(utcnow())
+        for row, (locale, may_quote, answers) in enumerate(responses, start=1):
+            cursor = await conn.execute(
+                "INSERT INTO participations (round_id, public_id, start_key, code_shown, locale,"
+                " status, may_quote, created_at, updated_at, submitted_at)"
+                " VALUES (?, ?, ?, 1, ?, 'submitted', ?, ?, ?, ?)",
+                (
+                    round_id,
+                    f"paper-{batch}-{row}",
+                    f"paper:{batch}:{row}",
+                    locale,
+                    int(may_quote),
+                    now,
+                    now,
+                    now,
+                ),
+            )
+            participation_id = cursor.lastrowid
+            for question_id, value, text in answers:
+                await conn.execute(
+                    "INSERT INTO answers (participation_id, question_id, value, text, locale,"
+                    " saved_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (participation_id, question_id, value, text, locale, now),
+                )
+        return len(responses)
+
+    return await db.write(work)

@@ -17,6 +17,7 @@ from codesign.web.staff.common import (
     staff_error_handler,
     staff_guard,
 )
+from codesign.web.staff.paper import StaffPaperController
 from codesign.web.staff.preview import StaffPreviewController
 from codesign.web.staff.rounds import StaffRoundsController
 from codesign.web.staff.watch import StaffWatchController
@@ -30,6 +31,7 @@ def staff_router() -> Router:
             StaffRoundsController,
             StaffPreviewController,
             StaffWatchController,
+            StaffPaperController,
             StaffAuditController,
         ],
         guards=[staff_guard],

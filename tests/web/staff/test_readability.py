@@ -35,7 +35,7 @@ async def test_section_page_shows_the_check(client, accounts) -> None:
     staff = await signed_in(client, "organizer")
     page = await staff.get("/staff/rounds/1/sections/2")
     assert "Plain-language check" in page.text
-    assert "<mark lang=\"en\" dir=\"auto\">If you miss <strong>" not in page.text
+    assert '<mark lang="en" dir="auto">If you miss <strong>' not in page.text
     assert "Long sentences (more than 20 words)" in page.text
     translate = await staff.get("/staff/rounds/1/translate/es")
     assert translate.text.count("Plain-language check") == 5

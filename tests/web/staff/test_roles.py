@@ -47,6 +47,9 @@ MATRIX: dict[tuple[str, str], tuple[str, ...] | str] = {
     ("GET", "/staff/rounds/{round_id:int}/dashboard"): ALL,
     ("GET", "/staff/rounds/{round_id:int}/export.csv"): BUILD,
     ("GET", "/staff/rounds/{round_id:int}/export.json"): BUILD,
+    ("GET", "/staff/rounds/{round_id:int}/paper"): BUILD,
+    ("GET", "/staff/rounds/{round_id:int}/paper/template.csv"): BUILD,
+    ("POST", "/staff/rounds/{round_id:int}/paper"): BUILD,
     # Last for each role: it ends the session.
     ("POST", "/staff/sign-out"): ALL,
 }

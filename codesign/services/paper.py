@@ -1,0 +1,195 @@
+"""Paper responses typed into a CSV: checked row by row, imported all or nothing.
+
+The CSV has a header row. Columns:
+
+- ``language`` (optional): en, es, fr or ar – one the round offers; default: its main language;
+- ``may_quote`` (optional): yes or no; default no;
+- one column per question, named by its number as the console shows it (``1.1``, ``1.2``…):
+  for an agreement question 1–5 (1 = strongly disagree) or ``prefer_not``; for a written
+  answer, the words. An empty cell is "not answered".
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+
+import msgspec
+
+from codesign.i18n import N_
+from codesign.models import AGREEMENT_VALUES, ANSWER_SOFT_LIMIT, PREFER_NOT, Round, StaffUser
+from codesign.services.accounts import clean_text
+from codesign.store import audit
+from codesign.store import staff_rounds as store
+from codesign.store.db import Database
+
+MAX_BYTES = 512 * 1024
+MAX_ROWS = 2000
+_PREFER_NOT_WORDS = {PREFER_NOT, "prefer not to say", "prefer not", "pns"}
+
+
+class RowProblem(msgspec.Struct, frozen=True):
+    row: int  # the line in the file (the header is line 1); 0 for the whole file
+    message: str
+    params: dict[str, str | int] = {}
+
+
+class PaperReport(msgspec.Struct, frozen=True):
+    imported: int
+    problems: list[RowProblem]
+    rows: int
+
+
+def question_numbers(round_: Round) -> dict[str, tuple[int, str]]:
+    """ "1.2" → (question id, kind)."""
+    return {
+        f"{s.position}.{q.position}": (q.id, q.kind) for s in round_.sections for q in s.questions
+    }
+
+
+def template_csv(round_: Round) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow(
+        ["language", "may_quote", *question_numbers(round_)]
+    )
+    return out.getvalue()
+
+
+def parse(round_: Round, data: bytes) -> tuple[list, list[RowProblem], int]:
+    if len(data) > MAX_BYTES:
+        return (
+            [],
+            [RowProblem(0, N_("The file is larger than 512 KB. Split it into smaller files."))],
+            0,
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [], [RowProblem(0, N_("Save the file as “CSV UTF-8” and try again."))], 0
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except (StopIteration, csv.Error):
+        return [], [RowProblem(0, N_("The file is empty. Start from the template."))], 0
+    numbers = question_numbers(round_)
+    problems: list[RowProblem] = []
+    unknown = [h for h in header if h not in numbers and h not in ("language", "may_quote")]
+    if unknown:
+        problems.append(
+            RowProblem(
+                1,
+                N_("These columns are not questions of this round: %(columns)s."),
+                {"columns": clean_text(", ".join(unknown), 120)},
+            )
+        )
+    if len(set(header)) != len(header):
+        problems.append(RowProblem(1, N_("A column appears twice in the header.")))
+    if not any(h in numbers for h in header):
+        problems.append(RowProblem(1, N_("No column names a question. Start from the template.")))
+    if problems:
+        return [], problems, 0
+    responses = []
+    count = 0
+    try:
+        for line, cells in enumerate(reader, start=2):
+            if not any(c.strip() for c in cells):
+                continue
+            count += 1
+            if count > MAX_ROWS:
+                return [], [RowProblem(0, N_("The file has more than 2000 rows. Split it."))], count
+            if len(cells) != len(header):
+                problems.append(
+                    RowProblem(
+                        line,
+                        N_("This row has %(found)s cells; the header has %(expected)s."),
+                        {"found": len(cells), "expected": len(header)},
+                    )
+                )
+                continue
+            row = dict(zip(header, cells, strict=True))
+            locale = row.get("language", "").strip().lower() or round_.default_locale
+            if locale not in round_.locales:
+                problems.append(
+                    RowProblem(
+                        line,
+                        N_("“%(value)s” is not a language this round offers."),
+                        {"value": clean_text(locale, 20)},
+                    )
+                )
+                continue
+            quote = row.get("may_quote", "").strip().lower()
+            if quote not in ("", "yes", "no"):
+                problems.append(RowProblem(line, N_("In “may_quote”, write yes or no.")))
+                continue
+            answers, row_problem = _answers(row, numbers, line)
+            if row_problem is not None:
+                problems.append(row_problem)
+                continue
+            if not answers:
+                problems.append(RowProblem(line, N_("This row has no answers.")))
+                continue
+            responses.append((locale, quote == "yes", answers))
+    except csv.Error:
+        return [], [RowProblem(0, N_("This doesn't look like a CSV file."))], count
+    return responses, problems, count
+
+
+def _answers(row: dict[str, str], numbers, line: int):
+    answers = []
+    for column, cell in row.items():
+        if column not in numbers:
+            continue
+        question_id, kind = numbers[column]
+        value = cell.strip()
+        if not value:
+            continue
+        if kind == "agreement":
+            if value.lower() in _PREFER_NOT_WORDS:
+                answers.append((question_id, PREFER_NOT, None))
+            elif value in AGREEMENT_VALUES:
+                answers.append((question_id, value, None))
+            else:
+                return [], RowProblem(
+                    line,
+                    N_("Question %(question)s takes 1 to 5 or prefer_not, not “%(value)s”."),
+                    {"question": column, "value": clean_text(value, 20)},
+                )
+        else:
+            if len(value) > ANSWER_SOFT_LIMIT:
+                return [], RowProblem(
+                    line,
+                    N_("The answer to question %(question)s is longer than %(limit)s characters."),
+                    {"question": column, "limit": ANSWER_SOFT_LIMIT},
+                )
+            answers.append((question_id, None, cell.replace("\r\n", "\n").strip()))
+    return answers, None
+
+
+async def import_csv(
+    db: Database, user: StaffUser, round_: Round, filename: str, data: bytes
+) -> PaperReport:
+    if round_.status not in ("open", "closed"):
+        return PaperReport(
+            0,
+            [RowProblem(0, N_("Paper responses can be added while the round is open or closed."))],
+            0,
+        )
+    responses, problems, rows = parse(round_, data)
+    if problems:
+        return PaperReport(0, problems, rows)
+    batch = hashlib.sha256(data).hexdigest()[:16]
+    imported = await store.import_paper(db, round_.id, batch, responses)
+    if imported is None:
+        return PaperReport(
+            0, [RowProblem(0, N_("This file was imported already. Nothing was added."))], rows
+        )
+    await audit.add(
+        db,
+        user.email,
+        "paper_imported",
+        clean_text(f"{imported} responses from {filename}", 200),
+        user_id=user.id,
+        round_id=round_.id,
+    )
+    return PaperReport(imported, [], rows)
