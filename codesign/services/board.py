@@ -1,0 +1,634 @@
+"""The review board's use cases: theme the answers, correct the themes, answer them.
+
+No HTTP objects here. The theming engine (`codesign.analysis`) is pure and
+synchronous: everything CPU-bound runs in a worker thread (`asyncio.to_thread`)
+while the event loop keeps serving pages; the database is written only from the
+loop. Progress is kept in `analysis_runs`, so any replica can show it.
+
+Rules the board relies on:
+- redaction happens before any text is stored for the board or shown to it;
+- the first run themes every answer; later runs only *assign* answers that
+  have no place yet to the existing themes — nothing a person did (rename,
+  merge, split, move) is ever reshuffled;
+- vectors are cached per model + text hash in the database, so re-running
+  never embeds the same text twice;
+- themes smaller than the round's anonymity threshold show no quotes and are
+  counted under "other".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+
+import msgspec
+import numpy as np
+
+from codesign.analysis import (
+    OTHER,
+    detect_language,
+    flag,
+    is_risk,
+    redact,
+    theme_answers,
+)
+from codesign.analysis.assign import assign_vectors
+from codesign.analysis.pipeline import centre, language_means, other_threshold
+from codesign.analysis.types import SavedTheme
+from codesign.analysis.vectorise import Vectoriser, cache_key, default_vectoriser
+from codesign.i18n import N_
+from codesign.models import Round, StaffUser
+from codesign.services.accounts import clean_text
+from codesign.store import audit
+from codesign.store import themes as store
+from codesign.store.db import Database, utcnow
+
+log = logging.getLogger("codesign.board")
+
+DEFAULT_THRESHOLD = 5
+MAX_LABEL = 120
+MAX_RESPONSE = 4000
+MAX_TITLE = 160
+PREPARE_CHUNK = 250
+EMBED_CHUNK = 256
+QUOTES = 5
+#: A run still "running" after this long was left behind by a stopped process.
+STALE_RUN = timedelta(minutes=30)
+
+
+class BoardError(Exception):
+    """A calm message id for the person (translated where shown)."""
+
+    def __init__(self, message: str, params: dict | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.params = params or {}
+
+
+# Pure helpers (run in worker threads) ------------------------------------------
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def prepare_answers(answers: Sequence[store.PendingAnswer]) -> list[store.Prepared]:
+    """Language, redacted text and flags for each answer (the participant's locale is a prior)."""
+    out = []
+    for a in answers:
+        language = detect_language(a.text, a.locale)[0] or a.locale
+        flags = flag(a.text, language)
+        kinds = sorted({f.kind for f in flags})
+        out.append(
+            store.Prepared(
+                id=a.id,
+                redacted=redact(a.text, language or "en").text,
+                language=language,
+                flags=kinds,
+                risk=is_risk(flags),
+                distressing="distressing" in kinds,
+                prepared_hash=text_hash(a.text),
+            )
+        )
+    return out
+
+
+def _unit_rows(x: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return x / norms
+
+
+def assign_new(
+    vectors: np.ndarray,
+    languages: list[str],
+    placed_theme: list[int | None],
+    new_rows: list[int],
+    centroids: dict[int, list[list[float]]],
+    means: dict[str, list[float]] | None,
+    threshold: float | None,
+) -> list[tuple[int, int | None, float]]:
+    """Place the rows in `new_rows` into existing themes: (row, theme id or None, score).
+
+    A theme's prototypes are its saved centroids (when the space is the run's:
+    `means` given) plus the mean of the answers it holds now, so a theme a
+    person built by merging, splitting or moving answers attracts answers like
+    the ones it holds. Without the run's means (another vectoriser, or one
+    fitted per run) the space is centred afresh and only member means are used.
+    """
+    if means:
+        m = {k: np.asarray(v, dtype=np.float64) for k, v in means.items()}
+        if "*" not in m:
+            m["*"] = np.mean(np.stack(list(m.values())), axis=0)
+    else:
+        m = language_means(vectors.astype(np.float64), languages)
+    xc = centre(vectors.astype(np.float64), languages, m)
+    saved = []
+    own_sims = []
+    for theme_id in sorted(centroids):
+        rows = [i for i, t in enumerate(placed_theme) if t == theme_id]
+        protos = [list(c) for c in centroids[theme_id]] if means else []
+        if rows:
+            mean = _unit_rows(xc[rows].mean(axis=0, keepdims=True))[0]
+            protos.append(mean.tolist())
+            own_sims += list(xc[rows] @ mean)
+        if protos:
+            saved.append(SavedTheme(id=theme_id, label=str(theme_id), centroids=protos))
+    if threshold is None:
+        threshold = other_threshold(np.asarray(own_sims)) if len(own_sims) >= 10 else -1.0
+    assigned = assign_vectors(xc[new_rows], saved, threshold) if new_rows else []
+    return [(new_rows[a.index], None if a.theme == OTHER else a.theme, a.score) for a in assigned]
+
+
+# Views ---------------------------------------------------------------------------
+
+
+class Split(msgspec.Struct, frozen=True):
+    value: str
+    count: int
+    percent: int
+
+
+class ThemeCard(msgspec.Struct, frozen=True):
+    id: int
+    label: str
+    terms: list[str]
+    size: int
+    percent: int
+    agreement: list[Split]
+    quotes: list[store.AnswerRow]
+    edited_by: str | None
+    small: bool
+
+
+class QuestionView(msgspec.Struct, frozen=True):
+    question_id: int
+    total: int
+    placed: int
+    themes: list[ThemeCard]  # at or above the threshold, largest first
+    small: list[ThemeCard]  # below the threshold: counted under "other"
+    other: int  # in "other / unclear", small themes included
+    run: store.Run | None
+    threshold: int
+
+
+AGREEMENT_ORDER = ("1", "2", "3", "4", "5", "prefer_not")
+
+
+def _splits(counts: dict[str, int]) -> list[Split]:
+    total = sum(counts.values())
+    return [
+        Split(v, counts.get(v, 0), round(100 * counts.get(v, 0) / total) if total else 0)
+        for v in AGREEMENT_ORDER
+        if counts.get(v, 0)
+    ]
+
+
+def agreement_question(round_: Round, question_id: int) -> int | None:
+    """The agreement question of the section an open-text question is in."""
+    for section in round_.sections:
+        if any(q.id == question_id for q in section.questions):
+            for q in section.questions:
+                if q.kind == "agreement":
+                    return q.id
+    return None
+
+
+def open_questions(round_: Round) -> list[tuple[int, int, str]]:
+    """(question id, section position, prompt) of every open-text question."""
+    out = []
+    for section in round_.sections:
+        for q in section.questions:
+            if q.kind == "open_text":
+                text = q.texts.get(round_.default_locale)
+                out.append((q.id, section.position, text.prompt if text else ""))
+    return out
+
+
+class BoardService:
+    def __init__(
+        self, db: Database, vectoriser: Callable[[], Vectoriser] = default_vectoriser
+    ) -> None:
+        self.db = db
+        self._make_vectoriser = vectoriser
+        self._vectoriser: Vectoriser | None = None
+        self.tasks: dict[int, asyncio.Task] = {}
+
+    @property
+    def vectoriser(self) -> Vectoriser:
+        if self._vectoriser is None:
+            self._vectoriser = self._make_vectoriser()
+        return self._vectoriser
+
+    # Access -----------------------------------------------------------------------
+
+    async def settings(self, round_id: int) -> store.BoardSettings:
+        return await store.settings_for(self.db, round_id)
+
+    def question_in(self, round_: Round, question_id: int) -> bool:
+        question = round_.question(question_id)
+        return question is not None and question.kind == "open_text"
+
+    async def theme_in(self, round_: Round, theme_id: int) -> store.ThemeRow | None:
+        theme = await store.theme_by_id(self.db, theme_id)
+        if theme is None or not self.question_in(round_, theme.question_id):
+            return None
+        return theme
+
+    # Analysis ---------------------------------------------------------------------
+
+    async def start_analysis(self, user: StaffUser, round_: Round, question_id: int) -> int:
+        """Start a run in the background; BoardError if one is already running."""
+        await store.fail_stale_runs(self.db, question_id, utcnow() - STALE_RUN)
+        kind = "assign" if await store.has_themes(self.db, question_id) else "theme"
+        run_id = await store.start_run(self.db, question_id, kind, user.email)
+        if run_id is None:
+            raise BoardError(N_("The analysis is already running for this question."))
+        await audit.add(
+            self.db,
+            user.email,
+            "analysis_started",
+            f"question {question_id}, {kind}",
+            user_id=user.id,
+            round_id=round_.id,
+        )
+        task = asyncio.create_task(self._execute(run_id, question_id, kind), name=f"run-{run_id}")
+        self.tasks[run_id] = task
+        task.add_done_callback(lambda _t: self.tasks.pop(run_id, None))
+        return run_id
+
+    async def run_analysis(self, user: StaffUser, round_: Round, question_id: int) -> store.Run:
+        """Start a run and wait for it (tests, the command line)."""
+        run_id = await self.start_analysis(user, round_, question_id)
+        task = self.tasks.get(run_id)
+        if task is not None:
+            await task
+        run = await store.run_by_id(self.db, run_id)
+        assert run is not None
+        return run
+
+    async def wait(self) -> None:
+        """Wait for every running analysis of this process."""
+        while self.tasks:
+            await asyncio.gather(*list(self.tasks.values()), return_exceptions=True)
+
+    async def _execute(self, run_id: int, question_id: int, kind: str) -> None:
+        try:
+            await self._analyse(run_id, question_id, kind)
+        except Exception as exc:  # the run fails; the page says so calmly
+            log.exception("analysis run %s failed", run_id)
+            await store.fail_run(self.db, run_id, type(exc).__name__)
+
+    async def prepare(self, question_id: int, run_id: int | None = None) -> None:
+        """Redact, detect language and flag answers whose metadata is missing or stale."""
+        inputs = await store.theme_inputs(self.db, question_id)
+        hashes = await store.prepared_hashes(self.db, question_id)
+        stale = [
+            store.PendingAnswer(a.id, a.text, a.locale)
+            for a in inputs
+            if hashes.get(a.id) != text_hash(a.text)
+        ]
+        for i in range(0, len(stale), PREPARE_CHUNK):
+            chunk = stale[i : i + PREPARE_CHUNK]
+            await store.save_prepared(self.db, await asyncio.to_thread(prepare_answers, chunk))
+            if run_id is not None:
+                done = min(len(stale), i + PREPARE_CHUNK)
+                await store.update_run(self.db, run_id, 5 + 25 * done // len(stale), "prepare")
+
+    async def _vectors(
+        self, texts: list[str], run_id: int | None, start: int, span: int
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Vectors for `texts` from the cache, embedding (in a thread) only what is missing."""
+        vectoriser = self.vectoriser
+        if not vectoriser.cacheable:
+            x = await asyncio.to_thread(vectoriser.embed, list(texts))
+            return np.asarray(x, dtype=np.float32), {}
+        keys = [cache_key(vectoriser.name, t) for t in texts]
+        cache = await store.vectors_for(self.db, keys)
+        missing: dict[str, str] = {}
+        for k, t in zip(keys, texts, strict=True):
+            if k not in cache and k not in missing:
+                missing[k] = t
+        items = list(missing.items())
+        for i in range(0, len(items), EMBED_CHUNK):
+            chunk = items[i : i + EMBED_CHUNK]
+            vecs = await asyncio.to_thread(vectoriser.embed, [t for _, t in chunk])
+            fresh = {
+                k: np.asarray(v, dtype=np.float32) for (k, _), v in zip(chunk, vecs, strict=True)
+            }
+            await store.save_vectors(self.db, fresh)
+            cache.update(fresh)
+            if run_id is not None:
+                done = min(len(items), i + EMBED_CHUNK)
+                await store.update_run(self.db, run_id, start + span * done // len(items), "embed")
+        if not keys:
+            return np.zeros((0, 1), dtype=np.float32), cache
+        return np.stack([cache[k] for k in keys]).astype(np.float32), cache
+
+    async def _analyse(self, run_id: int, question_id: int, kind: str) -> None:
+        await store.update_run(self.db, run_id, 2, "prepare")
+        await self.prepare(question_id, run_id)
+        inputs = await store.theme_inputs(self.db, question_id)
+        vectoriser = self.vectoriser
+        if kind == "theme":
+            texts = [a.redacted for a in inputs]
+            languages = [a.language for a in inputs]
+            _, cache = await self._vectors(texts, run_id, 30, 50)
+            await store.update_run(self.db, run_id, 82, "themes")
+            before = set(cache)
+            result = await asyncio.to_thread(
+                theme_answers,
+                texts,
+                languages,
+                detect=False,
+                vectoriser=vectoriser,
+                cache=cache if vectoriser.cacheable else None,
+            )
+            if vectoriser.cacheable:
+                await store.save_vectors(self.db, {k: cache[k] for k in set(cache) - before})
+            themes = [
+                store.NewTheme(
+                    label=t.label[:MAX_LABEL],
+                    terms=t.terms,
+                    centroids=[t.centroid] if vectoriser.cacheable else [],
+                    members=[(inputs[r].id, result.members[r].score) for r in t.rows],
+                )
+                for t in result.themes
+            ]
+            other = [(inputs[r].id, result.members[r].score) for r in result.other]
+            await store.save_theming(
+                self.db,
+                run_id,
+                question_id,
+                themes,
+                other,
+                vectoriser=result.vectoriser,
+                n=result.n,
+                quality=result.quality,
+                language_means=result.language_means if vectoriser.cacheable else {},
+                other_threshold=result.other_threshold,
+                replace=True,
+            )
+            return
+        # assign: only answers with no place yet; everything placed stays where it is
+        new_rows = [i for i, a in enumerate(inputs) if not a.placed]
+        last = await store.last_done_theme_run(self.db, question_id)
+        same_space = (
+            last is not None
+            and vectoriser.cacheable
+            and last.vectoriser == vectoriser.name
+            and bool(last.language_means)
+        )
+        centroids = await store.theme_centroids(self.db, question_id)
+        placements: list[tuple[int, int | None, float]] = []
+        if new_rows and centroids:
+            texts = [a.redacted for a in inputs]
+            x, _ = await self._vectors(texts, run_id, 30, 50)
+            await store.update_run(self.db, run_id, 85, "assign")
+            placements = await asyncio.to_thread(
+                assign_new,
+                x,
+                [a.language for a in inputs],
+                [a.theme_id if a.placed else None for a in inputs],
+                new_rows,
+                centroids,
+                last.language_means if same_space and last else None,
+                last.other_threshold if same_space and last else None,
+            )
+        elif new_rows:
+            placements = [(r, None, 0.0) for r in new_rows]
+        await store.save_assignment(
+            self.db,
+            run_id,
+            question_id,
+            [(inputs[r].id, theme, score) for r, theme, score in placements],
+            vectoriser=vectoriser.name,
+            n=len(new_rows),
+            k=len(centroids),
+            language_means=last.language_means if last else {},
+            other_threshold=last.other_threshold if last else None,
+        )
+
+    # Reading --------------------------------------------------------------------
+
+    async def question_view(self, round_: Round, question_id: int) -> QuestionView:
+        settings = await self.settings(round_.id)
+        threshold = settings.anonymity_threshold
+        total, placed = await store.counts(self.db, question_id)
+        rows = await store.themes_for(self.db, question_id)
+        agreement_q = agreement_question(round_, question_id)
+        splits = (
+            await store.agreement_split(self.db, question_id, agreement_q) if agreement_q else {}
+        )
+        quotes = await store.quotes(self.db, question_id, QUOTES)
+        other = await store.other_count(self.db, question_id)
+        big, small = [], []
+        for t in rows:
+            is_small = t.size < threshold
+            card = ThemeCard(
+                id=t.id,
+                label=t.label,
+                terms=t.terms,
+                size=t.size,
+                percent=round(100 * t.size / placed) if placed else 0,
+                agreement=_splits(splits.get(t.id, {})),
+                quotes=[] if is_small else quotes.get(t.id, []),
+                edited_by=t.edited_by,
+                small=is_small,
+            )
+            (small if is_small else big).append(card)
+        return QuestionView(
+            question_id=question_id,
+            total=total,
+            placed=placed,
+            themes=big,
+            small=small,
+            other=other + sum(c.size for c in small),
+            run=await store.latest_run(self.db, question_id),
+            threshold=threshold,
+        )
+
+    async def theme_answers(
+        self, user: StaffUser, round_: Round, question_id: int, theme: store.ThemeRow | None
+    ) -> list[store.AnswerRow]:
+        """Every answer in a theme (None: "other"), redacted; the view is audited."""
+        answers = await store.theme_answers(self.db, question_id, theme.id if theme else None)
+        await audit.add(
+            self.db,
+            user.email,
+            "theme_answers_viewed",
+            f"question {question_id}, theme {theme.id if theme else 'other'}, {len(answers)}",
+            user_id=user.id,
+            round_id=round_.id,
+        )
+        return answers
+
+    async def run(self, question_id: int) -> store.Run | None:
+        return await store.latest_run(self.db, question_id)
+
+    # Corrections ------------------------------------------------------------------
+
+    async def _audit(self, user: StaffUser, round_: Round, action: str, detail: str) -> None:
+        await audit.add(
+            self.db, user.email, action, clean_text(detail), user_id=user.id, round_id=round_.id
+        )
+
+    async def rename(
+        self, user: StaffUser, round_: Round, theme: store.ThemeRow, label: str
+    ) -> None:
+        label = " ".join(label.split())
+        if not label:
+            raise BoardError(N_("Write a name for the theme."))
+        if len(label) > MAX_LABEL:
+            raise BoardError(
+                N_("Keep the name to %(limit)s characters or fewer."), {"limit": MAX_LABEL}
+            )
+        await store.rename(self.db, theme.id, label, user.email)
+        await self._audit(user, round_, "theme_renamed", f"theme {theme.id}: {label}")
+
+    async def merge(
+        self, user: StaffUser, round_: Round, theme: store.ThemeRow, target_id: int
+    ) -> store.ThemeRow:
+        target = await self.theme_in(round_, target_id)
+        if target is None or target.question_id != theme.question_id or target.id == theme.id:
+            raise BoardError(N_("Choose another theme of the same question to merge with."))
+        await store.merge(self.db, theme.id, target.id, user.email)
+        await self._audit(user, round_, "themes_merged", f"theme {theme.id} into {target.id}")
+        return target
+
+    async def split(self, user: StaffUser, round_: Round, theme: store.ThemeRow) -> list[int]:
+        """Re-cluster a theme's answers into two themes (a person's decision)."""
+        ids = set(await store.member_ids(self.db, theme.id))
+        inputs = [a for a in await store.theme_inputs(self.db, theme.question_id) if a.id in ids]
+        if len(inputs) < 4:
+            raise BoardError(N_("A theme needs at least 4 answers to be split."))
+        texts = [a.redacted for a in inputs]
+        languages = [a.language for a in inputs]
+        vectoriser = self.vectoriser
+        _, cache = await self._vectors(texts, None, 0, 0)
+        result = await asyncio.to_thread(
+            theme_answers,
+            texts,
+            languages,
+            k=2,
+            detect=False,
+            vectoriser=vectoriser,
+            cache=cache if vectoriser.cacheable else None,
+        )
+        if len(result.themes) < 2:
+            raise BoardError(N_("These answers are too alike to split into two themes."))
+        # answers the split left unclear stay with the larger part
+        by_theme: dict[int, list[tuple[int, float]]] = {t.id: [] for t in result.themes}
+        for m in result.members:
+            part = m.theme if m.theme in by_theme else result.themes[0].id
+            by_theme[part].append((inputs[m.row].id, m.score))
+        run = await store.last_done_theme_run(self.db, theme.question_id)
+        parts = []
+        for t in result.themes:
+            centroids: list[list[float]] = []
+            if (
+                run
+                and run.language_means
+                and vectoriser.cacheable
+                and run.vectoriser == vectoriser.name
+            ):
+                rows = [m.row for m in result.members if inputs[m.row].id in dict(by_theme[t.id])]
+                x, _ = await self._vectors([texts[r] for r in rows], None, 0, 0)
+                means = {k: np.asarray(v) for k, v in run.language_means.items()}
+                xc = centre(x.astype(np.float64), [languages[r] for r in rows], means)
+                centroids = [_unit_rows(xc.mean(axis=0, keepdims=True))[0].round(6).tolist()]
+            parts.append(
+                store.NewTheme(
+                    label=t.label[:MAX_LABEL],
+                    terms=t.terms,
+                    centroids=centroids,
+                    members=by_theme[t.id],
+                )
+            )
+        made = await store.split(self.db, theme.id, theme.question_id, parts, user.email)
+        await self._audit(user, round_, "theme_split", f"theme {theme.id} into {made}")
+        return made
+
+    async def move(self, user: StaffUser, round_: Round, answer_id: int, target: int | None) -> int:
+        """Move an answer to a theme of its question, or to "other" (None). Returns question id."""
+        found = await store.answer_by_id(self.db, answer_id)
+        if found is None or not self.question_in(round_, found[1]):
+            raise BoardError(N_("We can't find this answer."))
+        answer, question_id = found
+        if target is not None:
+            theme = await self.theme_in(round_, target)
+            if theme is None or theme.question_id != question_id:
+                raise BoardError(N_("Choose a theme of the same question."))
+        await store.move_answer(self.db, answer_id, target, user.email)
+        await self._audit(
+            user, round_, "answer_moved", f"answer {answer.id} to {target or 'other'}"
+        )
+        return question_id
+
+    # Settings, responses, sign-off, publishing ----------------------------------------
+
+    async def save_settings(
+        self,
+        user: StaffUser,
+        round_: Round,
+        threshold: int,
+        quotes_allowed: bool,
+        safeguarding_user_id: int | None,
+    ) -> None:
+        if not 2 <= threshold <= 50:
+            raise BoardError(N_("Choose a number from 2 to 50."))
+        await store.save_settings(
+            self.db,
+            round_.id,
+            anonymity_threshold=threshold,
+            quotes_allowed=quotes_allowed,
+            safeguarding_user_id=safeguarding_user_id,
+        )
+        await self._audit(
+            user,
+            round_,
+            "board_settings_saved",
+            f"threshold {threshold}, quotes {quotes_allowed}, lead {safeguarding_user_id}",
+        )
+
+    async def save_responses(
+        self,
+        user: StaffUser,
+        round_: Round,
+        theme: store.ThemeRow,
+        given: dict[str, store.Response],
+    ) -> None:
+        for locale, response in given.items():
+            if locale not in round_.locales:
+                raise BoardError(N_("This language is not offered in this round."))
+            if len(response.text) > MAX_RESPONSE or len(response.title) > MAX_TITLE:
+                raise BoardError(
+                    N_("Keep each response to %(limit)s characters or fewer."),
+                    {"limit": MAX_RESPONSE},
+                )
+        await store.save_responses(self.db, theme.id, given, user.email)
+        settings = await self.settings(round_.id)
+        if settings.signed_off_at is not None:  # a change needs a new sign-off
+            await store.set_signed_off(self.db, round_.id, None)
+        await self._audit(user, round_, "response_saved", f"theme {theme.id}")
+
+    async def sign_off(self, user: StaffUser, round_: Round, on: bool) -> None:
+        await store.set_signed_off(self.db, round_.id, user.email if on else None)
+        await self._audit(user, round_, "response_signed_off" if on else "sign_off_withdrawn", "")
+
+    async def publish(self, user: StaffUser, round_: Round, on: bool) -> None:
+        settings = await self.settings(round_.id)
+        if on and settings.signed_off_at is None:
+            raise BoardError(N_("The response needs to be signed off before it is published."))
+        await store.set_published(self.db, round_.id, user.email if on else None)
+        await self._audit(user, round_, "outcomes_published" if on else "outcomes_unpublished", "")
+
+    async def risk_answers(
+        self, user: StaffUser, round_: Round
+    ) -> list[tuple[store.AnswerRow, int]]:
+        found = await store.risk_answers(self.db, round_.id)
+        await self._audit(user, round_, "risk_answers_viewed", f"{len(found)}")
+        return found

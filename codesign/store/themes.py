@@ -1,0 +1,874 @@
+# ruff: noqa: S608 - only constants and "?" placeholders are put into SQL text
+"""Themes of open-text answers: analysis runs, themes, members, vectors, outcomes.
+
+Only submitted participations' answers are themed (an answer being written may
+still change). Members whose `assigned_by` is 'person' were placed by someone
+on the board; nothing here ever moves an existing member on its own.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import aiosqlite
+import msgspec
+import numpy as np
+
+from codesign.store.db import Database, from_db_time, to_db_time, utcnow
+
+THEMED = "p.status = 'submitted' AND a.text IS NOT NULL AND a.text != ''"
+
+
+class BoardSettings(msgspec.Struct, frozen=True):
+    round_id: int
+    anonymity_threshold: int = 5
+    quotes_allowed: bool = True
+    safeguarding_user_id: int | None = None
+    signed_off_at: datetime | None = None
+    signed_off_by: str | None = None
+    published_at: datetime | None = None
+    published_by: str | None = None
+
+
+class Run(msgspec.Struct, frozen=True):
+    id: int
+    question_id: int
+    kind: str
+    status: str
+    progress: int
+    stage: str
+    started_by: str
+    started_at: datetime
+    finished_at: datetime | None
+    vectoriser: str
+    n: int
+    k: int
+    quality: float | None
+    language_means: dict[str, list[float]]
+    other_threshold: float | None
+    error: str
+
+
+class PendingAnswer(msgspec.Struct, frozen=True):
+    """An answer whose redacted text, language and flags are missing or stale."""
+
+    id: int
+    text: str
+    locale: str
+
+
+class Prepared(msgspec.Struct, frozen=True):
+    id: int
+    redacted: str
+    language: str
+    flags: list[str]
+    risk: bool
+    distressing: bool
+    prepared_hash: str
+
+
+class ThemeInput(msgspec.Struct, frozen=True):
+    """What the analysis needs of one answer."""
+
+    id: int
+    text: str
+    locale: str
+    redacted: str
+    language: str
+    theme_id: int | None  # None: not placed yet, or in "other" (see `placed`)
+    placed: bool
+    assigned_by: str | None
+
+
+class ThemeRow(msgspec.Struct, frozen=True):
+    id: int
+    question_id: int
+    label: str
+    terms: list[str]
+    size: int
+    created_by: str
+    edited_by: str | None
+    edited_at: datetime | None
+
+
+class AnswerRow(msgspec.Struct, frozen=True):
+    id: int
+    participation_id: int
+    redacted: str
+    language: str
+    locale: str
+    flags: list[str]
+    risk: bool
+    distressing: bool
+    may_quote: bool
+    theme_id: int | None
+    score: float
+    assigned_by: str
+    assigned_by_user: str | None
+    assigned_at: datetime | None
+
+
+class NewTheme(msgspec.Struct, frozen=True):
+    label: str
+    terms: list[str]
+    centroids: list[list[float]]
+    members: list[tuple[int, float]]  # (answer id, score)
+
+
+def _flags(value: str | None) -> list[str]:
+    return [f for f in (value or "").split(",") if f]
+
+
+# Settings ----------------------------------------------------------------
+
+
+async def settings_for(db: Database, round_id: int) -> BoardSettings:
+    row = await db.fetch_one("SELECT * FROM board_settings WHERE round_id = ?", (round_id,))
+    if row is None:
+        return BoardSettings(round_id)
+    return BoardSettings(
+        round_id=round_id,
+        anonymity_threshold=row["anonymity_threshold"],
+        quotes_allowed=bool(row["quotes_allowed"]),
+        safeguarding_user_id=row["safeguarding_user_id"],
+        signed_off_at=from_db_time(row["signed_off_at"]),
+        signed_off_by=row["signed_off_by"],
+        published_at=from_db_time(row["published_at"]),
+        published_by=row["published_by"],
+    )
+
+
+async def _ensure_settings(conn: aiosqlite.Connection, round_id: int) -> None:
+    await conn.execute(
+        "INSERT INTO board_settings (round_id) VALUES (?) ON CONFLICT (round_id) DO NOTHING",
+        (round_id,),
+    )
+
+
+async def save_settings(
+    db: Database,
+    round_id: int,
+    *,
+    anonymity_threshold: int,
+    quotes_allowed: bool,
+    safeguarding_user_id: int | None,
+) -> None:
+    async def work(conn: aiosqlite.Connection) -> None:
+        await _ensure_settings(conn, round_id)
+        await conn.execute(
+            "UPDATE board_settings SET anonymity_threshold = ?, quotes_allowed = ?,"
+            " safeguarding_user_id = ? WHERE round_id = ?",
+            (anonymity_threshold, int(quotes_allowed), safeguarding_user_id, round_id),
+        )
+
+    await db.write(work)
+
+
+async def set_signed_off(db: Database, round_id: int, who: str | None) -> None:
+    """Sign the response off (who = email), or take the sign-off back (who = None)."""
+
+    async def work(conn: aiosqlite.Connection) -> None:
+        await _ensure_settings(conn, round_id)
+        await conn.execute(
+            "UPDATE board_settings SET signed_off_at = ?, signed_off_by = ? WHERE round_id = ?",
+            (to_db_time(utcnow()) if who else None, who, round_id),
+        )
+
+    await db.write(work)
+
+
+async def set_published(db: Database, round_id: int, who: str | None) -> None:
+    async def work(conn: aiosqlite.Connection) -> None:
+        await _ensure_settings(conn, round_id)
+        await conn.execute(
+            "UPDATE board_settings SET published_at = ?, published_by = ? WHERE round_id = ?",
+            (to_db_time(utcnow()) if who else None, who, round_id),
+        )
+
+    await db.write(work)
+
+
+# Preparing answers (redaction, language, flags) ------------------------------
+
+
+async def prepared_hashes(db: Database, question_id: int) -> dict[int, str | None]:
+    rows = await db.fetch_all(
+        "SELECT a.id, a.prepared_hash FROM answers a"
+        " JOIN participations p ON p.id = a.participation_id"
+        f" WHERE a.question_id = ? AND {THEMED}",
+        (question_id,),
+    )
+    return {r["id"]: r["prepared_hash"] for r in rows}
+
+
+async def answers_by_id(db: Database, ids: list[int]) -> list[PendingAnswer]:
+    out: list[PendingAnswer] = []
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = await db.fetch_all(
+            f"SELECT id, text, locale FROM answers WHERE id IN ({marks})", chunk
+        )
+        out += [PendingAnswer(r["id"], r["text"] or "", r["locale"]) for r in rows]
+    return out
+
+
+async def save_prepared(db: Database, prepared: list[Prepared]) -> None:
+    async def work(conn: aiosqlite.Connection) -> None:
+        await conn.executemany(
+            "UPDATE answers SET redacted = ?, language = ?, flags = ?, risk = ?,"
+            " distressing = ?, prepared_hash = ? WHERE id = ?",
+            [
+                (
+                    p.redacted,
+                    p.language,
+                    ",".join(p.flags),
+                    int(p.risk),
+                    int(p.distressing),
+                    p.prepared_hash,
+                    p.id,
+                )
+                for p in prepared
+            ],
+        )
+
+    await db.write(work)
+
+
+# Vectors -------------------------------------------------------------------
+
+
+async def vectors_for(db: Database, keys: list[str]) -> dict[str, np.ndarray]:
+    found: dict[str, np.ndarray] = {}
+    unique = sorted(set(keys))
+    for i in range(0, len(unique), 500):
+        chunk = unique[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        for r in await db.fetch_all(
+            f"SELECT cache_key, vector FROM answer_vectors WHERE cache_key IN ({marks})", chunk
+        ):
+            found[r["cache_key"]] = np.frombuffer(r["vector"], dtype="<f4").copy()
+    return found
+
+
+async def save_vectors(db: Database, vectors: dict[str, np.ndarray]) -> None:
+    if not vectors:
+        return
+    now = to_db_time(utcnow())
+
+    async def work(conn: aiosqlite.Connection) -> None:
+        await conn.executemany(
+            "INSERT INTO answer_vectors (cache_key, vector, created_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (cache_key) DO NOTHING",
+            [
+                (key, np.asarray(v, dtype="<f4").tobytes(), now)
+                for key, v in sorted(vectors.items())
+            ],
+        )
+
+    await db.write(work)
+
+
+# Runs ------------------------------------------------------------------------
+
+
+def _run(row: aiosqlite.Row) -> Run:
+    return Run(
+        id=row["id"],
+        question_id=row["question_id"],
+        kind=row["kind"],
+        status=row["status"],
+        progress=row["progress"],
+        stage=row["stage"],
+        started_by=row["started_by"],
+        started_at=from_db_time(row["started_at"]),
+        finished_at=from_db_time(row["finished_at"]),
+        vectoriser=row["vectoriser"],
+        n=row["n"],
+        k=row["k"],
+        quality=row["quality"],
+        language_means=json.loads(row["language_means"] or "{}"),
+        other_threshold=row["other_threshold"],
+        error=row["error"],
+    )
+
+
+async def start_run(db: Database, question_id: int, kind: str, who: str) -> int | None:
+    """A new running run; None when one is already running for this question."""
+
+    async def work(conn: aiosqlite.Connection) -> int | None:
+        async with conn.execute(
+            "SELECT id FROM analysis_runs WHERE question_id = ? AND status = 'running'",
+            (question_id,),
+        ) as cursor:
+            if await cursor.fetchone() is not None:
+                return None
+        cursor = await conn.execute(
+            "INSERT INTO analysis_runs (question_id, kind, status, started_by, started_at)"
+            " VALUES (?, ?, 'running', ?, ?)",
+            (question_id, kind, who, to_db_time(utcnow())),
+        )
+        return int(cursor.lastrowid)
+
+    return await db.write(work)
+
+
+async def update_run(db: Database, run_id: int, progress: int, stage: str) -> None:
+    async def work(conn: aiosqlite.Connection) -> None:
+        await conn.execute(
+            "UPDATE analysis_runs SET progress = ?, stage = ? WHERE id = ? AND status = 'running'",
+            (progress, stage, run_id),
+        )
+
+    await db.write(work)
+
+
+async def fail_run(db: Database, run_id: int, error: str) -> None:
+    async def work(conn: aiosqlite.Connection) -> None:
+        await conn.execute(
+            "UPDATE analysis_runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ?",
+            (error[:500], to_db_time(utcnow()), run_id),
+        )
+
+    await db.write(work)
+
+
+async def fail_stale_runs(db: Database, question_id: int, before: datetime) -> None:
+    """Runs left 'running' by a process that stopped."""
+
+    async def work(conn: aiosqlite.Connection) -> None:
+        await conn.execute(
+            "UPDATE analysis_runs SET status = 'failed', error = 'stopped', finished_at = ?"
+            " WHERE question_id = ? AND status = 'running' AND started_at < ?",
+            (to_db_time(utcnow()), question_id, to_db_time(before)),
+        )
+
+    await db.write(work)
+
+
+async def latest_run(db: Database, question_id: int) -> Run | None:
+    row = await db.fetch_one(
+        "SELECT * FROM analysis_runs WHERE question_id = ? ORDER BY id DESC LIMIT 1",
+        (question_id,),
+    )
+    return _run(row) if row else None
+
+
+async def last_done_theme_run(db: Database, question_id: int) -> Run | None:
+    row = await db.fetch_one(
+        "SELECT * FROM analysis_runs WHERE question_id = ? AND status = 'done' AND kind = 'theme'"
+        " ORDER BY id DESC LIMIT 1",
+        (question_id,),
+    )
+    return _run(row) if row else None
+
+
+async def run_by_id(db: Database, run_id: int) -> Run | None:
+    row = await db.fetch_one("SELECT * FROM analysis_runs WHERE id = ?", (run_id,))
+    return _run(row) if row else None
+
+
+# Inputs and results ----------------------------------------------------------
+
+
+async def theme_inputs(db: Database, question_id: int) -> list[ThemeInput]:
+    rows = await db.fetch_all(
+        "SELECT a.id, a.text, a.locale, a.redacted, a.language, tm.answer_id AS placed,"
+        " tm.theme_id, tm.assigned_by FROM answers a"
+        " JOIN participations p ON p.id = a.participation_id"
+        " LEFT JOIN theme_members tm ON tm.answer_id = a.id"
+        f" WHERE a.question_id = ? AND {THEMED} ORDER BY a.id",
+        (question_id,),
+    )
+    return [
+        ThemeInput(
+            id=r["id"],
+            text=r["text"],
+            locale=r["locale"],
+            redacted=r["redacted"] or "",
+            language=r["language"] or "",
+            theme_id=r["theme_id"],
+            placed=r["placed"] is not None,
+            assigned_by=r["assigned_by"],
+        )
+        for r in rows
+    ]
+
+
+async def has_themes(db: Database, question_id: int) -> bool:
+    row = await db.fetch_one("SELECT 1 FROM themes WHERE question_id = ? LIMIT 1", (question_id,))
+    return row is not None
+
+
+async def save_theming(
+    db: Database,
+    run_id: int,
+    question_id: int,
+    themes: list[NewTheme],
+    other: list[tuple[int, float]],
+    *,
+    vectoriser: str,
+    n: int,
+    quality: float | None,
+    language_means: dict[str, list[float]],
+    other_threshold: float | None,
+    replace: bool,
+) -> None:
+    """Store a first theming (replace=True drops model-made themes that no person touched)."""
+    now = to_db_time(utcnow())
+
+    async def work(conn: aiosqlite.Connection) -> None:
+        if replace:
+            await conn.execute("DELETE FROM theme_members WHERE question_id = ?", (question_id,))
+            await conn.execute("DELETE FROM themes WHERE question_id = ?", (question_id,))
+        for theme in themes:
+            cursor = await conn.execute(
+                "INSERT INTO themes (question_id, run_id, label, terms, centroids, created_by,"
+                " created_at) VALUES (?, ?, ?, ?, ?, 'model', ?)",
+                (
+                    question_id,
+                    run_id,
+                    theme.label,
+                    json.dumps(theme.terms, ensure_ascii=False),
+                    json.dumps(theme.centroids),
+                    now,
+                ),
+            )
+            await _place(conn, question_id, int(cursor.lastrowid), theme.members, run_id, now)
+        await _place(conn, question_id, None, other, run_id, now)
+        await _finish(
+            conn, run_id, vectoriser, n, len(themes), quality, language_means, other_threshold, now
+        )
+
+    await db.write(work)
+
+
+async def _place(
+    conn: aiosqlite.Connection,
+    question_id: int,
+    theme_id: int | None,
+    members: list[tuple[int, float]],
+    run_id: int,
+    now: str | None,
+) -> None:
+    # Only answers not placed yet: a person's placement is never overwritten.
+    await conn.executemany(
+        "INSERT INTO theme_members (answer_id, question_id, theme_id, score, assigned_by,"
+        " assigned_at, run_id) VALUES (?, ?, ?, ?, 'model', ?, ?)"
+        " ON CONFLICT (answer_id) DO NOTHING",
+        [(aid, question_id, theme_id, round(score, 4), now, run_id) for aid, score in members],
+    )
+
+
+async def _finish(
+    conn: aiosqlite.Connection,
+    run_id: int,
+    vectoriser: str,
+    n: int,
+    k: int,
+    quality: float | None,
+    language_means: dict[str, list[float]],
+    other_threshold: float | None,
+    now: str | None,
+) -> None:
+    await conn.execute(
+        "UPDATE analysis_runs SET status = 'done', progress = 100, stage = 'done',"
+        " finished_at = ?, vectoriser = ?, n = ?, k = ?, quality = ?, language_means = ?,"
+        " other_threshold = ? WHERE id = ?",
+        (now, vectoriser, n, k, quality, json.dumps(language_means), other_threshold, run_id),
+    )
+
+
+async def save_assignment(
+    db: Database,
+    run_id: int,
+    question_id: int,
+    placements: list[tuple[int, int | None, float]],
+    *,
+    vectoriser: str,
+    n: int,
+    k: int,
+    language_means: dict[str, list[float]],
+    other_threshold: float | None,
+) -> None:
+    """New answers placed in existing themes (never moving anything already placed)."""
+    now = to_db_time(utcnow())
+
+    async def work(conn: aiosqlite.Connection) -> None:
+        live = {
+            r[0]
+            for r in await (
+                await conn.execute("SELECT id FROM themes WHERE question_id = ?", (question_id,))
+            ).fetchall()
+        }
+        by_theme: dict[int | None, list[tuple[int, float]]] = {}
+        for aid, theme_id, score in placements:
+            key = theme_id if theme_id in live else None
+            by_theme.setdefault(key, []).append((aid, score))
+        for theme_id, members in by_theme.items():
+            await _place(conn, question_id, theme_id, members, run_id, now)
+        await _finish(conn, run_id, vectoriser, n, k, None, language_means, other_threshold, now)
+
+    await db.write(work)
+
+
+# Reading themes ---------------------------------------------------------------
+
+
+async def themes_for(db: Database, question_id: int) -> list[ThemeRow]:
+    rows = await db.fetch_all(
+        "SELECT t.*, (SELECT COUNT(*) FROM theme_members tm WHERE tm.theme_id = t.id) AS size"
+        " FROM themes t WHERE t.question_id = ? ORDER BY size DESC, t.id",
+        (question_id,),
+    )
+    return [_theme(r) for r in rows]
+
+
+def _theme(r: aiosqlite.Row) -> ThemeRow:
+    return ThemeRow(
+        id=r["id"],
+        question_id=r["question_id"],
+        label=r["label"],
+        terms=json.loads(r["terms"]),
+        size=r["size"],
+        created_by=r["created_by"],
+        edited_by=r["edited_by"],
+        edited_at=from_db_time(r["edited_at"]),
+    )
+
+
+async def theme_by_id(db: Database, theme_id: int) -> ThemeRow | None:
+    row = await db.fetch_one(
+        "SELECT t.*, (SELECT COUNT(*) FROM theme_members tm WHERE tm.theme_id = t.id) AS size"
+        " FROM themes t WHERE t.id = ?",
+        (theme_id,),
+    )
+    return _theme(row) if row else None
+
+
+async def question_round(db: Database, question_id: int) -> int | None:
+    row = await db.fetch_one(
+        "SELECT s.round_id FROM questions q JOIN sections s ON s.id = q.section_id WHERE q.id = ?",
+        (question_id,),
+    )
+    return int(row["round_id"]) if row else None
+
+
+async def theme_centroids(db: Database, question_id: int) -> dict[int, list[list[float]]]:
+    rows = await db.fetch_all(
+        "SELECT id, centroids FROM themes WHERE question_id = ?", (question_id,)
+    )
+    return {r["id"]: json.loads(r["centroids"]) for r in rows}
+
+
+async def counts(db: Database, question_id: int) -> tuple[int, int]:
+    """(answers to theme, answers placed)."""
+    row = await db.fetch_one(
+        "SELECT COUNT(*) AS n, COUNT(tm.answer_id) AS placed FROM answers a"
+        " JOIN participations p ON p.id = a.participation_id"
+        " LEFT JOIN theme_members tm ON tm.answer_id = a.id"
+        f" WHERE a.question_id = ? AND {THEMED}",
+        (question_id,),
+    )
+    return (int(row["n"]), int(row["placed"])) if row else (0, 0)
+
+
+async def other_count(db: Database, question_id: int) -> int:
+    row = await db.fetch_one(
+        "SELECT COUNT(*) AS n FROM theme_members WHERE question_id = ? AND theme_id IS NULL",
+        (question_id,),
+    )
+    return int(row["n"]) if row else 0
+
+
+async def agreement_split(
+    db: Database, question_id: int, agreement_question_id: int
+) -> dict[int | None, dict[str, int]]:
+    """Per theme (None = other): how its writers answered the section's agreement question."""
+    rows = await db.fetch_all(
+        "SELECT tm.theme_id, a2.value, COUNT(*) AS n FROM theme_members tm"
+        " JOIN answers a ON a.id = tm.answer_id"
+        " JOIN answers a2 ON a2.participation_id = a.participation_id AND a2.question_id = ?"
+        " WHERE tm.question_id = ? AND a2.value IS NOT NULL"
+        " GROUP BY tm.theme_id, a2.value",
+        (agreement_question_id, question_id),
+    )
+    out: dict[int | None, dict[str, int]] = {}
+    for r in rows:
+        out.setdefault(r["theme_id"], {})[r["value"]] = int(r["n"])
+    return out
+
+
+_ANSWER_COLUMNS = (
+    "a.id, a.participation_id, a.redacted, a.language, a.locale, a.flags, a.risk,"
+    " a.distressing, p.may_quote, tm.theme_id, tm.score, tm.assigned_by, tm.assigned_by_user,"
+    " tm.assigned_at"
+)
+
+
+def _answer(r: aiosqlite.Row) -> AnswerRow:
+    return AnswerRow(
+        id=r["id"],
+        participation_id=r["participation_id"],
+        redacted=r["redacted"] or "",
+        language=r["language"] or "",
+        locale=r["locale"],
+        flags=_flags(r["flags"]),
+        risk=bool(r["risk"]),
+        distressing=bool(r["distressing"]),
+        may_quote=bool(r["may_quote"]),
+        theme_id=r["theme_id"],
+        score=float(r["score"] or 0.0),
+        assigned_by=r["assigned_by"] or "model",
+        assigned_by_user=r["assigned_by_user"],
+        assigned_at=from_db_time(r["assigned_at"]),
+    )
+
+
+async def quotes(
+    db: Database, question_id: int, per_theme: int = 5, *, quotable_only: bool = False
+) -> dict[int, list[AnswerRow]]:
+    """The answers closest to each theme's centre, leaving out flagged ones.
+
+    `quotable_only`: only from participants who allowed quoting.
+    """
+    quotable = " AND p.may_quote = 1" if quotable_only else ""
+    rows = await db.fetch_all(
+        f"SELECT * FROM (SELECT {_ANSWER_COLUMNS}, ROW_NUMBER() OVER"
+        " (PARTITION BY tm.theme_id ORDER BY tm.score DESC, a.id) AS rank"
+        " FROM theme_members tm JOIN answers a ON a.id = tm.answer_id"
+        " JOIN participations p ON p.id = a.participation_id"
+        " WHERE tm.question_id = ? AND tm.theme_id IS NOT NULL AND a.risk = 0"
+        f" AND a.distressing = 0 AND a.redacted IS NOT NULL{quotable}) ranked"
+        " WHERE rank <= ? ORDER BY theme_id, rank",
+        (question_id, per_theme),
+    )
+    out: dict[int, list[AnswerRow]] = {}
+    for r in rows:
+        out.setdefault(r["theme_id"], []).append(_answer(r))
+    return out
+
+
+async def theme_answers(
+    db: Database, question_id: int, theme_id: int | None, limit: int = 2000, offset: int = 0
+) -> list[AnswerRow]:
+    rows = await db.fetch_all(
+        f"SELECT {_ANSWER_COLUMNS} FROM theme_members tm JOIN answers a ON a.id = tm.answer_id"
+        " JOIN participations p ON p.id = a.participation_id"
+        " WHERE tm.question_id = ? AND tm.theme_id IS ?"
+        " ORDER BY tm.score DESC, a.id LIMIT ? OFFSET ?",
+        (question_id, theme_id, limit, offset),
+    )
+    return [_answer(r) for r in rows]
+
+
+async def answer_by_id(db: Database, answer_id: int) -> tuple[AnswerRow, int] | None:
+    """The answer and its question id."""
+    row = await db.fetch_one(
+        f"SELECT {_ANSWER_COLUMNS}, a.question_id FROM answers a"
+        " JOIN participations p ON p.id = a.participation_id"
+        " LEFT JOIN theme_members tm ON tm.answer_id = a.id WHERE a.id = ?",
+        (answer_id,),
+    )
+    return (_answer(row), int(row["question_id"])) if row else None
+
+
+async def risk_answers(db: Database, round_id: int) -> list[tuple[AnswerRow, int]]:
+    rows = await db.fetch_all(
+        f"SELECT {_ANSWER_COLUMNS}, a.question_id FROM answers a"
+        " JOIN participations p ON p.id = a.participation_id"
+        " LEFT JOIN theme_members tm ON tm.answer_id = a.id"
+        " WHERE p.round_id = ? AND p.status = 'submitted' AND a.risk = 1 ORDER BY a.id",
+        (round_id,),
+    )
+    return [(_answer(r), int(r["question_id"])) for r in rows]
+
+
+async def member_ids(db: Database, theme_id: int) -> list[int]:
+    rows = await db.fetch_all(
+        "SELECT answer_id FROM theme_members WHERE theme_id = ? ORDER BY answer_id", (theme_id,)
+    )
+    return [int(r["answer_id"]) for r in rows]
+
+
+async def export_rows(db: Database, round_id: int) -> list[aiosqlite.Row]:
+    return await db.fetch_all(
+        "SELECT a.id AS answer_id, a.question_id, a.redacted, a.language, a.flags,"
+        " tm.theme_id, t.label AS theme_label, tm.assigned_by, tm.assigned_by_user,"
+        " tm.assigned_at FROM theme_members tm"
+        " JOIN answers a ON a.id = tm.answer_id"
+        " JOIN participations p ON p.id = a.participation_id"
+        " LEFT JOIN themes t ON t.id = tm.theme_id"
+        " JOIN questions q ON q.id = a.question_id JOIN sections s ON s.id = q.section_id"
+        " WHERE s.round_id = ? AND p.status = 'submitted' ORDER BY a.question_id, a.id",
+        (round_id,),
+    )
+
+
+# Edits by a person --------------------------------------------------------------
+
+
+async def rename(db: Database, theme_id: int, label: str, who: str) -> None:
+    async def work(conn: aiosqlite.Connection) -> None:
+        await conn.execute(
+            "UPDATE themes SET label = ?, edited_by = ?, edited_at = ? WHERE id = ?",
+            (label, who, to_db_time(utcnow()), theme_id),
+        )
+
+    await db.write(work)
+
+
+async def merge(db: Database, source_id: int, target_id: int, who: str) -> None:
+    """Source's answers join target (as placed by a person); target keeps both prototypes."""
+    now = to_db_time(utcnow())
+
+    async def work(conn: aiosqlite.Connection) -> None:
+        rows = await (
+            await conn.execute(
+                "SELECT id, centroids FROM themes WHERE id IN (?, ?)", (source_id, target_id)
+            )
+        ).fetchall()
+        cents = {r[0]: json.loads(r[1]) for r in rows}
+        await conn.execute(
+            "UPDATE theme_members SET theme_id = ?, assigned_by = 'person',"
+            " assigned_by_user = ?, assigned_at = ? WHERE theme_id = ?",
+            (target_id, who, now, source_id),
+        )
+        await conn.execute(
+            "UPDATE themes SET centroids = ?, edited_by = ?, edited_at = ? WHERE id = ?",
+            (
+                json.dumps(cents.get(target_id, []) + cents.get(source_id, [])),
+                who,
+                now,
+                target_id,
+            ),
+        )
+        await conn.execute("DELETE FROM outcomes WHERE theme_id = ?", (source_id,))
+        await conn.execute("DELETE FROM themes WHERE id = ?", (source_id,))
+
+    await db.write(work)
+
+
+async def split(
+    db: Database, theme_id: int, question_id: int, parts: list[NewTheme], who: str
+) -> list[int]:
+    """Replace a theme's membership by new themes made by a person's split."""
+    now = to_db_time(utcnow())
+
+    async def work(conn: aiosqlite.Connection) -> list[int]:
+        made = []
+        for i, part in enumerate(parts):
+            if i == 0:
+                target = theme_id
+                await conn.execute(
+                    "UPDATE themes SET label = ?, terms = ?, centroids = ?, edited_by = ?,"
+                    " edited_at = ? WHERE id = ?",
+                    (
+                        part.label,
+                        json.dumps(part.terms, ensure_ascii=False),
+                        json.dumps(part.centroids),
+                        who,
+                        now,
+                        theme_id,
+                    ),
+                )
+            else:
+                cursor = await conn.execute(
+                    "INSERT INTO themes (question_id, label, terms, centroids, created_by,"
+                    " created_at, edited_by, edited_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        question_id,
+                        part.label,
+                        json.dumps(part.terms, ensure_ascii=False),
+                        json.dumps(part.centroids),
+                        who,
+                        now,
+                        who,
+                        now,
+                    ),
+                )
+                target = int(cursor.lastrowid)
+            made.append(target)
+            await conn.executemany(
+                "UPDATE theme_members SET theme_id = ?, score = ?, assigned_by = 'person',"
+                " assigned_by_user = ?, assigned_at = ? WHERE answer_id = ?",
+                [(target, round(score, 4), who, now, aid) for aid, score in part.members],
+            )
+        return made
+
+    return await db.write(work)
+
+
+async def move_answer(db: Database, answer_id: int, theme_id: int | None, who: str) -> None:
+    async def work(conn: aiosqlite.Connection) -> None:
+        await conn.execute(
+            "UPDATE theme_members SET theme_id = ?, assigned_by = 'person',"
+            " assigned_by_user = ?, assigned_at = ? WHERE answer_id = ?",
+            (theme_id, who, to_db_time(utcnow()), answer_id),
+        )
+
+    await db.write(work)
+
+
+# Outcomes ---------------------------------------------------------------------
+
+
+class Response(msgspec.Struct, frozen=True):
+    title: str
+    text: str
+
+
+async def responses_for(db: Database, question_ids: list[int]) -> dict[int, dict[str, Response]]:
+    """Per theme, per locale: the theme's name and the board's response."""
+    if not question_ids:
+        return {}
+    marks = ",".join("?" * len(question_ids))
+    rows = await db.fetch_all(
+        "SELECT o.theme_id, o.locale, o.title, o.response FROM outcomes o"
+        f" JOIN themes t ON t.id = o.theme_id WHERE t.question_id IN ({marks})",
+        question_ids,
+    )
+    out: dict[int, dict[str, Response]] = {}
+    for r in rows:
+        out.setdefault(r["theme_id"], {})[r["locale"]] = Response(r["title"], r["response"])
+    return out
+
+
+async def save_responses(
+    db: Database, theme_id: int, responses: dict[str, Response], who: str
+) -> None:
+    now = to_db_time(utcnow())
+
+    async def work(conn: aiosqlite.Connection) -> None:
+        for locale, given in responses.items():
+            if given.text.strip() or given.title.strip():
+                await conn.execute(
+                    "INSERT INTO outcomes (theme_id, locale, title, response, updated_by,"
+                    " updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (theme_id, locale)"
+                    " DO UPDATE SET title = excluded.title, response = excluded.response,"
+                    " updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+                    (theme_id, locale, given.title, given.text, who, now),
+                )
+            else:
+                await conn.execute(
+                    "DELETE FROM outcomes WHERE theme_id = ? AND locale = ?", (theme_id, locale)
+                )
+
+    await db.write(work)
+
+
+# Opinion overview ----------------------------------------------------------------
+
+
+async def agreement_matrix(db: Database, round_id: int) -> list[tuple[int, int, str]]:
+    """(participation, question, value) for every agreement answer of submitted participations."""
+    rows = await db.fetch_all(
+        "SELECT a.participation_id, a.question_id, a.value FROM answers a"
+        " JOIN participations p ON p.id = a.participation_id"
+        " JOIN questions q ON q.id = a.question_id"
+        " WHERE p.round_id = ? AND p.status = 'submitted' AND q.kind = 'agreement'"
+        " AND a.value IS NOT NULL",
+        (round_id,),
+    )
+    return [(int(r[0]), int(r[1]), str(r[2])) for r in rows]
