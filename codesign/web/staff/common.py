@@ -106,7 +106,7 @@ def safe_next(value: str | None) -> str:
 
 def sign_in_needed_handler(request: Request, exc: SignInNeeded) -> Response:
     target = SIGN_IN
-    if exc.path not in ("/staff/", SIGN_IN) and request.method == "GET":
+    if exc.path not in ("/staff", "/staff/", SIGN_IN) and request.method == "GET":
         target += "?next=" + quote(safe_next(exc.path), safe="/")
     forget = session_cookie(request, "", clear=True)
     if is_htmx(request):
