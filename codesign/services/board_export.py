@@ -1,0 +1,219 @@
+"""Themed feedback out of the workspace: CSV / JSON for the minutes, the printable
+report, and the public outcomes page ("you said, we did")."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import msgspec
+
+from codesign.models import Round, StaffUser
+from codesign.services.board import BoardService, ThemeCard, open_questions
+from codesign.services.watching import neutralise
+from codesign.store import audit
+from codesign.store import themes as store
+from codesign.store.db import utcnow
+
+BAR_WIDTH = 200
+ANSWER_COLUMNS = (
+    "row_type",
+    "question_id",
+    "question",
+    "answer_id",
+    "theme_id",
+    "theme",
+    "answer_text_redacted",
+    "language",
+    "flags",
+    "assigned_by",
+    "assigned_by_user",
+    "assigned_at",
+    "answers",
+    "share_percent",
+    "response_locale",
+    "response",
+)
+
+
+class ReportQuestion(msgspec.Struct, frozen=True):
+    question_id: int
+    section: int
+    prompt: str
+    total: int
+    themes: list[ThemeCard]
+    other: int
+    responses: dict[int, dict[str, store.Response]]
+
+
+async def report(service: BoardService, user: StaffUser, round_: Round) -> list[ReportQuestion]:
+    out = []
+    for qid, section, prompt in open_questions(round_):
+        view = await service.question_view(round_, qid)
+        out.append(
+            ReportQuestion(
+                question_id=qid,
+                section=section,
+                prompt=prompt,
+                total=view.placed,
+                themes=view.themes,
+                other=view.other,
+                responses=await store.responses_for(service.db, [qid]),
+            )
+        )
+    await audit.add(
+        service.db, user.email, "board_report_viewed", "", user_id=user.id, round_id=round_.id
+    )
+    return out
+
+
+async def export(service: BoardService, user: StaffUser, round_: Round, fmt: str) -> str:
+    """One row per answer (redacted, with its theme) and one per theme (counts, responses)."""
+    prompts = {qid: prompt for qid, _s, prompt in open_questions(round_)}
+    answers = [
+        {
+            "row_type": "answer",
+            "question_id": r["question_id"],
+            "question": prompts.get(r["question_id"], ""),
+            "answer_id": r["answer_id"],
+            "theme_id": r["theme_id"],
+            "theme": r["theme_label"] or "other",
+            "answer_text_redacted": r["redacted"] or "",
+            "language": r["language"] or "",
+            "flags": r["flags"] or "",
+            "assigned_by": r["assigned_by"],
+            "assigned_by_user": r["assigned_by_user"] or "",
+            "assigned_at": r["assigned_at"] or "",
+        }
+        for r in await store.export_rows(service.db, round_.id)
+    ]
+    themes = []
+    for qid in prompts:
+        view = await service.question_view(round_, qid)
+        responses = await store.responses_for(service.db, [qid])
+        for card in view.themes + view.small:
+            themes.append(
+                {
+                    "row_type": "theme",
+                    "question_id": qid,
+                    "question": prompts[qid],
+                    "theme_id": card.id,
+                    "theme": card.label,
+                    "answers": card.size,
+                    "share_percent": card.percent,
+                    "below_threshold": card.small,
+                    "responses": {
+                        loc: {"title": r.title, "response": r.text}
+                        for loc, r in sorted(responses.get(card.id, {}).items())
+                    },
+                }
+            )
+    await audit.add(
+        service.db,
+        user.email,
+        "themes_exported",
+        f"{fmt}, {len(answers)} answers, {len(themes)} themes",
+        user_id=user.id,
+        round_id=round_.id,
+    )
+    if fmt == "json":
+        return json.dumps(
+            {
+                "round": {"id": round_.id, "slug": round_.slug},
+                "exported_at": utcnow().isoformat(),
+                "personal_details": "redacted",
+                "themes": themes,
+                "answers": answers,
+            },
+            ensure_ascii=False,
+            indent=1,
+        )
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(ANSWER_COLUMNS)
+    for theme in themes:
+        rows = [{**theme, "response_locale": "", "response": ""}]
+        for loc, r in theme["responses"].items():
+            rows.append({**theme, "response_locale": loc, "response": r["response"]})
+        for row in rows:
+            writer.writerow([neutralise(row.get(c, "")) for c in ANSWER_COLUMNS])
+    for row in answers:
+        writer.writerow([neutralise(row.get(c, "")) for c in ANSWER_COLUMNS])
+    return out.getvalue()
+
+
+# The public outcomes page -------------------------------------------------------------
+
+
+class PublicTheme(msgspec.Struct, frozen=True):
+    id: int
+    title: str
+    size: int
+    percent: int
+    response: str
+    quotes: list[tuple[str, str]]  # (language, text)
+
+
+class PublicQuestion(msgspec.Struct, frozen=True):
+    prompt: str
+    section_title: str
+    total: int
+    themes: list[PublicTheme]
+    other: int
+
+
+async def public_outcomes(
+    service: BoardService, round_: Round, locale: str
+) -> list[PublicQuestion] | None:
+    """What participants read, in their language; None until the board publishes."""
+    settings = await service.settings(round_.id)
+    if settings.published_at is None:
+        return None
+    threshold = settings.anonymity_threshold
+    out = []
+    for section in round_.sections:
+        st = section.texts.get(locale) or section.texts.get(round_.default_locale)
+        for q in section.questions:
+            if q.kind != "open_text":
+                continue
+            qt = q.texts.get(locale) or q.texts.get(round_.default_locale)
+            themes_rows = await store.themes_for(service.db, q.id)
+            total, placed = await store.counts(service.db, q.id)
+            responses = await store.responses_for(service.db, [q.id])
+            quotes = (
+                await store.quotes(service.db, q.id, 8, quotable_only=True)
+                if settings.quotes_allowed
+                else {}
+            )
+            shown, other = [], 0
+            for t in themes_rows:
+                if t.size < threshold:
+                    other += t.size
+                    continue
+                mine = responses.get(t.id, {})
+                chosen = mine.get(locale) or mine.get(round_.default_locale)
+                picked = sorted(
+                    quotes.get(t.id, []), key=lambda a: (a.language != locale, -a.score)
+                )[:3]
+                shown.append(
+                    PublicTheme(
+                        id=t.id,
+                        title=(chosen.title if chosen and chosen.title else t.label),
+                        size=t.size,
+                        percent=round(100 * t.size / placed) if placed else 0,
+                        response=chosen.text if chosen else "",
+                        quotes=[(a.language, a.redacted) for a in picked],
+                    )
+                )
+            other += await store.other_count(service.db, q.id)
+            out.append(
+                PublicQuestion(
+                    prompt=qt.prompt if qt else "",
+                    section_title=st.title if st else "",
+                    total=placed,
+                    themes=shown,
+                    other=other,
+                )
+            )
+    return out

@@ -1,0 +1,31 @@
+"""The review board workspace under /staff/rounds/{id}/board (staff session and guards).
+
+Board members, organizers and admins use it only on rounds they sit on; the
+board settings (anonymity threshold, quotes, safeguarding lead) are for admins.
+"""
+
+from __future__ import annotations
+
+from litestar import Router
+
+from codesign.web.board.pages import BoardController
+from codesign.web.common import PageError
+from codesign.web.staff.common import (
+    SignInNeeded,
+    sign_in_needed_handler,
+    staff_error_handler,
+    staff_guard,
+)
+
+
+def board_router() -> Router:
+    return Router(
+        path="/staff/rounds/{round_id:int}/board",
+        route_handlers=[BoardController],
+        guards=[staff_guard],
+        exception_handlers={
+            SignInNeeded: sign_in_needed_handler,
+            PageError: staff_error_handler,
+        },
+        include_in_schema=False,
+    )

@@ -1,0 +1,610 @@
+"""Pages of the review board workspace: themes, corrections, responses, exports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.enums import MediaType
+from litestar.params import FromPath, URLEncodedBody
+
+from codesign.i18n import N_, format_moment
+from codesign.models import Round, StaffUser
+from codesign.services import board_export
+from codesign.services.board import (
+    MAX_LABEL,
+    MAX_RESPONSE,
+    MAX_TITLE,
+    BoardError,
+    BoardService,
+    open_questions,
+)
+from codesign.services.participation import FieldError
+from codesign.services.rounds_admin import AccessDenied, RoundMissing, RoundsAdmin
+from codesign.store import themes as store
+from codesign.store import users as user_store
+from codesign.web.common import PageError, go, is_htmx
+from codesign.web.staff.common import ADMIN_ONLY, ANY_STAFF, staff_locale, staff_page, staff_user
+
+FormData = dict[str, str]
+
+#: Confirmations after a redirect (`?done=…`): only these known messages are shown.
+BOARD_NOTICES = {
+    "renamed": N_("The theme has a new name."),
+    "merged": N_("The themes are merged."),
+    "split": N_("The theme is split in two."),
+    "moved": N_("The answer is moved."),
+    "started": N_("The analysis has started."),
+    "response": N_("The response is saved."),
+    "signed-off": N_("The response is signed off."),
+    "unsigned": N_("The sign-off is taken back."),
+    "published": N_("The outcomes page is published."),
+    "unpublished": N_("The outcomes page is no longer public."),
+    "settings": N_("The board settings are saved."),
+}
+POLL_SECONDS = 1
+
+
+def service(request: Request) -> BoardService:
+    state = request.app.state
+    found = getattr(state, "board", None)
+    if found is None:
+        found = BoardService(state.db)
+        state.board = found
+    return found
+
+
+def _not_found() -> PageError:
+    return PageError(
+        404,
+        N_("We can't find this page"),
+        N_("It may have been merged or removed. Go back to the board's page."),
+        links=[("/staff/", N_("Go to your rounds"))],
+    )
+
+
+async def board_round(request: Request, round_id: int, *, members_only: bool = True) -> Round:
+    """The round, if this person sits on it (admins too: raw feedback is for the round's staff)."""
+    user = staff_user(request)
+    db = request.app.state.db
+    try:
+        round_, _ = await RoundsAdmin(db).round_for(user, round_id)
+    except RoundMissing:
+        raise _not_found() from None
+    except AccessDenied:
+        round_ = None
+    if round_ is None or (members_only and not await user_store.is_member(db, round_id, user.id)):
+        raise PageError(
+            403,
+            N_("This round is not one of yours"),
+            N_("Only the staff on a round can see its feedback. Ask an admin to add you."),
+            links=[("/staff/", N_("Go to your rounds"))],
+        )
+    return round_
+
+
+def _rt(round_: Round):
+    return round_.texts[round_.default_locale]
+
+
+def base_url(round_: Round) -> str:
+    return f"/staff/rounds/{round_.id}/board"
+
+
+def _page(request: Request, template: str, context: dict[str, Any], **kwargs: Any) -> Response[str]:
+    notice = BOARD_NOTICES.get(request.query_params.get("done", ""), "")
+    round_ = context["round"]
+    full = {"rt": _rt(round_), "board_url": base_url(round_), **context}
+    if notice:
+        full["notice"] = notice
+    return staff_page(request, template, full, **kwargs)
+
+
+def _question_prompt(round_: Round, question_id: int) -> tuple[int, str]:
+    for qid, section, prompt in open_questions(round_):
+        if qid == question_id:
+            return section, prompt
+    raise _not_found()
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 12 else None
+
+
+class BoardController(Controller):
+    path = "/"
+
+    # Workspace ---------------------------------------------------------------------
+
+    @get("/", name="board_home", opt=ANY_STAFF)
+    async def home(self, request: Request, round_id: FromPath[int]) -> Response:
+        round_ = await board_round(request, round_id)
+        board = service(request)
+        questions = []
+        for qid, section, prompt in open_questions(round_):
+            total, placed = await store.counts(board.db, qid)
+            run = await board.run(qid)
+            questions.append(
+                {
+                    "id": qid,
+                    "section": section,
+                    "prompt": prompt,
+                    "total": total,
+                    "placed": placed,
+                    "run": run,
+                }
+            )
+        settings = await board.settings(round_.id)
+        user = staff_user(request)
+        return _page(
+            request,
+            "board/home.html",
+            {
+                "round": round_,
+                "questions": questions,
+                "settings": settings,
+                "is_lead": settings.safeguarding_user_id == user.id,
+                "signed_off": _when(settings.signed_off_at, request, round_),
+                "published": _when(settings.published_at, request, round_),
+            },
+        )
+
+    # Themes of one question ---------------------------------------------------------
+
+    @get("/q/{question_id:int}", name="board_question", opt=ANY_STAFF)
+    async def question(
+        self, request: Request, round_id: FromPath[int], question_id: FromPath[int]
+    ) -> Response:
+        round_ = await board_round(request, round_id)
+        return await self._question_page(request, round_, question_id, [])
+
+    async def _question_page(
+        self,
+        request: Request,
+        round_: Round,
+        question_id: int,
+        errors: list[FieldError],
+        status: int = 200,
+    ) -> Response:
+        board = service(request)
+        if not board.question_in(round_, question_id):
+            raise _not_found()
+        section, prompt = _question_prompt(round_, question_id)
+        view = await board.question_view(round_, question_id)
+        return _page(
+            request,
+            "board/question.html",
+            {
+                "round": round_,
+                "section": section,
+                "prompt": prompt,
+                "view": view,
+                "run": view.run,
+                "question_id": question_id,
+                "poll": POLL_SECONDS,
+                "errors": errors,
+            },
+            status=status,
+            htmx_block="progress" if request.query_params.get("part") == "progress" else None,
+        )
+
+    @post("/q/{question_id:int}/run", name="board_run", opt=ANY_STAFF)
+    async def run(
+        self, request: Request, round_id: FromPath[int], question_id: FromPath[int]
+    ) -> Response:
+        round_ = await board_round(request, round_id)
+        board = service(request)
+        if not board.question_in(round_, question_id):
+            raise _not_found()
+        try:
+            await board.start_analysis(staff_user(request), round_, question_id)
+        except BoardError as exc:
+            error = FieldError("run", exc.message, exc.params)
+            return await self._question_page(request, round_, question_id, [error], 409)
+        if is_htmx(request):
+            return await self._progress(request, round_, question_id)
+        return go(request, f"{base_url(round_)}/q/{question_id}?done=started")
+
+    @get("/q/{question_id:int}/progress", name="board_progress", opt=ANY_STAFF)
+    async def progress(
+        self, request: Request, round_id: FromPath[int], question_id: FromPath[int]
+    ) -> Response:
+        round_ = await board_round(request, round_id)
+        if not service(request).question_in(round_, question_id):
+            raise _not_found()
+        if not is_htmx(request):
+            return go(request, f"{base_url(round_)}/q/{question_id}")
+        return await self._progress(request, round_, question_id)
+
+    async def _progress(self, request: Request, round_: Round, question_id: int) -> Response:
+        run = await service(request).run(question_id)
+        if run is not None and run.status != "running" and request.query_params.get("was"):
+            # finished while the page watched: load the page again with the new themes
+            return Response(
+                "",
+                status_code=200,
+                headers={"hx-refresh": "true", "vary": "HX-Request"},
+                media_type=MediaType.HTML,
+            )
+        return _page(
+            request,
+            "board/question.html",
+            {"round": round_, "run": run, "question_id": question_id, "poll": POLL_SECONDS},
+            block="progress",
+        )
+
+    # One theme ----------------------------------------------------------------------
+
+    @get("/themes/{theme_id:int}", name="board_theme", opt=ANY_STAFF)
+    async def theme(
+        self, request: Request, round_id: FromPath[int], theme_id: FromPath[int]
+    ) -> Response:
+        round_ = await board_round(request, round_id)
+        theme = await service(request).theme_in(round_, theme_id)
+        if theme is None:
+            raise _not_found()
+        return await self._theme_page(request, round_, theme.question_id, theme, [])
+
+    @get("/q/{question_id:int}/other", name="board_other", opt=ANY_STAFF)
+    async def other(
+        self, request: Request, round_id: FromPath[int], question_id: FromPath[int]
+    ) -> Response:
+        round_ = await board_round(request, round_id)
+        if not service(request).question_in(round_, question_id):
+            raise _not_found()
+        return await self._theme_page(request, round_, question_id, None, [])
+
+    async def _theme_page(
+        self,
+        request: Request,
+        round_: Round,
+        question_id: int,
+        theme: store.ThemeRow | None,
+        errors: list[FieldError],
+        status: int = 200,
+        label: str | None = None,
+    ) -> Response:
+        board = service(request)
+        answers = await board.theme_answers(staff_user(request), round_, question_id, theme)
+        section, prompt = _question_prompt(round_, question_id)
+        others = [
+            t
+            for t in await store.themes_for(board.db, question_id)
+            if theme is None or t.id != theme.id
+        ]
+        settings = await board.settings(round_.id)
+        return _page(
+            request,
+            "board/theme.html",
+            {
+                "round": round_,
+                "section": section,
+                "prompt": prompt,
+                "question_id": question_id,
+                "theme": theme,
+                "answers": answers,
+                "others": others,
+                "errors": errors,
+                "label": theme.label if label is None and theme else (label or ""),
+                "max_label": MAX_LABEL,
+                "threshold": settings.anonymity_threshold,
+            },
+            status=status,
+            htmx_block="corrections" if errors else None,
+        )
+
+    async def _theme_or_404(self, request: Request, round_: Round, theme_id: int):
+        theme = await service(request).theme_in(round_, theme_id)
+        if theme is None:
+            raise _not_found()
+        return theme
+
+    @post("/themes/{theme_id:int}/rename", name="board_rename", opt=ANY_STAFF)
+    async def rename(
+        self,
+        request: Request,
+        round_id: FromPath[int],
+        theme_id: FromPath[int],
+        data: URLEncodedBody[FormData],
+    ) -> Response:
+        round_ = await board_round(request, round_id)
+        theme = await self._theme_or_404(request, round_, theme_id)
+        label = data.get("label", "")[: MAX_LABEL * 2]
+        try:
+            await service(request).rename(staff_user(request), round_, theme, label)
+        except BoardError as exc:
+            error = FieldError("label", exc.message, exc.params)
+            return await self._theme_page(
+                request, round_, theme.question_id, theme, [error], 422, label=label
+            )
+        return go(request, f"{base_url(round_)}/themes/{theme.id}?done=renamed")
+
+    @post("/themes/{theme_id:int}/merge", name="board_merge", opt=ANY_STAFF)
+    async def merge(
+        self,
+        request: Request,
+        round_id: FromPath[int],
+        theme_id: FromPath[int],
+        data: URLEncodedBody[FormData],
+    ) -> Response:
+        round_ = await board_round(request, round_id)
+        theme = await self._theme_or_404(request, round_, theme_id)
+        try:
+            target = await service(request).merge(
+                staff_user(request), round_, theme, _int(data.get("target")) or 0
+            )
+        except BoardError as exc:
+            error = FieldError("target", exc.message, exc.params)
+            return await self._theme_page(request, round_, theme.question_id, theme, [error], 422)
+        return go(request, f"{base_url(round_)}/themes/{target.id}?done=merged")
+
+    @post("/themes/{theme_id:int}/split", name="board_split", opt=ANY_STAFF)
+    async def split(
+        self, request: Request, round_id: FromPath[int], theme_id: FromPath[int]
+    ) -> Response:
+        round_ = await board_round(request, round_id)
+        theme = await self._theme_or_404(request, round_, theme_id)
+        try:
+            await service(request).split(staff_user(request), round_, theme)
+        except BoardError as exc:
+            error = FieldError("split", exc.message, exc.params)
+            return await self._theme_page(request, round_, theme.question_id, theme, [error], 422)
+        return go(request, f"{base_url(round_)}/q/{theme.question_id}?done=split")
+
+    @post("/answers/{answer_id:int}/move", name="board_move", opt=ANY_STAFF)
+    async def move(
+        self,
+        request: Request,
+        round_id: FromPath[int],
+        answer_id: FromPath[int],
+        data: URLEncodedBody[FormData],
+    ) -> Response:
+        round_ = await board_round(request, round_id)
+        raw = data.get("target", "")
+        target = None if raw == "other" else _int(raw)
+        if target is None and raw != "other":
+            raise PageError(
+                400,
+                N_("Choose where the answer should go"),
+                N_('Pick a theme, or "other", and try again.'),
+            )
+        try:
+            question_id = await service(request).move(
+                staff_user(request), round_, answer_id, target
+            )
+        except BoardError as exc:
+            raise PageError(
+                409, N_("This answer can't be moved"), exc.message, exc.params
+            ) from None
+        back = _int(data.get("back"))
+        url = (
+            f"{base_url(round_)}/themes/{back}"
+            if back
+            else f"{base_url(round_)}/q/{question_id}/other"
+        )
+        if back and await service(request).theme_in(round_, back) is None:
+            url = f"{base_url(round_)}/q/{question_id}"
+        return go(request, f"{url}?done=moved")
+
+    # Responses, sign-off, publishing -----------------------------------------------------
+
+    @get("/themes/{theme_id:int}/response", name="board_response", opt=ANY_STAFF)
+    async def response_form(
+        self, request: Request, round_id: FromPath[int], theme_id: FromPath[int]
+    ) -> Response:
+        round_ = await board_round(request, round_id)
+        theme = await self._theme_or_404(request, round_, theme_id)
+        saved = (await store.responses_for(service(request).db, [theme.question_id])).get(
+            theme.id, {}
+        )
+        values = {}
+        for loc in round_.locales:
+            given = saved.get(loc)
+            values[f"title_{loc}"] = given.title if given else ""
+            values[f"text_{loc}"] = given.text if given else ""
+        return self._response_page(request, round_, theme, values, [])
+
+    def _response_page(self, request, round_, theme, values, errors, status=200) -> Response:
+        section, prompt = _question_prompt(round_, theme.question_id)
+        return _page(
+            request,
+            "board/response.html",
+            {
+                "round": round_,
+                "theme": theme,
+                "values": values,
+                "errors": errors,
+                "prompt": prompt,
+                "section": section,
+                "max_title": MAX_TITLE,
+                "max_response": MAX_RESPONSE,
+            },
+            status=status,
+            htmx_block="response_form",
+        )
+
+    @post("/themes/{theme_id:int}/response", name="board_response_save", opt=ANY_STAFF)
+    async def response_save(
+        self,
+        request: Request,
+        round_id: FromPath[int],
+        theme_id: FromPath[int],
+        data: URLEncodedBody[FormData],
+    ) -> Response:
+        round_ = await board_round(request, round_id)
+        theme = await self._theme_or_404(request, round_, theme_id)
+        values, given, errors = {}, {}, []
+        for loc in round_.locales:
+            title = data.get(f"title_{loc}", "")
+            text = data.get(f"text_{loc}", "")
+            values[f"title_{loc}"], values[f"text_{loc}"] = (
+                title[: MAX_TITLE * 2],
+                text[: MAX_RESPONSE * 2],
+            )
+            if len(title) > MAX_TITLE:
+                errors.append(
+                    FieldError(
+                        f"title_{loc}",
+                        N_("Keep the name to %(limit)s characters or fewer."),
+                        {"limit": MAX_TITLE},
+                    )
+                )
+            if len(text) > MAX_RESPONSE:
+                errors.append(
+                    FieldError(
+                        f"text_{loc}",
+                        N_("Keep each response to %(limit)s characters or fewer."),
+                        {"limit": MAX_RESPONSE},
+                    )
+                )
+            given[loc] = store.Response(title.strip(), text.strip())
+        if errors:
+            return self._response_page(request, round_, theme, values, errors, 422)
+        await service(request).save_responses(staff_user(request), round_, theme, given)
+        return go(
+            request, f"{base_url(round_)}/q/{theme.question_id}?done=response#theme-{theme.id}"
+        )
+
+    @post("/sign-off", name="board_sign_off", opt=ANY_STAFF)
+    async def sign_off(
+        self, request: Request, round_id: FromPath[int], data: URLEncodedBody[FormData]
+    ) -> Response:
+        round_ = await board_round(request, round_id)
+        on = data.get("action") != "undo"
+        await service(request).sign_off(staff_user(request), round_, on)
+        return go(request, f"{base_url(round_)}?done={'signed-off' if on else 'unsigned'}")
+
+    @post("/publish", name="board_publish", opt=ANY_STAFF)
+    async def publish(
+        self, request: Request, round_id: FromPath[int], data: URLEncodedBody[FormData]
+    ) -> Response:
+        round_ = await board_round(request, round_id)
+        on = data.get("action") != "undo"
+        try:
+            await service(request).publish(staff_user(request), round_, on)
+        except BoardError as exc:
+            raise PageError(
+                409,
+                N_("This change can't be made"),
+                exc.message,
+                exc.params,
+                links=[(base_url(round_), N_("Back to the board's page"))],
+            ) from None
+        return go(request, f"{base_url(round_)}?done={'published' if on else 'unpublished'}")
+
+    # Settings and safeguarding -----------------------------------------------------------
+
+    @get("/settings", name="board_settings", opt=ADMIN_ONLY)
+    async def settings_page(self, request: Request, round_id: FromPath[int]) -> Response:
+        round_ = await board_round(request, round_id, members_only=False)
+        settings = await service(request).settings(round_.id)
+        return await self._settings_page(
+            request,
+            round_,
+            {
+                "threshold": str(settings.anonymity_threshold),
+                "quotes": "yes" if settings.quotes_allowed else "",
+                "lead": str(settings.safeguarding_user_id or ""),
+            },
+            [],
+        )
+
+    async def _settings_page(self, request, round_, values, errors, status=200) -> Response:
+        members = await user_store.members(request.app.state.db, round_.id)
+        return _page(
+            request,
+            "board/settings.html",
+            {"round": round_, "values": values, "errors": errors, "members": members},
+            status=status,
+            htmx_block="settings_form",
+        )
+
+    @post("/settings", name="board_settings_save", opt=ADMIN_ONLY)
+    async def settings_save(
+        self, request: Request, round_id: FromPath[int], data: URLEncodedBody[FormData]
+    ) -> Response:
+        round_ = await board_round(request, round_id, members_only=False)
+        values = {
+            "threshold": data.get("threshold", "")[:4],
+            "quotes": "yes" if data.get("quotes") == "yes" else "",
+            "lead": data.get("lead", "")[:12],
+        }
+        threshold = _int(values["threshold"])
+        lead = _int(values["lead"])
+        members = {m.id for m in await user_store.members(request.app.state.db, round_.id)}
+        errors = []
+        if lead is not None and lead not in members:
+            errors.append(FieldError("lead", N_("Choose someone who sits on this round.")))
+        if not errors:
+            try:
+                await service(request).save_settings(
+                    staff_user(request), round_, threshold or 0, bool(values["quotes"]), lead
+                )
+            except BoardError as exc:
+                errors.append(FieldError("threshold", exc.message, exc.params))
+        if errors:
+            return await self._settings_page(request, round_, values, errors, 422)
+        return go(request, f"{base_url(round_)}/settings?done=settings")
+
+    @get("/safeguarding", name="board_safeguarding", opt=ANY_STAFF)
+    async def safeguarding(self, request: Request, round_id: FromPath[int]) -> Response:
+        round_ = await board_round(request, round_id)
+        user = staff_user(request)
+        settings = await service(request).settings(round_.id)
+        if settings.safeguarding_user_id != user.id:
+            raise PageError(
+                403,
+                N_("This list is for the round's safeguarding lead"),
+                N_(
+                    "Answers that may show someone is at risk go to one named person."
+                    " An admin chooses who."
+                ),
+                links=[(base_url(round_), N_("Back to the board's page"))],
+            )
+        found = await service(request).risk_answers(user, round_)
+        prompts = {qid: (section, prompt) for qid, section, prompt in open_questions(round_)}
+        return _page(
+            request,
+            "board/safeguarding.html",
+            {"round": round_, "found": found, "prompts": prompts},
+        )
+
+    # Exports and the printable report ----------------------------------------------------
+
+    @get("/export.csv", name="board_export_csv", opt=ANY_STAFF)
+    async def export_csv(self, request: Request, round_id: FromPath[int]) -> Response:
+        return await self._export(request, round_id, "csv")
+
+    @get("/export.json", name="board_export_json", opt=ANY_STAFF)
+    async def export_json(self, request: Request, round_id: FromPath[int]) -> Response:
+        return await self._export(request, round_id, "json")
+
+    async def _export(self, request: Request, round_id: int, fmt: str) -> Response:
+        round_ = await board_round(request, round_id)
+        body = await board_export.export(service(request), staff_user(request), round_, fmt)
+        media = "text/csv; charset=utf-8" if fmt == "csv" else MediaType.JSON
+        if fmt == "csv":
+            body = "\ufeff" + body
+        return Response(
+            body,
+            media_type=media,
+            headers={
+                "content-disposition": f'attachment; filename="round-{round_.slug}-themes.{fmt}"',
+                "cache-control": "no-store",
+            },
+        )
+
+    @get("/report", name="board_report", opt=ANY_STAFF)
+    async def report(self, request: Request, round_id: FromPath[int]) -> Response:
+        round_ = await board_round(request, round_id)
+        user: StaffUser = staff_user(request)
+        report = await board_export.report(service(request), user, round_)
+        return _page(
+            request,
+            "board/report.html",
+            {"round": round_, "report": report, "bar_width": board_export.BAR_WIDTH},
+        )
+
+
+def _when(value, request: Request, round_: Round) -> str:
+    return format_moment(value, staff_locale(request), round_.timezone) if value else ""

@@ -1,0 +1,130 @@
+"""Role matrix for the board workspace: every board route, for each role and membership.
+
+Board members, organizers and admins use the workspace only on rounds they sit
+on; board settings are for admins; the safeguarding list is for the round's lead.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from codesign.store import themes as store
+from codesign.store import users as user_store
+from tests.web.board.conftest import analysed
+from tests.web.staff.conftest import Staff, signed_in
+
+MEMBERS = "members"  # any role, if on the round
+ADMIN = "admin"  # admins, member or not
+LEAD = "lead"  # the safeguarding lead only
+
+BASE = "/staff/rounds/{round_id:int}/board"
+MATRIX: dict[tuple[str, str], str] = {
+    ("GET", BASE): MEMBERS,
+    ("GET", BASE + "/q/{question_id:int}"): MEMBERS,
+    ("GET", BASE + "/q/{question_id:int}/progress"): MEMBERS,
+    ("GET", BASE + "/q/{question_id:int}/other"): MEMBERS,
+    ("POST", BASE + "/q/{question_id:int}/run"): MEMBERS,
+    ("GET", BASE + "/themes/{theme_id:int}"): MEMBERS,
+    ("POST", BASE + "/themes/{theme_id:int}/rename"): MEMBERS,
+    ("POST", BASE + "/themes/{theme_id:int}/merge"): MEMBERS,
+    ("POST", BASE + "/themes/{theme_id:int}/split"): MEMBERS,
+    ("POST", BASE + "/answers/{answer_id:int}/move"): MEMBERS,
+    ("GET", BASE + "/themes/{theme_id:int}/response"): MEMBERS,
+    ("POST", BASE + "/themes/{theme_id:int}/response"): MEMBERS,
+    ("POST", BASE + "/sign-off"): MEMBERS,
+    ("POST", BASE + "/publish"): MEMBERS,
+    ("GET", BASE + "/settings"): ADMIN,
+    ("POST", BASE + "/settings"): ADMIN,
+    ("GET", BASE + "/safeguarding"): LEAD,
+    ("GET", BASE + "/export.csv"): MEMBERS,
+    ("GET", BASE + "/export.json"): MEMBERS,
+    ("GET", BASE + "/report"): MEMBERS,
+}
+
+
+def board_routes(app) -> set[tuple[str, str]]:
+    found = set()
+    for route in app.routes:
+        if route.path.startswith("/staff/rounds/{round_id:int}/board"):
+            for method in getattr(route, "methods", ()):
+                if method not in ("OPTIONS", "HEAD"):
+                    found.add((method, route.path))
+    return found
+
+
+def test_every_board_route_is_in_the_matrix(client) -> None:
+    assert board_routes(client.app) == set(MATRIX)
+
+
+@pytest.mark.parametrize(
+    "who", ["anonymous", "board", "organizer", "admin-member", "admin-outside", "board-outside"]
+)
+async def test_board_role_matrix(client, board, who: str) -> None:
+    await analysed(board)
+    db = client.app.state.db
+    round_id, q = board["round"].id, board["question"]
+    theme = (await store.themes_for(db, q))[0]
+    answer = (await store.theme_answers(db, q, theme.id))[0]
+    lead = "board"
+    ids = {
+        "{round_id:int}": str(round_id),
+        "{question_id:int}": str(q),
+        "{theme_id:int}": str(theme.id),
+        "{answer_id:int}": str(answer.id),
+    }
+    accounts_role = {"board-outside": "board", "admin-member": "admin", "admin-outside": "admin"}
+    if who in ("admin-outside", "board-outside"):
+        await user_store.remove_member(db, round_id, await _user_id(db, accounts_role[who]))
+    lead_id = await _user_id(db, lead)
+    await store.save_settings(
+        db, round_id, anonymity_threshold=5, quotes_allowed=True, safeguarding_user_id=lead_id
+    )
+    if who == "anonymous":
+        staff = Staff(client)
+        await staff.get("/staff/sign-in")
+    else:
+        staff = await signed_in(client, accounts_role.get(who, who))
+    member = who in ("board", "organizer", "admin-member")
+    problems = []
+    for (method, path), allowed in MATRIX.items():
+        if method == "POST" and path.endswith(("/merge", "/split", "/move", "/run")):
+            continue  # these change the data under the other routes; checked below
+        concrete = path
+        for k, v in ids.items():
+            concrete = concrete.replace(k, v)
+        response = await (staff.get(concrete) if method == "GET" else staff.post(concrete, {}))
+        status = response.status_code
+        if who == "anonymous":
+            ok = status == 303 and response.headers["location"].startswith("/staff/sign-in")
+        else:
+            may = {
+                MEMBERS: member,
+                ADMIN: who.startswith("admin"),
+                LEAD: who == "board",
+            }[allowed]
+            ok = (status not in (401, 403) and status < 500) if may else status == 403
+        if not ok:
+            problems.append((method, concrete, status))
+    for path in (
+        f"/themes/{theme.id}/split",
+        f"/answers/{answer.id}/move",
+        f"/themes/{theme.id}/merge",
+        f"/q/{q}/run",
+    ):
+        response = await staff.post(f"/staff/rounds/{round_id}/board{path}", {})
+        if who == "anonymous":
+            ok = response.status_code == 303
+        elif member:
+            ok = response.status_code not in (401, 403) and response.status_code < 500
+        else:
+            ok = response.status_code == 403
+        if not ok:
+            problems.append(("POST", path, response.status_code))
+    assert not problems, f"{who}: {problems}"
+
+
+async def _user_id(db, role: str) -> int:
+    from tests.web.staff.conftest import EMAILS
+
+    found = await user_store.by_email(db, EMAILS[role])
+    return found[0].id
