@@ -21,6 +21,7 @@ from codesign.services.retention import purge_daily
 from codesign.settings import Settings, from_env, project_dir
 from codesign.store import secrets as secret_store
 from codesign.store.db import Database
+from codesign.web.board import board_router
 from codesign.web.common import PageError
 from codesign.web.errors import (
     http_error_handler,
@@ -28,6 +29,7 @@ from codesign.web.errors import (
     unexpected_error_handler,
 )
 from codesign.web.health import health
+from codesign.web.outcomes import OutcomesController
 from codesign.web.participate import ParticipateController
 from codesign.web.ratelimit import rate_limits
 from codesign.web.security import security_headers_hook
@@ -95,7 +97,15 @@ def create_app(
     limits = rate_limits(settings.code_attempts_per_minute, settings.public_posts_per_minute)
 
     app = Litestar(
-        route_handlers=[index, health, ParticipateController, staff_router(), static_router],
+        route_handlers=[
+            index,
+            health,
+            ParticipateController,
+            OutcomesController,
+            staff_router(),
+            board_router(),
+            static_router,
+        ],
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         csrf_config=csrf,
