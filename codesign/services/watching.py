@@ -5,6 +5,7 @@ Plain values in and out; the web layer turns them into pages and downloads.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -139,8 +140,31 @@ async def export(db: Database, user: StaffUser, round_: Round, fmt: str) -> tupl
         for s in round_.sections
         for q in s.questions
     }
+    found = await store.export_rows(db, round_.id)
+    # Redaction is CPU work: keep it off the event loop.
+    rows = await asyncio.to_thread(_export_rows, found, prompts, redact)
+    await audit.add(
+        db,
+        user.email,
+        "answers_exported",
+        clean_text(f"{fmt}, {len(rows)} rows" + ("" if redact else ", raw text")),
+        user_id=user.id,
+        round_id=round_.id,
+    )
+    if fmt == "json":
+        document = {
+            "round": {"id": round_.id, "slug": round_.slug, "status": round_.status},
+            "exported_at": utcnow().isoformat(),
+            "personal_details": "redacted" if redact else "raw (not redacted)",
+            "answers": rows,
+        }
+        return json.dumps(document, ensure_ascii=False, indent=1), len(rows)
+    return to_csv(rows), len(rows)
+
+
+def _export_rows(found: list[dict], prompts: dict[int, str], redact) -> list[dict]:
     rows = []
-    for r in await store.export_rows(db, round_.id):
+    for r in found:
         text = r["text"]
         if text and redact is not None:
             text = redact(text, r["locale"]).text
@@ -163,23 +187,7 @@ async def export(db: Database, user: StaffUser, round_: Round, fmt: str) -> tupl
                 "text_redacted": redact is not None,
             }
         )
-    await audit.add(
-        db,
-        user.email,
-        "answers_exported",
-        clean_text(f"{fmt}, {len(rows)} rows" + ("" if redact else ", raw text")),
-        user_id=user.id,
-        round_id=round_.id,
-    )
-    if fmt == "json":
-        document = {
-            "round": {"id": round_.id, "slug": round_.slug, "status": round_.status},
-            "exported_at": utcnow().isoformat(),
-            "personal_details": "redacted" if redact else "raw (not redacted)",
-            "answers": rows,
-        }
-        return json.dumps(document, ensure_ascii=False, indent=1), len(rows)
-    return to_csv(rows), len(rows)
+    return rows
 
 
 def to_csv(rows: Iterable[dict]) -> str:

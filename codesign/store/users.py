@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import aiosqlite
 
@@ -148,6 +148,10 @@ async def record_attempt(db: Database, account_key: str, client_key: str, ok: bo
         await conn.execute(
             "INSERT INTO sign_in_attempts (account_key, client_key, ok, at) VALUES (?, ?, ?, ?)",
             (account_key, client_key, int(ok), to_db_time(now)),
+        )
+        # Attempts older than a day no longer count for anything.
+        await conn.execute(
+            "DELETE FROM sign_in_attempts WHERE at < ?", (to_db_time(now - timedelta(days=1)),)
         )
         if ok:
             # A good password clears that account's failures.

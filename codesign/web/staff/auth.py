@@ -54,6 +54,8 @@ class StaffAuthController(Controller):
                 status=429 if result.paused else 422,
                 htmx_block="sign_in_form",
             )
+        # A new session each time; the one this browser had before ends.
+        await service.sign_out(request.cookies.get(SESSION_COOKIE), None)
         return go(request, next_url, cookies=[session_cookie(request, result.token)])
 
     @post("/sign-out", name="staff_sign_out", opt=ANY_STAFF)

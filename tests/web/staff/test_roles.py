@@ -106,6 +106,12 @@ async def test_role_matrix(client, accounts, role: str) -> None:
             ok = status == 403
         if not ok:
             problems.append((method, url, status, location))
+        csp = response.headers.get("content-security-policy", "")
+        if "frame-ancestors 'none'" not in csp or "unsafe-inline" in csp:
+            problems.append((method, url, "security headers missing"))
+        if response.headers.get("content-type", "").startswith("text/html") and status == 200:
+            if "no-store" not in response.headers.get("cache-control", ""):
+                problems.append((method, url, "staff page may be cached"))
     assert not problems, f"{role}: {problems}"
 
 

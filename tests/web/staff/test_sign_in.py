@@ -158,3 +158,10 @@ async def test_audit_log_records_sign_ins_and_cannot_be_forged(client, accounts)
     assert page.status_code == 200
     assert "x@example.org\\u000a2026-01-01" in page.text
     assert "<td><code>sign_in_failed</code></td>" in page.text
+
+
+async def test_signing_in_again_replaces_the_old_session(client, accounts):
+    staff = await signed_in(client, "board")
+    await staff.sign_in(EMAILS["board"])
+    rows = await client.app.state.db.fetch_all("SELECT user_id FROM staff_sessions")
+    assert len(rows) == 1
