@@ -55,6 +55,8 @@ MAX_TITLE = 160
 PREPARE_CHUNK = 250
 EMBED_CHUNK = 256
 QUOTES = 5
+#: Answers per theme page: a page stays quick to load and to read.
+ANSWERS_PAGE = 200
 #: A run still "running" after this long was left behind by a stopped process.
 STALE_RUN = timedelta(minutes=30)
 
@@ -452,10 +454,17 @@ class BoardService:
         )
 
     async def theme_answers(
-        self, user: StaffUser, round_: Round, question_id: int, theme: store.ThemeRow | None
+        self,
+        user: StaffUser,
+        round_: Round,
+        question_id: int,
+        theme: store.ThemeRow | None,
+        page: int = 0,
     ) -> list[store.AnswerRow]:
-        """Every answer in a theme (None: "other"), redacted; the view is audited."""
-        answers = await store.theme_answers(self.db, question_id, theme.id if theme else None)
+        """One page of a theme's answers (None: "other"), redacted; the view is audited."""
+        answers = await store.theme_answers(
+            self.db, question_id, theme.id if theme else None, ANSWERS_PAGE, page * ANSWERS_PAGE
+        )
         await audit.add(
             self.db,
             user.email,

@@ -12,6 +12,7 @@ from codesign.i18n import N_, format_moment
 from codesign.models import Round, StaffUser
 from codesign.services import board_export
 from codesign.services.board import (
+    ANSWERS_PAGE,
     MAX_LABEL,
     MAX_RESPONSE,
     MAX_TITLE,
@@ -265,7 +266,9 @@ class BoardController(Controller):
         label: str | None = None,
     ) -> Response:
         board = service(request)
-        answers = await board.theme_answers(staff_user(request), round_, question_id, theme)
+        page = min(_int(request.query_params.get("page")) or 0, 10_000)
+        answers = await board.theme_answers(staff_user(request), round_, question_id, theme, page)
+        size = theme.size if theme else await store.other_count(board.db, question_id)
         section, prompt = _question_prompt(round_, question_id)
         others = [
             t
@@ -288,6 +291,10 @@ class BoardController(Controller):
                 "label": theme.label if label is None and theme else (label or ""),
                 "max_label": MAX_LABEL,
                 "threshold": settings.anonymity_threshold,
+                "size": size,
+                "page": page,
+                "first": page * ANSWERS_PAGE + 1,
+                "more": (page + 1) * ANSWERS_PAGE < size,
             },
             status=status,
             htmx_block="corrections" if errors else None,
