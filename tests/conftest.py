@@ -79,3 +79,9 @@ class Journey:
 @pytest.fixture
 def journey(client) -> Journey:
     return Journey(client)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Run the real-browser tests last: Playwright's sync API runs an event loop
+    in this thread while its browser is open, which async tests can't share."""
+    items.sort(key=lambda item: "tests/browser/" in item.nodeid.replace("\\", "/"))

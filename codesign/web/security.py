@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from litestar.types import Message, Scope
 
@@ -34,11 +34,12 @@ def security_headers(https: bool) -> list[tuple[bytes, bytes]]:
     return headers
 
 
-def security_headers_hook(https: bool) -> Callable[[Message, Scope], None]:
+def security_headers_hook(https: bool) -> Callable[[Message, Scope], Awaitable[None]]:
     """A `before_send` hook: it sees every response, even routing 404s and errors."""
     headers = security_headers(https)
 
-    def add_headers(message: Message, scope: Scope) -> None:
+    # async on purpose: Litestar runs a sync hook in a worker thread, per message.
+    async def add_headers(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
         present = {name.lower() for name, _ in message.get("headers", [])}
