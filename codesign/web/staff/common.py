@@ -18,6 +18,7 @@ from codesign.models import StaffUser
 from codesign.services.accounts import SESSION_LIFETIME, AccountService
 from codesign.settings import SUPPORTED_LOCALES, Settings
 from codesign.store import secrets as secret_store
+from codesign.store import users as user_store
 from codesign.web.common import PageError, is_htmx, render_page
 
 SESSION_COOKIE = "cs_staff"
@@ -83,6 +84,19 @@ async def staff_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> 
             N_("If you need it for your work, ask an admin to give you access."),
             links=[("/staff/", N_("Go to your rounds"))],
         )
+    round_id = connection.path_params.get("round_id")
+    if round_id is not None and user.role != "admin":
+        # Membership is checked here, before any body is read, for every round-scoped
+        # route; handlers still load the round through the same rule.
+        db = connection.app.state.db
+        if not await user_store.is_member(db, int(round_id), user.id):
+            raise PageError(
+                403,
+                N_("This round is not one of yours"),
+                N_("Only the staff on a round can see it. Ask an admin or its organizer "
+                   "to add you."),
+                links=[("/staff/", N_("Go to your rounds"))],
+            )
     connection.state.staff = user
 
 
