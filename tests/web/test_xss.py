@@ -12,8 +12,11 @@ import pytest
 from tests.conftest import CODE, Journey
 
 PAYLOADS = [
-    line for line in (Path(__file__).resolve().parents[1] / "fixtures" / "xss_payloads.txt")
-    .read_text(encoding="utf-8").splitlines() if line
+    line
+    for line in (Path(__file__).resolve().parents[1] / "fixtures" / "xss_payloads.txt")
+    .read_text(encoding="utf-8")
+    .splitlines()
+    if line
 ]
 
 
@@ -36,7 +39,9 @@ class Executable(HTMLParser):
             src = dict(attrs).get("src") or ""
             if not re.fullmatch(r"/static/[0-9a-f]{10}/js/[\w.-]+\.js", src):
                 self.found.append(f"<script src={src!r}>")
-        if tag in ("iframe", "object", "embed", "style", "svg", "img"):
+        if tag in ("iframe", "object", "embed", "style", "base", "meta", "link") and not _ours(
+            tag, attrs
+        ):
             self.found.append(f"<{tag}>")
         hx = [name for name, _ in attrs if name.startswith("hx-") and name not in _OUR_HX]
         if hx and tag not in ("form", "body"):
@@ -44,8 +49,29 @@ class Executable(HTMLParser):
 
 
 _URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "data", "poster"}
-_OUR_HX = {"hx-post", "hx-target", "hx-swap", "hx-trigger", "hx-sync", "hx-headers",
-           "hx-history", "hx-get", "hx-select"}
+_OUR_HX = {
+    "hx-post",
+    "hx-target",
+    "hx-swap",
+    "hx-trigger",
+    "hx-sync",
+    "hx-headers",
+    "hx-history",
+    "hx-get",
+    "hx-select",
+}
+
+
+def _ours(tag: str, attrs) -> bool:
+    """The page's own <meta> and stylesheet <link> tags in the head."""
+    values = dict(attrs)
+    if tag == "meta":
+        return set(values) <= {"charset", "name", "content"}
+    if tag == "link":
+        return values.get("rel") == "stylesheet" and bool(
+            re.fullmatch(r"/static/[0-9a-f]{10}/css/[\w.-]+\.css", values.get("href") or "")
+        )
+    return False
 
 
 def assert_inert(html: str, where: str) -> None:
@@ -87,8 +113,10 @@ async def test_codes_and_query_values_come_back_inert(client, payload: str) -> N
     assert_inert(wrong.text, "resume error")
     withdraw = await journey.post("/withdraw", {"code": payload})
     assert_inert(withdraw.text, "withdraw error")
-    for page in (await client.get("/r/demo", params={"lang": payload}),
-                 await client.get("/r/demo/code", params={"then": payload}),
-                 await client.get(f"/r/{payload[:40]}")):
+    for page in (
+        await client.get("/r/demo", params={"lang": payload}),
+        await client.get("/r/demo/code", params={"then": payload}),
+        await client.get(f"/r/{payload[:40]}"),
+    ):
         assert page.status_code < 500
         assert_inert(page.text, str(page.url))
