@@ -118,6 +118,33 @@ FLAGGED = {
 }
 
 
+#: Two camps for the opinion overview: those who wrote about times or transport
+#: agree with the first sections and disagree with the last; the others the
+#: opposite; everybody agrees with the middle section.
+CAMP_A = {"times", "transport"}
+
+
+def opinion_values(topic: str, i: int, sections: int) -> list[str | None]:
+    """Agreement answers ("1"–"5", "prefer_not", None = skipped) of the i-th generated person."""
+    rng = random.Random(i)  # noqa: S311 - demo data, not secrets
+    out: list[str | None] = []
+    for j in range(sections):
+        if j == sections // 2:
+            base = 4
+        elif (j < sections // 2) == (topic in CAMP_A):
+            base = 5
+        else:
+            base = 1
+        roll = rng.random()
+        if roll < 0.05:
+            out.append(None)
+        elif roll < 0.08:
+            out.append("prefer_not")
+        else:
+            out.append(str(min(5, max(1, base + rng.choice((-1, 0, 0, 1))))))
+    return out
+
+
 def generate(
     n: int,
     seed: int = 0,
@@ -148,14 +175,29 @@ async def fill_round(
     question_id: int,
     agreement_id: int | None = None,
     may_quote_every: int = 2,
+    opinions: bool = False,
 ) -> list[int]:
-    """One submitted participation per answer; returns participation ids."""
+    """One submitted participation per answer; returns participation ids.
+
+    With `opinions`, each person also answers every section's agreement question
+    (see :func:`opinion_values`), so the opinion overview has groups to find.
+    """
     made = []
-    for i, (_topic, locale, text) in enumerate(answers):
+    agreement_ids = [
+        q.id for section in round_.sections for q in section.questions if q.kind == "agreement"
+    ]
+    for i, (topic, locale, text) in enumerate(answers):
         key = secrets.token_hex(8)
         p = await participations.start(db, round_.id, key, key, locale, False)
         given = [AnswerInput(question_id, text=text)]
-        if agreement_id is not None:
+        if opinions:
+            values = opinion_values(topic, i, len(agreement_ids))
+            given += [
+                AnswerInput(qid, value=v)
+                for qid, v in zip(agreement_ids, values, strict=True)
+                if v is not None
+            ]
+        elif agreement_id is not None:
             given.append(AnswerInput(agreement_id, value=str(1 + i % 5)))
         await participations.save_answers(db, p.id, given, locale)
         await participations.submit(db, p.id, may_quote=(i % may_quote_every == 0))

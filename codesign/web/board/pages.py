@@ -20,6 +20,7 @@ from codesign.services.board import (
     BoardService,
     open_questions,
 )
+from codesign.services.board_opinions import opinion_overview
 from codesign.services.participation import FieldError
 from codesign.services.rounds_admin import AccessDenied, RoundMissing, RoundsAdmin
 from codesign.store import themes as store
@@ -574,6 +575,25 @@ class BoardController(Controller):
             request,
             "board/safeguarding.html",
             {"round": round_, "found": found, "prompts": prompts},
+        )
+
+    # Opinion overview ---------------------------------------------------------------------
+
+    @get("/opinions", name="board_opinions", opt=ANY_STAFF)
+    async def opinions(self, request: Request, round_id: FromPath[int]) -> Response:
+        round_ = await board_round(request, round_id)
+        overview = await opinion_overview(service(request), round_)
+        titles = {j: s for j, s in enumerate(overview.sections)}
+        return _page(
+            request,
+            "board/opinions.html",
+            {
+                "round": round_,
+                "overview": overview,
+                "groups": overview.groups,
+                "titles": titles,
+                "bar_width": board_export.BAR_WIDTH,
+            },
         )
 
     # Exports and the printable report ----------------------------------------------------

@@ -39,6 +39,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", BASE + "/export.csv"): MEMBERS,
     ("GET", BASE + "/export.json"): MEMBERS,
     ("GET", BASE + "/report"): MEMBERS,
+    ("GET", BASE + "/opinions"): MEMBERS,
 }
 
 

@@ -1,0 +1,59 @@
+"""The opinion overview as a board member reads it: distributions and groups."""
+
+from __future__ import annotations
+
+import pytest
+
+from codesign.services.board_demo import fill_round, generate
+from codesign.services.board_opinions import opinion_overview
+from codesign.store import rounds as round_store
+from tests.web.staff.conftest import signed_in
+
+
+@pytest.fixture
+async def camps(client, accounts):
+    """80 submitted participations answering every section's agreement question, in two camps."""
+    db = client.app.state.db
+    round_ = await round_store.load_round(db, "demo")
+    question = round_.sections[0].questions[1].id
+    await fill_round(db, round_, generate(80, seed=5), question_id=question, opinions=True)
+    return round_
+
+
+async def test_overview_finds_the_two_camps(client, camps) -> None:
+    from codesign.services.board import BoardService
+
+    overview = await opinion_overview(BoardService(client.app.state.db), camps)
+    assert len(overview.sections) == 5
+    first = overview.sections[0].distribution
+    assert first.answered >= 70 and first.counts["prefer_not"] >= 0
+    groups = overview.groups
+    assert groups.k == 2
+    assert [c.section for c in groups.consensus] == [2]  # the middle section
+    assert {c.section for c in groups.differ} == {0, 1, 3, 4}
+
+
+async def test_opinions_page_shows_bars_with_text_and_groups(client, camps) -> None:
+    member = await signed_in(client, "board")
+    home = await member.get(f"/staff/rounds/{camps.id}/board")
+    assert f'href="/staff/rounds/{camps.id}/board/opinions"' in home.text
+    page = await member.get(f"/staff/rounds/{camps.id}/board/opinions")
+    assert page.status_code == 200
+    text = page.text
+    assert "Opinion overview" in text
+    assert text.count('class="bar-chart"') >= 5
+    assert 'aria-hidden="true"' in text  # the charts; the numbers are in the tables
+    assert "Strongly agree" in text and "Prefer not to say" in text
+    assert "Group 1" in text and "Group 2" in text and "Group 3" not in text
+    assert "Where the groups agree" in text and "Where the groups differ most" in text
+    assert "Keeping you safe – most people in every group agree" in text
+    assert "style=" not in text and "<script>" not in text
+
+
+async def test_too_few_people_say_so(client, accounts) -> None:
+    member = await signed_in(client, "board")
+    round_ = await round_store.load_round(client.app.state.db, "demo")
+    page = await member.get(f"/staff/rounds/{round_.id}/board/opinions")
+    assert page.status_code == 200
+    assert "Too few people have answered yet" in page.text
+    assert page.text.count("0 people answered.") == 5
