@@ -25,6 +25,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     https: bool = False
     #: Compile missing or stale .mo files at start-up (the build step).
     compile_catalogues: bool = True
+    #: Redact and embed submitted written answers in the background as they arrive,
+    #: so a board's first analysis finds the vectors ready (`CODESIGN_BACKGROUND_EMBEDDING`).
+    background_embedding: bool = True
 
 
 def _flag(value: str | None, default: bool) -> bool:
@@ -48,6 +51,7 @@ def from_env(environ: dict[str, str] | None = None, **overrides: object) -> Sett
         if env.get(name):
             values[key] = int(env[name])
     values["https"] = _flag(env.get("CODESIGN_HTTPS"), False)
+    values["background_embedding"] = _flag(env.get("CODESIGN_BACKGROUND_EMBEDDING"), True)
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
 

@@ -18,7 +18,8 @@ CODE = re.compile(r'id="resume-code"[^>]*>([^<]+)<')
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    return Settings(db_path=str(tmp_path / "test.db"))
+    # no background embedding unless a test asks for it (tests/web/board/test_board_background.py)
+    return Settings(db_path=str(tmp_path / "test.db"), background_embedding=False)
 
 
 @pytest.fixture

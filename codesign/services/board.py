@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
@@ -57,6 +58,9 @@ EMBED_CHUNK = 256
 QUOTES = 5
 #: Answers per theme page: a page stays quick to load and to read.
 ANSWERS_PAGE = 200
+#: Answers prepared and embedded per background step, and the pause when idle.
+BACKGROUND_BATCH = 32
+BACKGROUND_PAUSE = 5.0
 #: A run still "running" after this long was left behind by a stopped process.
 STALE_RUN = timedelta(minutes=30)
 
@@ -218,6 +222,13 @@ class BoardService:
         self._make_vectoriser = vectoriser
         self._vectoriser: Vectoriser | None = None
         self.tasks: dict[int, asyncio.Task] = {}
+        # one embedding at a time: the model is shared by runs and the background
+        self._embed_lock = threading.Lock()
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        """Embed in a worker thread (call through `asyncio.to_thread`)."""
+        with self._embed_lock:
+            return self.vectoriser.embed(texts)
 
     @property
     def vectoriser(self) -> Vectoriser:
@@ -306,7 +317,7 @@ class BoardService:
         """Vectors for `texts` from the cache, embedding (in a thread) only what is missing."""
         vectoriser = self.vectoriser
         if not vectoriser.cacheable:
-            x = await asyncio.to_thread(vectoriser.embed, list(texts))
+            x = await asyncio.to_thread(self._embed, list(texts))
             return np.asarray(x, dtype=np.float32), {}
         keys = [cache_key(vectoriser.name, t) for t in texts]
         cache = await store.vectors_for(self.db, keys)
@@ -317,7 +328,7 @@ class BoardService:
         items = list(missing.items())
         for i in range(0, len(items), EMBED_CHUNK):
             chunk = items[i : i + EMBED_CHUNK]
-            vecs = await asyncio.to_thread(vectoriser.embed, [t for _, t in chunk])
+            vecs = await asyncio.to_thread(self._embed, [t for _, t in chunk])
             fresh = {
                 k: np.asarray(v, dtype=np.float32) for (k, _), v in zip(chunk, vecs, strict=True)
             }
@@ -413,6 +424,43 @@ class BoardService:
             language_means=last.language_means if last else {},
             other_threshold=last.other_threshold if last else None,
         )
+
+    # Background: prepare and embed answers as they arrive ------------------------------
+
+    async def background_step(self, batch: int = BACKGROUND_BATCH) -> int:
+        """Prepare and embed up to `batch` submitted answers; returns how many it found.
+
+        Never on a participant's request path: the app runs it from a background
+        task (:func:`embed_in_background`). Redaction comes first, so the model
+        only ever sees redacted text, as in a run. A vectoriser whose space is
+        fitted per run (the TF-IDF fallback) has nothing to cache: answers are
+        only prepared.
+        """
+        pending = await store.unprepared_answers(self.db, batch)
+        if pending:
+            await store.save_prepared(self.db, await asyncio.to_thread(prepare_answers, pending))
+        vectoriser = await asyncio.to_thread(lambda: self.vectoriser)
+        if not vectoriser.cacheable:
+            return len(pending)
+        todo = await store.unembedded_answers(self.db, vectoriser.name, batch)
+        if todo:
+            keys = {i: cache_key(vectoriser.name, t) for i, t in todo}
+            cached = await store.vectors_for(self.db, list(keys.values()))
+            missing: dict[str, str] = {}
+            for i, t in todo:
+                if keys[i] not in cached:
+                    missing.setdefault(keys[i], t)
+            if missing:
+                vecs = await asyncio.to_thread(self._embed, list(missing.values()))
+                await store.save_vectors(
+                    self.db,
+                    {
+                        k: np.asarray(v, dtype=np.float32)
+                        for k, v in zip(missing, vecs, strict=True)
+                    },
+                )
+            await store.mark_embedded(self.db, [i for i, _ in todo], vectoriser.name)
+        return max(len(pending), len(todo))
 
     # Reading --------------------------------------------------------------------
 
@@ -641,3 +689,33 @@ class BoardService:
         found = await store.risk_answers(self.db, round_.id)
         await self._audit(user, round_, "risk_answers_viewed", f"{len(found)}")
         return found
+
+
+async def embed_in_background(
+    board: Callable[[], BoardService],
+    *,
+    pause: float | None = None,
+    batch: int = BACKGROUND_BATCH,
+) -> None:
+    """Run by the app: prepare and embed submitted answers in small batches, for ever.
+
+    `board` gives the current service each time (tests swap it). Busy while
+    there is a backlog (a short breather between batches keeps the event loop
+    and the CPU free for pages); otherwise it looks again after `pause`
+    seconds. It stops quietly when the model can't load: a run then embeds what
+    it needs itself (with the fallback vectoriser it only prepares answers, as
+    its vectors are refitted per run). Cancel it to stop.
+    """
+    while True:
+        try:
+            done = await board().background_step(batch)
+        except asyncio.CancelledError:
+            raise
+        except (ImportError, OSError, RuntimeError):
+            log.warning("background embedding stopped: the model could not load", exc_info=True)
+            return
+        except Exception:  # keep serving; try again later
+            log.exception("background embedding failed; trying again later")
+            done = 0
+        idle = BACKGROUND_PAUSE if pause is None else pause
+        await asyncio.sleep(0.05 if done >= batch else idle)

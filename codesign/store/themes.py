@@ -218,7 +218,7 @@ async def save_prepared(db: Database, prepared: list[Prepared]) -> None:
     async def work(conn: aiosqlite.Connection) -> None:
         await conn.executemany(
             "UPDATE answers SET redacted = ?, language = ?, flags = ?, risk = ?,"
-            " distressing = ?, prepared_hash = ? WHERE id = ?",
+            " distressing = ?, prepared_hash = ?, embedded_by = NULL WHERE id = ?",
             [
                 (
                     p.redacted,
@@ -231,6 +231,41 @@ async def save_prepared(db: Database, prepared: list[Prepared]) -> None:
                 )
                 for p in prepared
             ],
+        )
+
+    await db.write(work)
+
+
+# Background work: answers that arrived since (see services.board.embed_in_background) ---
+
+
+async def unprepared_answers(db: Database, limit: int) -> list[PendingAnswer]:
+    """Submitted written answers never redacted, flagged or language-tagged, oldest first."""
+    rows = await db.fetch_all(
+        "SELECT a.id, a.text, a.locale FROM answers a"
+        " JOIN participations p ON p.id = a.participation_id"
+        f" WHERE a.prepared_hash IS NULL AND {THEMED} ORDER BY a.id LIMIT ?",
+        (limit,),
+    )
+    return [PendingAnswer(r["id"], r["text"] or "", r["locale"]) for r in rows]
+
+
+async def unembedded_answers(db: Database, model: str, limit: int) -> list[tuple[int, str]]:
+    """(answer id, redacted text) of prepared answers with no vector from `model` yet."""
+    rows = await db.fetch_all(
+        "SELECT a.id, a.redacted FROM answers a"
+        " JOIN participations p ON p.id = a.participation_id"
+        " WHERE a.prepared_hash IS NOT NULL AND (a.embedded_by IS NULL OR a.embedded_by != ?)"
+        f" AND {THEMED} ORDER BY a.id LIMIT ?",
+        (model, limit),
+    )
+    return [(int(r["id"]), r["redacted"] or "") for r in rows]
+
+
+async def mark_embedded(db: Database, ids: list[int], model: str) -> None:
+    async def work(conn: aiosqlite.Connection) -> None:
+        await conn.executemany(
+            "UPDATE answers SET embedded_by = ? WHERE id = ?", [(model, i) for i in ids]
         )
 
     await db.write(work)

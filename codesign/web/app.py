@@ -15,6 +15,7 @@ from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
 from codesign.i18n import N_, compile_catalogues
+from codesign.services.board import BoardService, embed_in_background
 from codesign.services.demo import ensure_demo_round
 from codesign.services.participation import ParticipationService
 from codesign.services.retention import purge_daily
@@ -70,11 +71,23 @@ def create_app(
             await create_demo_staff(app)
         # Retention: purge at start-up and daily; harmless on several replicas.
         app.state.purge_task = asyncio.create_task(purge_daily(db), name="codesign-purge")
+        # Vectors for new written answers, off every participant's request path.
+        if settings.background_embedding:
+            if getattr(app.state, "board", None) is None:
+                app.state.board = BoardService(db)
+            app.state.embed_task = asyncio.create_task(
+                embed_in_background(lambda: app.state.board), name="codesign-embed"
+            )
 
     async def on_shutdown(app: Litestar) -> None:
-        task = getattr(app.state, "purge_task", None)
-        if task is not None:
-            task.cancel()
+        for name in ("purge_task", "embed_task"):
+            task = getattr(app.state, name, None)
+            if task is not None:
+                task.cancel()
+                try:
+                    await task
+                except (asyncio.CancelledError, Exception):  # noqa: S110 - stopping anyway
+                    pass
         await db.close()
 
     @get("/", name="home", include_in_schema=False)
