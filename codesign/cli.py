@@ -107,6 +107,46 @@ def _purge(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo_answers(args: argparse.Namespace) -> int:
+    """Generated feedback in four languages on the demo round (demos, browser tests)."""
+    import asyncio
+
+    from codesign.services.board_demo import fill_round, generate
+    from codesign.store import rounds as round_store
+    from codesign.store.db import Database
+
+    async def run() -> int:
+        db = Database(args.db or "codesign.db")
+        await db.connect()
+        try:
+            round_ = await round_store.load_round(db, args.slug)
+            if round_ is None:
+                return -1
+            question = next(
+                q.id for s in round_.sections for q in s.questions if q.kind == "open_text"
+            )
+            made = await fill_round(
+                db,
+                round_,
+                generate(args.count, seed=args.seed),
+                question_id=question,
+                opinions=True,
+            )
+            return len(made)
+        finally:
+            await db.close()
+
+    made = asyncio.run(run())
+    if made < 0:
+        print(
+            f"codesign demo-answers: no round {args.slug!r} (start once with --demo)",
+            file=sys.stderr,
+        )
+        return 2
+    print(f"codesign: added {made} submitted answers to /r/{args.slug}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="codesign", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -126,6 +166,22 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
 
     db_help = "SQLite file (default: $CODESIGN_DB or ./codesign.db)"
+    demo_answers = sub.add_parser(
+        "demo-answers",
+        help="add generated, submitted answers in four languages to the demo round",
+        description=(
+            "Adds COUNT participations to the demo round, each with a written answer to its"
+            " first written question (English, Spanish, French, Arabic in turn; some with"
+            " personal details to redact, a few flagged) and agreement answers in every"
+            " section. Deterministic for a seed. For demos of the review board and its tests;"
+            " safe while the site runs."
+        ),
+    )
+    demo_answers.add_argument("--count", type=int, default=300)
+    demo_answers.add_argument("--seed", type=int, default=0)
+    demo_answers.add_argument("--slug", default="demo")
+    demo_answers.add_argument("--db", default=os.environ.get("CODESIGN_DB"), help=db_help)
+    demo_answers.set_defaults(run=_demo_answers)
     create = sub.add_parser("create-user", help="create a staff account")
     create.add_argument("--email", required=True)
     create.add_argument("--role", required=True, choices=["admin", "organizer", "board"])

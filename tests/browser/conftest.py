@@ -63,9 +63,15 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="package")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the server keeps its database (`b.db`) and log (`server.log`)."""
+    return tmp_path_factory.mktemp("browser")
+
+
+@pytest.fixture(scope="package")
+def server(server_folder: Path) -> Iterator[str]:
     """The real site with the demo round; yields its base URL."""
-    folder = tmp_path_factory.mktemp("browser")
+    folder = server_folder
     port = _free_port()
     env = dict(os.environ)
     env.pop("CODESIGN_DB", None)

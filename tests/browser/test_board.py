@@ -1,0 +1,191 @@
+"""The review board in real Chromium, on the real server (`codesign serve --demo`).
+
+A board member analyses the demo round's first written question (a few hundred
+generated answers in four languages, added with `codesign demo-answers`),
+renames and merges a theme, moves an answer, re-runs the analysis with new
+answers (the edits survive), writes and publishes a response, and the outcome
+page is read in Arabic. Every board page is scanned with axe at 360 px and at
+desktop width, and must not scroll sideways at 360 px.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import REPO, open_context
+from tests.browser.helpers import axe_violations, describe_violations, horizontal_overflow, t
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "a calm long passphrase for the board"
+BOARD = "board@demo.codesign.invalid"
+ADMIN = "admin@board-test.invalid"
+DESKTOP = 1280
+SCREENSHOTS = Path("/tmp/codesign-board-screens")
+
+
+def cli(*args: str, stdin: str | None = None) -> str:
+    done = subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
+        [sys.executable, "-m", "codesign.cli", *args],
+        input=stdin.encode() if stdin else None,
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+    )
+    return done.stdout.decode()
+
+
+def sign_in(page, email: str) -> None:
+    page.goto("/staff/sign-in")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.click("button[type=submit] >> text=Sign in")
+
+
+def submit(page, selector: str, done: str) -> None:
+    """Click a form's button (htmx posts; the server answers HX-Redirect) and wait."""
+    with page.expect_navigation(url=re.compile(re.escape(done))):
+        page.click(selector)
+
+
+_RUN_DONE = """() => !!document.querySelector("#run button")
+  && !document.querySelector("#run-progress")
+  && !document.querySelector("main").innerText.includes("not in a theme yet")"""
+
+
+def wait_for_run(page) -> None:
+    """The page polls the run's progress (htmx) and reloads itself when the run is done."""
+    page.wait_for_function(_RUN_DONE, timeout=120_000, polling=250)
+
+
+def check_page(page, where: str, problems: list[str]) -> None:
+    """axe at desktop width and at 360 px; no sideways scroll at 360 px."""
+    page.set_viewport_size({"width": DESKTOP, "height": 900})
+    problems += describe_violations(f"{where} @{DESKTOP}", axe_violations(page))
+    page.set_viewport_size({"width": 360, "height": 740})
+    problems += describe_violations(f"{where} @360", axe_violations(page))
+    problems += [f"{where}: {p}" for p in horizontal_overflow(page, 360)]
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{where}-360.png"), full_page=True)
+
+
+@pytest.fixture(scope="module")
+def board_site(server: str, server_folder: Path) -> str:
+    db = str(server_folder / "b.db")
+    cli("set-password", "--email", BOARD, "--password-stdin", "--db", db, stdin=PASSWORD)
+    cli(
+        "create-user", "--email", ADMIN, "--role", "admin", "--password-stdin", "--db", db,
+        stdin=PASSWORD,
+    )  # fmt: skip
+    cli("demo-answers", "--count", "240", "--seed", "1", "--db", db)
+    return server
+
+
+def test_board_journey_and_every_board_page(browser, board_site: str, server_folder) -> None:
+    db = str(server_folder / "b.db")
+    problems: list[str] = []
+    context = open_context(browser, board_site, width=DESKTOP)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+
+    # An admin makes the board member the safeguarding lead (so every page can be seen).
+    sign_in(page, ADMIN)
+    page.goto("/staff/rounds/1/board/settings")
+    check_page(page, "settings", problems)
+    page.select_option("#lead", label=BOARD)
+    submit(page, "#settings-form button[type=submit]", "done=settings")
+    context.clear_cookies()
+
+    sign_in(page, BOARD)
+    page.goto("/staff/rounds/1/board")
+    check_page(page, "home", problems)
+    with page.expect_navigation():
+        page.click("a[href$='/board/q/2']")
+    question_url = page.url
+    assert "240 written answers" in page.inner_text("main")
+
+    # Analyse: the page shows progress, then the themes.
+    page.click("#run button")
+    wait_for_run(page)
+    cards = page.locator(".theme-card h2 a")
+    assert cards.count() >= 3, page.inner_text("main")
+    check_page(page, "question", problems)
+    first, second = (cards.nth(i).get_attribute("href") for i in (0, 1))
+    second_label = cards.nth(1).inner_text()
+
+    # Rename the first theme, then merge the second into it.
+    page.goto(first)
+    check_page(page, "theme", problems)
+    page.fill("#label", "Board: our first theme")
+    submit(page, "#corrections form[action$='/rename'] button", "done=renamed")
+    assert page.inner_text("h1") == "Board: our first theme"
+    page.goto(second)
+    page.select_option("#target", value=first.rsplit("/", 1)[1])
+    submit(page, "#corrections form[action$='/merge'] button", "done=merged")
+    assert page.url.split("?")[0].endswith(first)
+    # Move the first answer to "other".
+    moved = page.locator("ol.answers > li").first.get_attribute("id")
+    page.locator(f"#{moved} select").select_option("other")
+    submit(page, f"#{moved} button", "done=moved")
+    page.goto(question_url.replace("/q/2", "/q/2/other"))
+    assert page.locator(f"#{moved}").count() == 1
+    check_page(page, "other", problems)
+
+    # New answers arrive; the re-run adds them and keeps every edit.
+    cli("demo-answers", "--count", "40", "--seed", "2", "--db", db)
+    page.goto(question_url)
+    assert "280 written answers" in page.inner_text("main")
+    page.click("#run button")
+    wait_for_run(page)
+    main = page.inner_text("main")
+    assert "Board: our first theme" in main
+    assert second_label not in [cards.nth(i).inner_text() for i in range(cards.count())]
+    assert "not in a theme yet" not in main
+    page.goto(question_url.replace("/q/2", "/q/2/other"))
+    assert page.locator(f"#{moved}").count() == 1
+
+    # The board's response, in English and Arabic; sign off and publish.
+    page.goto(first + "/response")
+    check_page(page, "response", problems)
+    page.fill("#title_en", "Appointments that fit your day")
+    page.fill("#text_en", "You said the times are hard. We will open on Tuesday evenings.")
+    page.fill("#title_ar", "مواعيد تناسب يومك")
+    page.fill("#text_ar", "قلتم إن المواعيد صعبة. سنفتح مساء كل ثلاثاء.")
+    submit(page, "#response-form button[type=submit]", "done=response")
+    page.goto("/staff/rounds/1/board")
+    submit(page, "form[action$='/sign-off'] button", "done=signed-off")
+    submit(page, "form[action$='/publish'] button", "done=published")
+    check_page(page, "home-published", problems)
+
+    for where, path in (
+        ("report", "/staff/rounds/1/board/report"),
+        ("opinions", "/staff/rounds/1/board/opinions"),
+        ("safeguarding", "/staff/rounds/1/board/safeguarding"),
+    ):
+        page.goto(path)
+        check_page(page, where, problems)
+    page.goto("/staff/rounds/1/board/opinions")
+    assert "Group 1" in page.inner_text("main")
+    context.close()
+
+    # A participant reads the outcomes in Arabic.
+    reader = open_context(browser, board_site)
+    outcome = reader.new_page()
+    outcome.goto("/r/demo/outcomes?lang=ar")
+    assert outcome.get_attribute("html", "lang") == "ar"
+    assert outcome.get_attribute("html", "dir") == "rtl"
+    text = outcome.inner_text("main")
+    assert t("ar", "What you said, and what we will do") in text
+    assert "مواعيد تناسب يومك" in text and "سنفتح مساء كل ثلاثاء" in text
+    problems += describe_violations("outcomes-ar @360", axe_violations(outcome))
+    problems += [f"outcomes-ar: {p}" for p in horizontal_overflow(outcome, 360)]
+    outcome.screenshot(path=str(SCREENSHOTS / "outcomes-ar-360.png"), full_page=True)
+    reader.close()
+
+    assert not problems, "\n".join(problems)
