@@ -170,6 +170,16 @@ def test_board_journey_and_every_board_page(browser, board_site: str, server_fol
     ):
         page.goto(path)
         check_page(page, where, problems)
+    # The report prints on A4: no staff navigation, charts with their numbers.
+    page.goto("/staff/rounds/1/board/report")
+    page.emulate_media(media="print")
+    assert not page.is_visible(".staff-top") and not page.is_visible(".no-print")
+    assert page.locator(".report svg.bar-chart").count() >= 3
+    assert page.locator(".report table.bars caption").count() >= 3
+    pdf = page.pdf(format="A4", print_background=False)
+    (SCREENSHOTS / "report.pdf").write_bytes(pdf)
+    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") >= 2
+    page.emulate_media(media="screen")
     page.goto("/staff/rounds/1/board/opinions")
     assert "Group 1" in page.inner_text("main")
     context.close()
