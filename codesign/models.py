@@ -8,6 +8,8 @@ import msgspec
 
 AGREEMENT_VALUES: tuple[str, ...] = ("1", "2", "3", "4", "5")
 PREFER_NOT = "prefer_not"
+#: Question kinds whose answer is one or more options (ids in `answers.value`).
+CHOICE_KINDS: tuple[str, ...] = ("single_choice", "multiple_choice")
 #: Soft limit per written answer, in characters. Past it we say so; we never cut text.
 ANSWER_SOFT_LIMIT = 5000
 
@@ -43,12 +45,33 @@ class QuestionText(msgspec.Struct, frozen=True):
     hint: str
 
 
+class Option(msgspec.Struct, frozen=True):
+    """One choice of a single- or multiple-choice question; its label per locale."""
+
+    id: int
+    position: int
+    labels: dict[str, str]
+
+    def label(self, locale: str) -> str:
+        return self.labels.get(locale) or next(iter(self.labels.values()), "")
+
+
 class Question(msgspec.Struct, frozen=True):
     id: int
     section_id: int
     position: int
-    kind: str  # agreement | open_text
+    kind: str  # agreement | open_text | single_choice | multiple_choice
     texts: dict[str, QuestionText]
+    options: list[Option] = []  # choice questions only, in order
+
+    @property
+    def is_choice(self) -> bool:
+        return self.kind in CHOICE_KINDS
+
+    def chosen(self, value: str | None) -> list[Option]:
+        """The options an answer's `value` names ("12" or "12,15"), in the question's order."""
+        ids = set((value or "").split(","))
+        return [option for option in self.options if str(option.id) in ids]
 
 
 class Section(msgspec.Struct, frozen=True):
@@ -122,6 +145,7 @@ class AnswerInput(msgspec.Struct, frozen=True):
 class NewQuestion(msgspec.Struct, frozen=True):
     kind: str
     texts: dict[str, QuestionText]
+    options: list[dict[str, str]] = []  # per choice: locale → label
 
 
 class NewSection(msgspec.Struct, frozen=True):

@@ -10,7 +10,7 @@ import hmac
 import re
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import msgspec
 
@@ -22,6 +22,7 @@ from codesign.models import (
     Answer,
     AnswerInput,
     Participation,
+    Question,
     Round,
     Section,
 )
@@ -73,10 +74,52 @@ def question_field(question_id: int) -> str:
     return f"q{question_id}"
 
 
-def parse_section_form(
-    section: Section, form: Mapping[str, str]
-) -> tuple[list[AnswerInput], list[FieldError]]:
-    """Read one section's answers from a form. Unknown questions are refused."""
+#: A form as sent: one value per field, or every value of a repeated field (checkboxes).
+Form = Mapping[str, "str | Sequence[str]"]
+
+
+def form_values(form: Form, name: str) -> list[str]:
+    """Every value sent for `name` (none, one, or several)."""
+    raw = form.get(name)
+    if raw is None:
+        return []
+    return [raw] if isinstance(raw, str) else list(raw)
+
+
+def form_value(form: Form, name: str) -> str | None:
+    """The one value of a single-value field; a repeated one is input no honest form sends."""
+    values = form_values(form, name)
+    if len(values) > 1:
+        raise BadInput(f"field {name!r} was sent more than once")
+    return values[0] if values else None
+
+
+def parse_choice(question: Question, values: list[str]) -> tuple[str | None, bool]:
+    """The stored value of a choice answer, and whether "prefer not to say" came with others.
+
+    A single choice is stored as the option id ("12"); a multiple choice as the option
+    ids sorted as numbers and joined by commas ("12,15"); either as "prefer_not". An id
+    that is not one of the question's options is refused.
+    """
+    known = {str(option.id) for option in question.options}
+    chosen = {v for v in values if v != ""}
+    for value in chosen:
+        if value != PREFER_NOT and value not in known:
+            raise BadInput(f"{value!r} is not a choice of question {question.id}")
+    if not chosen:
+        return None, False
+    if question.kind == "single_choice" and len(chosen) > 1:
+        raise BadInput("a single choice was sent more than once")
+    if PREFER_NOT in chosen:
+        return PREFER_NOT, len(chosen) > 1
+    return ",".join(sorted(chosen, key=int)), False
+
+
+def parse_section_form(section: Section, form: Form) -> tuple[list[AnswerInput], list[FieldError]]:
+    """Read one section's answers from a form. Unknown questions and choices are refused.
+
+    Every field is one value, except a multiple-choice question's, which may repeat.
+    """
     known = {question_field(q.id): q for q in section.questions}
     for name in form:
         if name.startswith("q") and name[1:].isdigit() and name not in known:
@@ -84,8 +127,26 @@ def parse_section_form(
     inputs: list[AnswerInput] = []
     errors: list[FieldError] = []
     for field, question in known.items():
-        raw = form.get(field)
-        if question.kind == "agreement":
+        if question.kind == "multiple_choice":
+            value, mixed = parse_choice(question, form_values(form, field))
+            if mixed:
+                errors.append(
+                    FieldError(
+                        field,
+                        N_(
+                            "You chose “Prefer not to say” and other answers. Choose "
+                            "“Prefer not to say” on its own, or untick it. Nothing is "
+                            "saved for this question yet."
+                        ),
+                    )
+                )
+                continue
+            inputs.append(AnswerInput(question.id, value=value))
+            continue
+        raw = form_value(form, field)
+        if question.kind == "single_choice":
+            inputs.append(AnswerInput(question.id, value=parse_choice(question, [raw or ""])[0]))
+        elif question.kind == "agreement":
             if raw in (None, ""):
                 inputs.append(AnswerInput(question.id))
             elif raw in AGREEMENT_VALUES or raw == PREFER_NOT:
@@ -168,13 +229,13 @@ class ParticipationService:
         self,
         participation: Participation,
         section: Section,
-        form: Mapping[str, str],
+        form: Form,
         locale: str,
         *,
         reload: bool = True,
     ) -> SaveResult:
         inputs, errors = parse_section_form(section, form)
-        save_key = form.get("save_key") or None
+        save_key = form_value(form, "save_key") or None
         if save_key is not None and not _SAVE_KEY.fullmatch(save_key):
             raise BadInput("malformed save key")
         # Save what is valid even when one answer is too long: nothing is lost.

@@ -9,6 +9,7 @@ import msgspec
 
 from codesign.models import (
     NewRound,
+    Option,
     Question,
     QuestionText,
     Round,
@@ -94,6 +95,18 @@ async def create_round(db: Database, new: NewRound) -> int:
                         " VALUES (?, ?, ?, ?)",
                         (question_id, qtext.locale, qtext.prompt, qtext.hint),
                     )
+                for o_position, labels in enumerate(question.options, start=1):
+                    cursor = await conn.execute(
+                        "INSERT INTO question_options (question_id, position) VALUES (?, ?)",
+                        (question_id, o_position),
+                    )
+                    option_id = cursor.lastrowid
+                    for locale, label in labels.items():
+                        await conn.execute(
+                            "INSERT INTO question_option_texts (option_id, locale, label)"
+                            " VALUES (?, ?, ?)",
+                            (option_id, locale, label),
+                        )
         return int(round_id)
 
     return await db.write(work)
@@ -153,6 +166,25 @@ async def load_round(db: Database, slug: str) -> Round | None:
         question_texts.setdefault(r["question_id"], {})[r["locale"]] = QuestionText(
             r["locale"], r["prompt"], r["hint"]
         )
+    option_labels: dict[int, dict[str, str]] = {}
+    for r in await db.fetch_all(
+        "SELECT ot.option_id, ot.locale, ot.label FROM question_option_texts ot"
+        " JOIN question_options o ON o.id = ot.option_id"
+        " JOIN questions q ON q.id = o.question_id"
+        " JOIN sections s ON s.id = q.section_id WHERE s.round_id = ?",
+        (round_id,),
+    ):
+        option_labels.setdefault(r["option_id"], {})[r["locale"]] = r["label"]
+    options: dict[int, list[Option]] = {}
+    for r in await db.fetch_all(
+        "SELECT o.* FROM question_options o JOIN questions q ON q.id = o.question_id"
+        " JOIN sections s ON s.id = q.section_id WHERE s.round_id = ?"
+        " ORDER BY o.question_id, o.position",
+        (round_id,),
+    ):
+        options.setdefault(r["question_id"], []).append(
+            Option(r["id"], r["position"], option_labels.get(r["id"], {}))
+        )
     questions: dict[int, list[Question]] = {}
     for r in await db.fetch_all(
         "SELECT q.* FROM questions q JOIN sections s ON s.id = q.section_id"
@@ -161,7 +193,12 @@ async def load_round(db: Database, slug: str) -> Round | None:
     ):
         questions.setdefault(r["section_id"], []).append(
             Question(
-                r["id"], r["section_id"], r["position"], r["kind"], question_texts.get(r["id"], {})
+                r["id"],
+                r["section_id"],
+                r["position"],
+                r["kind"],
+                question_texts.get(r["id"], {}),
+                options.get(r["id"], []),
             )
         )
     sections = [

@@ -211,8 +211,12 @@ async def save_translation(
     contacts: list[SupportContact] | None = None,
     sections: dict[int, SectionText] | None = None,
     questions: dict[int, QuestionText] | None = None,
+    options: dict[int, str] | None = None,
 ) -> None:
-    """Texts in one language; ids are checked against the round by the caller."""
+    """Texts in one language; ids are checked against the round by the caller.
+
+    `options` maps an option id to its label; an empty label removes the translation.
+    """
 
     async def work(conn: aiosqlite.Connection) -> None:
         if round_text is not None:
@@ -233,6 +237,18 @@ async def save_translation(
                 " VALUES (?, ?, ?, ?) ON CONFLICT (question_id, locale) DO UPDATE SET"
                 " prompt = excluded.prompt, hint = excluded.hint",
                 (question_id, locale, qt.prompt, qt.hint),
+            )
+        for option_id, label in (options or {}).items():
+            if not label:
+                await conn.execute(
+                    "DELETE FROM question_option_texts WHERE option_id = ? AND locale = ?",
+                    (option_id, locale),
+                )
+                continue
+            await conn.execute(
+                "INSERT INTO question_option_texts (option_id, locale, label) VALUES (?, ?, ?)"
+                " ON CONFLICT (option_id, locale) DO UPDATE SET label = excluded.label",
+                (option_id, locale, label),
             )
         await conn.execute(
             "UPDATE rounds SET updated_at = ? WHERE id = ?", (to_db_time(utcnow()), round_id)
@@ -333,7 +349,15 @@ async def delete_section(db: Database, round_id: int, section_id: int) -> bool:
     return await db.write(work)
 
 
-async def add_question(db: Database, section_id: int, kind: str, text: QuestionText) -> int:
+async def add_question(
+    db: Database,
+    section_id: int,
+    kind: str,
+    text: QuestionText,
+    options: list[str] | None = None,
+) -> int:
+    """A new last question of the section; `options` are its choices' labels in `text.locale`."""
+
     async def work(conn: aiosqlite.Connection) -> int:
         async with conn.execute(
             "SELECT COALESCE(MAX(position), 0) + 1 FROM questions WHERE section_id = ?",
@@ -349,9 +373,63 @@ async def add_question(db: Database, section_id: int, kind: str, text: QuestionT
             "INSERT INTO question_texts (question_id, locale, prompt, hint) VALUES (?, ?, ?, ?)",
             (question_id, text.locale, text.prompt, text.hint),
         )
+        await _write_options(conn, question_id, text.locale, options or [])
         return question_id
 
     return await db.write(work)
+
+
+async def _write_options(
+    conn: aiosqlite.Connection, question_id: int, locale: str, labels: list[str]
+) -> None:
+    """Make the question's choices `labels` (in `locale`), in this order.
+
+    A label that is already a choice (the same words in `locale`) keeps its id and
+    its translations; a new label is a new choice (to be translated); a choice whose
+    label is gone is removed with its translations.
+    """
+    async with conn.execute(
+        "SELECT o.id, ot.label FROM question_options o LEFT JOIN question_option_texts ot"
+        " ON ot.option_id = o.id AND ot.locale = ? WHERE o.question_id = ?",
+        (locale, question_id),
+    ) as cursor:
+        existing = [(row[0], row[1] or "") for row in await cursor.fetchall()]
+    free = {label: option_id for option_id, label in reversed(existing)}
+    kept: list[int | None] = []
+    for label in labels:
+        kept.append(free.pop(label, None))
+    for option_id, _label in existing:
+        if option_id not in kept:
+            await conn.execute("DELETE FROM question_options WHERE id = ?", (option_id,))
+    # Through free positions: (question_id, position) is unique.
+    await conn.execute(
+        "UPDATE question_options SET position = -position WHERE question_id = ?", (question_id,)
+    )
+    for position, (label, option_id) in enumerate(zip(labels, kept, strict=True), start=1):
+        if option_id is None:
+            cursor = await conn.execute(
+                "INSERT INTO question_options (question_id, position) VALUES (?, ?)",
+                (question_id, position),
+            )
+            option_id = int(cursor.lastrowid)
+        else:
+            await conn.execute(
+                "UPDATE question_options SET position = ? WHERE id = ?", (position, option_id)
+            )
+        await conn.execute(
+            "INSERT INTO question_option_texts (option_id, locale, label) VALUES (?, ?, ?)"
+            " ON CONFLICT (option_id, locale) DO UPDATE SET label = excluded.label",
+            (option_id, locale, label),
+        )
+
+
+async def set_options(db: Database, question_id: int, locale: str, labels: list[str]) -> None:
+    """Replace a question's choices, keeping the ids (and translations) of unchanged labels."""
+
+    async def work(conn: aiosqlite.Connection) -> None:
+        await _write_options(conn, question_id, locale, labels)
+
+    await db.write(work)
 
 
 async def delete_question(db: Database, section_id: int, question_id: int) -> bool:

@@ -16,7 +16,10 @@ from codesign.models import PREFER_NOT, Participation, Round, Section
 from codesign.services.participation import (
     BadInput,
     FieldError,
+    Form,
     ParticipationService,
+    form_value,
+    form_values,
     new_save_key,
     question_field,
     where_left_off,
@@ -33,6 +36,21 @@ from codesign.web.common import (
 from codesign.web.ratelimit import CODES, POSTS
 
 FormData = dict[str, str]
+
+
+async def multi_form(request: Request) -> dict[str, list[str]]:
+    """The posted form with every value of a repeated field (a multiple choice's boxes).
+
+    Which fields may repeat is the service's business (`parse_section_form`); a file
+    upload, which no participant form has, is refused here.
+    """
+    form = await request.form()
+    out: dict[str, list[str]] = {}
+    for key, value in form.multi_items():
+        if not isinstance(value, str):
+            raise _bad_form()
+        out.setdefault(key, []).append(value)
+    return out
 
 
 def _service(request: Request) -> ParticipationService:
@@ -199,10 +217,10 @@ class ParticipateController(Controller):
         request: Request,
         slug: FromPath[str],
         position: FromPath[int],
-        data: URLEncodedBody[FormData],
     ) -> Response:
         round_, locale = await _open_round(request, slug)
         section = _section_or_404(round_, position)
+        data = await multi_form(request)
         participation = await _participant(request, round_)
         if participation is None:
             raise PageError(
@@ -218,6 +236,7 @@ class ParticipateController(Controller):
         if participation.status != "started":
             return go(request, f"/r/{round_.slug}/thanks")
         try:
+            action = form_value(data, "action") or "save"
             result = await _service(request).save_section(
                 participation, section, data, locale, reload=not is_htmx(request)
             )
@@ -231,7 +250,6 @@ class ParticipateController(Controller):
                 "last_saved": datetime.now(UTC) if result.saved else None,
             }
             return render_page(request, "section.html", locale, status, block="save_status")
-        action = data.get("action", "save")
         context = _base(round_, "section", locale, request)
         context.update(
             _section_context(
@@ -407,16 +425,25 @@ def _section_context(
     position: int,
     locale: str,
     answers: dict,
-    submitted: FormData,
+    submitted: Form,
     errors: list[FieldError],
 ) -> dict[str, Any]:
-    """What the section page shows: saved answers, or what was just sent when it failed."""
-    values: dict[int, str] = {}
+    """What the section page shows: saved answers, or what was just sent when it failed.
+
+    A choice question's value is the list of chosen values (option ids, "prefer_not").
+    """
+    values: dict[int, str | list[str]] = {}
     for question in section.questions:
         field = question_field(question.id)
         saved = answers.get(question.id)
-        if any(e.field == field for e in errors):
-            values[question.id] = submitted.get(field, "")  # give their words back, never cut
+        if question.is_choice:
+            if any(e.field == field for e in errors):
+                values[question.id] = form_values(submitted, field)
+            else:
+                values[question.id] = (saved.value or "").split(",") if saved else []
+        elif any(e.field == field for e in errors):
+            # give their words back, never cut
+            values[question.id] = (form_values(submitted, field) or [""])[0]
         elif saved is not None:
             values[question.id] = (
                 saved.value if question.kind == "agreement" else saved.text

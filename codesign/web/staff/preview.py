@@ -38,7 +38,15 @@ def preview_round(round_: Round, locale: str) -> Round:
             section,
             texts=pick(section.texts, relabel),
             questions=[
-                msgspec.structs.replace(q, texts=pick(q.texts, relabel)) for q in section.questions
+                msgspec.structs.replace(
+                    q,
+                    texts=pick(q.texts, relabel),
+                    options=[
+                        msgspec.structs.replace(o, labels=pick(o.labels, lambda label: label))
+                        for o in q.options
+                    ],
+                )
+                for q in section.questions
             ],
         )
         for section in round_.sections
@@ -161,11 +169,13 @@ class StaffPreviewController(Controller):
         round_id: FromPath[int],
         locale: FromPath[str],
         position: FromPath[int],
-        data: URLEncodedBody[FormData],
     ) -> Response:
         """Nothing is stored: autosave gets an empty status, buttons move on."""
         _, round_, _ = await self._load(request, round_id, locale)
         _section(round_, position)
+        # Checkboxes of a multiple choice repeat their field: read every value.
+        sent = await participate.multi_form(request)
+        data = {key: values[-1] for key, values in sent.items()}
         if is_htmx(request) and data.get("action") is None:
             return render_page(
                 request,

@@ -1,0 +1,84 @@
+"""Choices of choice questions: stored per locale, loaded in order, kept by label on edit."""
+
+from __future__ import annotations
+
+import msgspec
+
+from codesign.models import NewQuestion, NewSection, QuestionText
+from codesign.services.demo import build_demo_round
+from codesign.store import rounds as round_store
+from codesign.store import staff_rounds
+from codesign.store.db import Database
+
+
+async def _round_with_choices(db: Database) -> int:
+    demo = build_demo_round()
+    section = NewSection(
+        texts={"en": demo.sections[0].texts["en"]},
+        questions=[
+            NewQuestion(
+                "multiple_choice",
+                {"en": QuestionText("en", "When?", "")},
+                [{"en": "Mornings", "es": "Mañanas"}, {"en": "Evenings"}],
+            ),
+            NewQuestion("agreement", {"en": QuestionText("en", "Agree?", "")}),
+        ],
+    )
+    new = msgspec.structs.replace(
+        demo,
+        slug="opts",
+        locales=["en"],
+        texts={"en": demo.texts["en"]},
+        contacts={"en": demo.contacts["en"]},
+        sections=[section],
+    )
+    return await round_store.create_round(db, new)
+
+
+async def test_options_load_in_order_with_labels_per_locale(tmp_path) -> None:
+    db = Database(str(tmp_path / "o.db"))
+    await db.connect()
+    await _round_with_choices(db)
+    loaded = await round_store.load_round(db, "opts")
+    multiple, agreement = loaded.sections[0].questions
+    assert agreement.options == [] and not agreement.is_choice
+    assert multiple.is_choice
+    assert [o.labels for o in multiple.options] == [
+        {"en": "Mornings", "es": "Mañanas"},
+        {"en": "Evenings"},
+    ]
+    assert [o.position for o in multiple.options] == [1, 2]
+    first, second = multiple.options
+    assert multiple.chosen(f"{first.id},{second.id}") == [first, second]
+    assert multiple.chosen("prefer_not") == [] and multiple.chosen(None) == []
+    assert second.label("es") == "Evenings"  # falls back to a label it has
+    await db.close()
+
+
+async def test_set_options_keeps_ids_and_translations_of_unchanged_labels(tmp_path) -> None:
+    db = Database(str(tmp_path / "o.db"))
+    await db.connect()
+    await _round_with_choices(db)
+    before = (await round_store.load_round(db, "opts")).sections[0].questions[0]
+    mornings, evenings = before.options
+    await staff_rounds.set_options(db, before.id, "en", ["Weekends", "Mornings"])
+    after = (await round_store.load_round(db, "opts")).sections[0].questions[0]
+    assert [o.labels.get("en") for o in after.options] == ["Weekends", "Mornings"]
+    assert after.options[1].id == mornings.id
+    assert after.options[1].labels["es"] == "Mañanas"  # the translation survives
+    assert evenings.id not in {o.id for o in after.options}
+    gone = await db.fetch_one(
+        "SELECT COUNT(*) AS n FROM question_option_texts WHERE option_id = ?", (evenings.id,)
+    )
+    assert gone["n"] == 0
+    # Translations: saved, replaced, and removed with an empty label.
+    await staff_rounds.save_translation(db, 1, "es", options={after.options[0].id: "Fines"})
+    await staff_rounds.save_translation(db, 1, "es", options={mornings.id: ""})
+    again = (await round_store.load_round(db, "opts")).sections[0].questions[0]
+    assert again.options[0].labels == {"en": "Weekends", "es": "Fines"}
+    assert again.options[1].labels == {"en": "Mornings"}
+    # Deleting the question deletes its choices.
+    await staff_rounds.delete_question(db, again.section_id, again.id)
+    left = await db.fetch_one("SELECT COUNT(*) AS n FROM question_options")
+    assert left["n"] == 0
+    await db.close()
