@@ -22,6 +22,8 @@ import msgspec
 
 from codesign.i18n import N_, language_name
 from codesign.models import (
+    CHOICE_KINDS,
+    Question,
     QuestionText,
     Round,
     RoundSettings,
@@ -39,7 +41,11 @@ from codesign.store import staff_rounds as store
 from codesign.store import users as user_store
 from codesign.store.db import Database, utcnow
 
-QUESTION_KINDS: tuple[str, ...] = ("agreement", "open_text")
+QUESTION_KINDS: tuple[str, ...] = ("agreement", "open_text", *CHOICE_KINDS)
+#: Choices of a choice question: how many, and how long each label may be.
+MIN_OPTIONS = 2
+MAX_OPTIONS = 20
+OPTION_LIMIT = 200
 MAX_CONTACTS = 3
 ROUND_FIELDS: dict[str, int] = {
     "title": 200,
@@ -77,6 +83,7 @@ LABELS: dict[str, str] = {
     "content_note": N_("Content note"),
     "prompt": N_("Question"),
     "hint": N_("Hint"),
+    "option": N_("Choice"),
 }
 
 _REQUIRED_MESSAGES: dict[str, str] = {
@@ -133,6 +140,7 @@ class TextSlot(msgspec.Struct, frozen=True):
     source: str  # the default language's text
     label: str  # message id of the field's name
     where: str  # e.g. "Section 2" (plain, not translated: numbers and names)
+    number: int = 0  # a choice's number within its question (0: not a choice)
 
 
 class Completeness(msgspec.Struct, frozen=True):
@@ -347,6 +355,17 @@ def text_slots(round_: Round) -> list[TextSlot]:
                             f"{section.position}.{question.position}",
                         )
                     )
+            for option in question.options:
+                slots.append(
+                    TextSlot(
+                        f"question-{question.id}",
+                        f"option-{option.id}",
+                        option.labels.get(default, ""),
+                        LABELS["option"],
+                        f"{section.position}.{question.position}",
+                        option.position,
+                    )
+                )
     return slots
 
 
@@ -365,6 +384,12 @@ def translated(round_: Round, locale: str, slot: TextSlot) -> str:
             return getattr(st, slot.field) if st else ""
         for question in section.questions:
             if kind == "question" and question.id == int(ident):
+                if slot.field.startswith("option-"):
+                    option_id = int(slot.field[7:])
+                    for option in question.options:
+                        if option.id == option_id:
+                            return option.labels.get(locale, "")
+                    return ""
                 qt = question.texts.get(locale)
                 return getattr(qt, slot.field) if qt else ""
     return ""
@@ -627,9 +652,12 @@ class RoundsAdmin:
             errors.append(FieldError("kind", N_("Choose the kind of question.")))
         text, text_errors = _question_text(form, round_.default_locale)
         errors += text_errors
+        options: list[str] = []
+        if kind in CHOICE_KINDS:
+            options = _parse_options(errors, form, "options")
         if errors or text is None:
             return errors
-        await store.add_question(self.db, section_id, kind, text)
+        await store.add_question(self.db, section_id, kind, text, options)
         await self._refresh_offered(round_.id)
         await self._audit(user, "question_added", round_.id, text.prompt)
         return []
@@ -638,14 +666,20 @@ class RoundsAdmin:
         self, user: StaffUser, round_: Round, question_id: int, form: Mapping[str, str]
     ) -> list[FieldError]:
         self._require_draft(round_)
-        if round_.question(question_id) is None:
+        question = round_.question(question_id)
+        if question is None:
             raise Refused(N_("This text is not part of the round any more. Reload the page."))
         text, errors = _question_text(form, round_.default_locale, prefix=f"q{question_id}_")
+        options: list[str] = []
+        if question.is_choice:
+            options = _parse_options(errors, form, f"q{question_id}_options")
         if errors or text is None:
             return errors
         await store.save_translation(
             self.db, round_.id, round_.default_locale, questions={question_id: text}
         )
+        if question.is_choice:
+            await store.set_options(self.db, question_id, round_.default_locale, options)
         await self._refresh_offered(round_.id)
         await self._audit(user, "question_changed", round_.id, text.prompt)
         return []
@@ -726,6 +760,8 @@ def _item_group(item: str) -> str:
 
 
 def _limit(slot: TextSlot) -> int:
+    if slot.field.startswith("option-"):
+        return OPTION_LIMIT
     for table in (ROUND_FIELDS, SECTION_FIELDS, QUESTION_FIELDS, CONTACT_FIELDS):
         if slot.field in table:
             return table[slot.field]
@@ -768,6 +804,34 @@ def _question_text(
     return QuestionText(locale=locale, **values), []
 
 
+def _parse_options(errors: list[FieldError], form: Mapping[str, str], name: str) -> list[str]:
+    """A choice question's labels, one per line; blank lines are ignored."""
+    labels = [line.strip() for line in _text(form, name).split("\n") if line.strip()]
+    if not MIN_OPTIONS <= len(labels) <= MAX_OPTIONS:
+        errors.append(
+            FieldError(
+                name,
+                N_("Write from %(low)s to %(high)s choices, one on each line."),
+                {"low": MIN_OPTIONS, "high": MAX_OPTIONS},
+            )
+        )
+    for label in labels:
+        if len(label) > OPTION_LIMIT:
+            errors.append(
+                FieldError(
+                    name,
+                    N_("Each choice can be up to %(limit)s characters. One is %(count)s."),
+                    {"limit": OPTION_LIMIT, "count": len(label)},
+                )
+            )
+            break
+    if len({label.casefold() for label in labels}) != len(labels):
+        errors.append(
+            FieldError(name, N_("Two choices have the same words. Make each one different."))
+        )
+    return labels
+
+
 def _contacts_in(
     round_: Round, locale: str, values: Mapping[tuple[str, str], str]
 ) -> list[SupportContact]:
@@ -806,4 +870,17 @@ def _translation_parts(
     assert question is not None
     old_q = question.texts.get(locale)
     fields = {f: values.get((item, f), getattr(old_q, f) if old_q else "") for f in QUESTION_FIELDS}
-    return {"questions": {question.id: QuestionText(locale=locale, **fields)}}
+    return {
+        "questions": {question.id: QuestionText(locale=locale, **fields)},
+        "options": _option_labels(question, values.get),
+    }
+
+
+def _option_labels(question: Question, value_of) -> dict[int, str]:
+    """Translated labels of the question's choices that were sent (option id → label)."""
+    out = {}
+    for option in question.options:
+        label = value_of((f"question-{question.id}", f"option-{option.id}"))
+        if label is not None:
+            out[option.id] = label
+    return out

@@ -30,6 +30,7 @@ class Bar(msgspec.Struct, frozen=True):
     count: int
     percent: int
     width: int
+    label: str = ""  # a choice's label in the round's main language ("" on the agreement scale)
 
 
 class QuestionStat(msgspec.Struct, frozen=True):
@@ -77,6 +78,8 @@ async def dashboard(db: Database, round_: Round) -> Dashboard:
                     n = per_value.get(value, 0)
                     share = n / answered if answered else 0.0
                     bars.append(Bar(value, n, round(share * 100), round(share * BAR_WIDTH)))
+            elif question.is_choice:
+                bars = choice_bars(question, per_value, answered, default)
             questions.append(
                 QuestionStat(
                     section=section.position,
@@ -97,6 +100,51 @@ async def dashboard(db: Database, round_: Round) -> Dashboard:
     )
 
 
+def choice_bars(question, per_value: dict[str, int], answered: int, locale: str) -> list[Bar]:
+    """One bar per choice and one for "prefer not to say". Shares are of the people who
+    answered, so a multiple choice's shares can add up to more than 100 %."""
+    per_option: dict[str, int] = {}
+    for value, n in per_value.items():
+        for part in value.split(","):
+            per_option[part] = per_option.get(part, 0) + n
+    bars = []
+    for option in question.options:
+        n = per_option.get(str(option.id), 0)
+        share = n / answered if answered else 0.0
+        bars.append(
+            Bar(
+                str(option.id),
+                n,
+                round(share * 100),
+                round(share * BAR_WIDTH),
+                option.labels.get(locale) or option.label(locale),
+            )
+        )
+    n = per_option.get(PREFER_NOT, 0)
+    share = n / answered if answered else 0.0
+    bars.append(Bar(PREFER_NOT, n, round(share * 100), round(share * BAR_WIDTH)))
+    return bars
+
+
+def choice_labels(round_: Round) -> dict[int, dict[str, str]]:
+    """question id → {option id: label in the round's main language} for choice questions."""
+    return {
+        q.id: {str(o.id): o.label(round_.default_locale) for o in q.options}
+        for s in round_.sections
+        for q in s.questions
+        if q.is_choice
+    }
+
+
+def choice_text(labels: dict[str, str], value: str | None) -> str | None:
+    """A choice answer for people: labels in the question's order joined by "; ", or
+    prefer_not as it is stored."""
+    if value is None or value == PREFER_NOT:
+        return value
+    ids = set(value.split(","))
+    return "; ".join(label for option_id, label in labels.items() if option_id in ids)
+
+
 def neutralise(cell: object) -> str:
     """A CSV cell a spreadsheet shows as text, never runs as a formula."""
     text = "" if cell is None else str(cell)
@@ -115,6 +163,8 @@ EXPORT_COLUMNS = (
     "kind",
     "question_text",
     "agreement",
+    "choice",
+    "choice_ids",
     "answer_text",
     "answer_language",
     "saved_at",
@@ -142,7 +192,7 @@ async def export(db: Database, user: StaffUser, round_: Round, fmt: str) -> tupl
     }
     found = await store.export_rows(db, round_.id)
     # Redaction is CPU work: keep it off the event loop.
-    rows = await asyncio.to_thread(_export_rows, found, prompts, redact)
+    rows = await asyncio.to_thread(_export_rows, found, prompts, redact, choice_labels(round_))
     await audit.add(
         db,
         user.email,
@@ -162,9 +212,18 @@ async def export(db: Database, user: StaffUser, round_: Round, fmt: str) -> tupl
     return to_csv(rows), len(rows)
 
 
-def _export_rows(found: list[dict], prompts: dict[int, str], redact) -> list[dict]:
+def _export_rows(
+    found: list[dict],
+    prompts: dict[int, str],
+    redact,
+    choices: dict[int, dict[str, str]] | None = None,
+) -> list[dict]:
+    """Export rows. A choice answer fills `choice` (labels in the round's main language,
+    several joined by "; ") and `choice_ids` (as stored: "12", "12,15" or prefer_not)."""
+    choices = choices or {}
     rows = []
     for r in found:
+        labels = choices.get(r["question_id"])
         text = r["text"]
         if text and redact is not None:
             text = redact(text, r["locale"]).text
@@ -180,7 +239,9 @@ def _export_rows(found: list[dict], prompts: dict[int, str], redact) -> list[dic
                 "question_id": r["question_id"],
                 "kind": r["kind"],
                 "question_text": prompts.get(r["question_id"], ""),
-                "agreement": r["value"],
+                "agreement": r["value"] if labels is None else None,
+                "choice": choice_text(labels, r["value"]) if labels is not None else None,
+                "choice_ids": r["value"] if labels is not None else None,
                 "answer_text": text,
                 "answer_language": r["locale"],
                 "saved_at": r["saved_at"],

@@ -93,7 +93,7 @@ async def test_choices_are_fieldsets_with_prefer_not_to_say(client, choice_round
     single, multiple = choice_round["single"], choice_round["multiple"]
     text = page.text
     assert f'<fieldset id="{single}"' in text and f'<fieldset id="{multiple}"' in text
-    assert "<legend class=\"label\">How should we remind you?</legend>" in text
+    assert '<legend class="label">How should we remind you?</legend>' in text
     assert len(re.findall(rf'type="radio" id="{single}-', text)) == 4  # 3 choices + prefer not
     assert len(re.findall(rf'type="checkbox" id="{multiple}-', text)) == 5
     assert "Select all that apply." in text

@@ -14,6 +14,9 @@ from codesign.services.participation import FieldError
 from codesign.services.rounds_admin import (
     CONTACT_FIELDS,
     MAX_CONTACTS,
+    MAX_OPTIONS,
+    MIN_OPTIONS,
+    OPTION_LIMIT,
     QUESTION_FIELDS,
     QUESTION_KINDS,
     ROUND_FIELDS,
@@ -412,7 +415,10 @@ def _section_context(
         qt = question.texts.get(default)
         for f in QUESTION_FIELDS:
             values[f"q{question.id}_{f}"] = getattr(qt, f) if qt else ""
-    values.update(kind="", prompt="", hint="")
+        values[f"q{question.id}_options"] = "\n".join(
+            option.labels.get(default, "") for option in question.options
+        )
+    values.update(kind="", prompt="", hint="", options="")
     if sent:
         values.update(sent)
     return {
@@ -422,6 +428,7 @@ def _section_context(
         "errors": errors,
         "limits": {**SECTION_FIELDS, **QUESTION_FIELDS},
         "kinds": QUESTION_KINDS,
+        "option_limits": {"low": MIN_OPTIONS, "high": MAX_OPTIONS, "limit": OPTION_LIMIT},
         "locked": structure_locked(round_),
         "count": len(round_.sections),
         "readability": readability.check(f"{st.title}.\n{st.body_md}", default),
