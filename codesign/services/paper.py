@@ -6,7 +6,10 @@ The CSV has a header row. Columns:
 - ``may_quote`` (optional): yes or no; default no;
 - one column per question, named by its number as the console shows it (``1.1``, ``1.2``…):
   for an agreement question 1–5 (1 = strongly disagree) or ``prefer_not``; for a written
-  answer, the words. An empty cell is "not answered".
+  answer, the words; for a single choice, the choice's label (in the row's language or the
+  main language, any case) or its id; for a multiple choice, several of those separated by
+  ``;``. ``prefer_not`` (or "prefer not to say") answers any choice question, on its own.
+  An empty cell is "not answered".
 """
 
 from __future__ import annotations
@@ -18,7 +21,14 @@ import io
 import msgspec
 
 from codesign.i18n import N_
-from codesign.models import AGREEMENT_VALUES, ANSWER_SOFT_LIMIT, PREFER_NOT, Round, StaffUser
+from codesign.models import (
+    AGREEMENT_VALUES,
+    ANSWER_SOFT_LIMIT,
+    PREFER_NOT,
+    Question,
+    Round,
+    StaffUser,
+)
 from codesign.services.accounts import clean_text
 from codesign.store import audit
 from codesign.store import staff_rounds as store
@@ -46,6 +56,34 @@ def question_numbers(round_: Round) -> dict[str, tuple[int, str]]:
     return {
         f"{s.position}.{q.position}": (q.id, q.kind) for s in round_.sections for q in s.questions
     }
+
+
+def _choice_value(
+    question: Question, cell: str, locale: str, default: str
+) -> tuple[str | None, bool]:
+    """The stored value for a choice cell (see `parse_choice`), or None if a part is unknown;
+    the flag says "prefer not to say" came with other choices or a single had several."""
+    lookup: dict[str, str] = {}
+    for option in question.options:
+        for loc in (default, locale):
+            label = option.labels.get(loc)
+            if label:
+                lookup[label.strip().casefold()] = str(option.id)
+        lookup[str(option.id)] = str(option.id)
+    parts = [p.strip() for p in cell.split(";")] if question.kind == "multiple_choice" else [cell]
+    chosen: set[str] = set()
+    for part in parts:
+        if not part:
+            continue
+        if part.lower() in _PREFER_NOT_WORDS:
+            chosen.add(PREFER_NOT)
+        elif part.casefold() in lookup:
+            chosen.add(lookup[part.casefold()])
+        else:
+            return None, False
+    if PREFER_NOT in chosen:
+        return PREFER_NOT, len(chosen) > 1
+    return ",".join(sorted(chosen, key=int)), False
 
 
 def template_csv(round_: Round) -> str:
@@ -122,7 +160,7 @@ def parse(round_: Round, data: bytes) -> tuple[list, list[RowProblem], int]:
             if quote not in ("", "yes", "no"):
                 problems.append(RowProblem(line, N_("In “may_quote”, write yes or no.")))
                 continue
-            answers, row_problem = _answers(row, numbers, line)
+            answers, row_problem = _answers(row, numbers, line, round_, locale)
             if row_problem is not None:
                 problems.append(row_problem)
                 continue
@@ -135,7 +173,7 @@ def parse(round_: Round, data: bytes) -> tuple[list, list[RowProblem], int]:
     return responses, problems, count
 
 
-def _answers(row: dict[str, str], numbers, line: int):
+def _answers(row: dict[str, str], numbers, line: int, round_: Round, locale: str):
     answers = []
     for column, cell in row.items():
         if column not in numbers:
@@ -144,7 +182,27 @@ def _answers(row: dict[str, str], numbers, line: int):
         value = cell.strip()
         if not value:
             continue
-        if kind == "agreement":
+        if kind in ("single_choice", "multiple_choice"):
+            question = round_.question(question_id)
+            assert question is not None
+            stored, mixed = _choice_value(question, value, locale, round_.default_locale)
+            if stored is None:
+                return [], RowProblem(
+                    line,
+                    N_("Question %(question)s has no choice “%(value)s”."),
+                    {"question": column, "value": clean_text(value, 40)},
+                )
+            if mixed:
+                return [], RowProblem(
+                    line,
+                    N_(
+                        "Question %(question)s: write prefer_not on its own, without other choices."
+                    ),
+                    {"question": column},
+                )
+            if stored:
+                answers.append((question_id, stored, None))
+        elif kind == "agreement":
             if value.lower() in _PREFER_NOT_WORDS:
                 answers.append((question_id, PREFER_NOT, None))
             elif value in AGREEMENT_VALUES:

@@ -244,3 +244,39 @@ async def test_withdraw_confirmation_names_the_choices(client, choice_round) -> 
     confirm = await other.post("/withdraw?lang=es", {"code": code})
     assert confirm.status_code == 200
     assert "En persona" in confirm.text and "Tardes" in confirm.text
+
+
+async def test_paper_import_reads_labels_ids_and_semicolons(client, choice_round) -> None:
+    from codesign.services import paper
+
+    round_ = await round_store.load_round(client.app.state.db, SLUG)
+    single, multiple, _text = round_.sections[0].questions
+    c = choice_round
+    good = (
+        "language,1.1,1.2\r\n"
+        "en,by TEXT message,Mornings; weekends\r\n"
+        f"es,{c['single_ids'][0]},Tardes;{c['multiple_ids'][0]}\r\n"
+        ",prefer not to say,prefer_not\r\n"
+    ).encode()
+    responses, problems, rows = paper.parse(round_, good)
+    assert problems == [] and rows == 3
+    m = sorted([c["multiple_ids"][0], c["multiple_ids"][3]], key=int)
+    assert responses[0][2] == [
+        (single.id, c["single_ids"][1], None),
+        (multiple.id, ",".join(m), None),
+    ]
+    assert responses[1][2] == [
+        (single.id, c["single_ids"][0], None),
+        (
+            multiple.id,
+            ",".join(sorted([c["multiple_ids"][0], c["multiple_ids"][1]], key=int)),
+            None,
+        ),
+    ]
+    assert responses[2][2] == [(single.id, "prefer_not", None), (multiple.id, "prefer_not", None)]
+    bad = b"1.1,1.2\r\nBy fax,\r\n,Mornings;prefer_not\r\nBy phone;In person,\r\n"
+    responses, problems, _ = paper.parse(round_, bad)
+    assert responses == []
+    assert [p.row for p in problems] == [2, 3, 4]
+    assert problems[0].message.startswith("Question %(question)s has no choice")
+    assert "on its own" in problems[1].message
