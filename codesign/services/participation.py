@@ -189,23 +189,32 @@ class ParticipationService:
         self._rounds: dict[str, tuple[float, Round]] = {}
 
     async def round(self, slug: str) -> Round | None:
-        """The round, with its content cached briefly: it is read on every page and save."""
-        state = await round_store.round_state(self.db, slug)
+        return (await self.round_and_participation(slug, None))[0]
+
+    async def round_and_participation(
+        self, slug: str, public_id: str | None
+    ) -> tuple[Round | None, Participation | None]:
+        """The round (content cached briefly: it is read on every page and save) and
+        this browser's participation in it; whether the round is open is always fresh."""
+        state, participation = await participations.round_state_with_participation(
+            self.db, slug, public_id
+        )
         if state is None:
             self._rounds.pop(slug, None)
-            return None
+            return None, None
         cached = self._rounds.get(slug)
         if cached is None or time.monotonic() - cached[0] > ROUND_CONTENT_SECONDS:
             loaded = await round_store.load_round(self.db, slug)
             if loaded is None:
-                return None
+                return None, None
             if len(self._rounds) > 1000:
                 self._rounds.clear()
             self._rounds[slug] = (time.monotonic(), loaded)
             cached = self._rounds[slug]
-        return msgspec.structs.replace(
+        round_ = msgspec.structs.replace(
             cached[1], status=state.status, opens_at=state.opens_at, closes_at=state.closes_at
         )
+        return round_, participation
 
     def is_open(self, round_: Round) -> bool:
         return round_.is_open(utcnow())

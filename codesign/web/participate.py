@@ -96,7 +96,13 @@ def _base(round_: Round, page: str, locale: str, request: Request) -> dict[str, 
 
 async def _open_round(request: Request, slug: FromPath[str]) -> tuple[Round, str]:
     """The round and the page language; a calm error page if it is unknown or closed."""
-    round_ = await _service(request).round(slug) if len(slug) <= 100 else None
+    round_, found = (
+        await _service(request).round_and_participation(slug, _cookie_value(request))
+        if len(slug) <= 100
+        else (None, None)
+    )
+    # Loaded with the round in one query; _participant() uses it.
+    request.state.participation = found
     if round_ is None or round_.status == "draft":
         raise PageError(
             404,
@@ -114,8 +120,19 @@ async def _open_round(request: Request, slug: FromPath[str]) -> tuple[Round, str
     return round_, locale
 
 
+def _cookie_value(request: Request) -> str | None:
+    """The participation cookie sent here. Cookies are scoped to their round's path,
+    and the lookup also matches the round, so another round's cookie finds nothing."""
+    for name, value in request.cookies.items():
+        if name.startswith("cs_") and name[3:].isdigit():
+            return value
+    return None
+
+
 async def _participant(request: Request, round_: Round) -> Participation | None:
-    found = await _service(request).current(round_, request.cookies.get(_cookie_name(round_)))
+    found = request.state.get("participation")
+    if found is None or found.round_id != round_.id:
+        found = await _service(request).current(round_, request.cookies.get(_cookie_name(round_)))
     if found is None or found.status == "withdrawn":
         return None
     return found
