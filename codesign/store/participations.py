@@ -106,11 +106,12 @@ async def save_answers(
     """
 
     async def work(conn: aiosqlite.Connection) -> bool:
-        async with conn.execute(
-            "SELECT status FROM participations WHERE id = ?", (participation_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
-        if row is None or row["status"] != "started":
+        rows = list(
+            await conn.execute_fetchall(
+                "SELECT status FROM participations WHERE id = ?", (participation_id,)
+            )
+        )
+        if not rows or rows[0]["status"] != "started":
             return False
         now = to_db_time(utcnow())
         if save_key is not None:

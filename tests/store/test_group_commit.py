@@ -1,0 +1,46 @@
+"""The group-commit writer: many writes, one commit; one failure spoils nothing else."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+import pytest
+
+from codesign.store.db import Database
+
+
+@pytest.fixture
+async def db(tmp_path):
+    database = Database(str(tmp_path / "gc.db"))
+    await database.connect()
+    await database.write(lambda conn: conn.execute("CREATE TABLE t (v INTEGER UNIQUE)"))
+    yield database
+    await database.close()
+
+
+async def _insert(db: Database, value: int) -> int:
+    async def work(conn):
+        await conn.execute("INSERT INTO t (v) VALUES (?)", (value,))
+        return value
+
+    return await db.write(work)
+
+
+async def test_concurrent_writes_share_commits(db) -> None:
+    before = db.batches
+    results = await asyncio.gather(*(_insert(db, n) for n in range(200)))
+    assert results == list(range(200))
+    assert (await db.fetch_one("SELECT COUNT(*) FROM t"))[0] == 200
+    assert db.batches - before < 200  # batched, not one commit per write
+
+
+async def test_a_failing_write_is_undone_alone(db) -> None:
+    await _insert(db, 1)
+    outcomes = await asyncio.gather(
+        _insert(db, 2), _insert(db, 1), _insert(db, 3), return_exceptions=True
+    )
+    assert outcomes[0] == 2 and outcomes[2] == 3
+    assert isinstance(outcomes[1], sqlite3.IntegrityError)
+    values = [r[0] for r in await db.fetch_all("SELECT v FROM t ORDER BY v")]
+    assert values == [1, 2, 3]
