@@ -328,6 +328,29 @@ async def move_section(db: Database, round_id: int, section_id: int, step: int) 
     return await db.write(work)
 
 
+# Tables whose rows keep a 1, 2, 3 … order under a parent; names are fixed here.
+_ORDERED = {("sections", "round_id"), ("questions", "section_id")}
+
+
+async def _renumber(conn: aiosqlite.Connection, table: str, parent: str, parent_id: int) -> None:
+    """Close the gap a deleted row left. Negative positions first, so the
+    UNIQUE (parent, position) constraint never sees two rows on one number."""
+    assert (table, parent) in _ORDERED
+    rows = await conn.execute_fetchall(
+        f"SELECT id FROM {table} WHERE {parent} = ? ORDER BY position",  # noqa: S608
+        (parent_id,),
+    )
+    for position, row in enumerate(rows, start=1):
+        await conn.execute(
+            f"UPDATE {table} SET position = ? WHERE id = ?",  # noqa: S608
+            (-position, row[0]),
+        )
+    await conn.execute(
+        f"UPDATE {table} SET position = -position WHERE {parent} = ?",  # noqa: S608
+        (parent_id,),
+    )
+
+
 async def delete_section(db: Database, round_id: int, section_id: int) -> bool:
     async def work(conn: aiosqlite.Connection) -> bool:
         cursor = await conn.execute(
@@ -335,15 +358,7 @@ async def delete_section(db: Database, round_id: int, section_id: int) -> bool:
         )
         if cursor.rowcount != 1:
             return False
-        async with conn.execute(
-            "SELECT id FROM sections WHERE round_id = ? ORDER BY position", (round_id,)
-        ) as cur:
-            ids = [r[0] for r in await cur.fetchall()]
-        for position, sid in enumerate(ids, start=1):
-            await conn.execute("UPDATE sections SET position = ? WHERE id = ?", (-position, sid))
-        await conn.execute(
-            "UPDATE sections SET position = -position WHERE round_id = ?", (round_id,)
-        )
+        await _renumber(conn, "sections", "round_id", round_id)
         return True
 
     return await db.write(work)
@@ -439,15 +454,7 @@ async def delete_question(db: Database, section_id: int, question_id: int) -> bo
         )
         if cursor.rowcount != 1:
             return False
-        async with conn.execute(
-            "SELECT id FROM questions WHERE section_id = ? ORDER BY position", (section_id,)
-        ) as cur:
-            ids = [r[0] for r in await cur.fetchall()]
-        for position, qid in enumerate(ids, start=1):
-            await conn.execute("UPDATE questions SET position = ? WHERE id = ?", (-position, qid))
-        await conn.execute(
-            "UPDATE questions SET position = -position WHERE section_id = ?", (section_id,)
-        )
+        await _renumber(conn, "questions", "section_id", section_id)
         return True
 
     return await db.write(work)

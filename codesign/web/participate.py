@@ -77,7 +77,7 @@ def _participant_cookie(
     )
 
 
-def _base(round_: Round, page: str, locale: str, request: Request) -> dict[str, Any]:
+def round_page_context(round_: Round, page: str, locale: str, request: Request) -> dict[str, Any]:
     texts = round_.texts.get(locale) or round_.texts[round_.default_locale]
     return {
         "round": round_,
@@ -171,7 +171,7 @@ class ParticipateController(Controller):
     async def start_page(self, request: Request, slug: FromPath[str]) -> Response:
         round_, locale = await _open_round(request, slug)
         participation = await _participant(request, round_)
-        context = _base(round_, "start", locale, request)
+        context = round_page_context(round_, "start", locale, request)
         context.update(
             participation=participation,
             start_key=secrets.token_urlsafe(16),
@@ -190,7 +190,7 @@ class ParticipateController(Controller):
             raise _bad_form()
         may_quote = data.get("may_quote") == "yes"
         if data.get("consent") != "yes":
-            context = _base(round_, "start", locale, request)
+            context = round_page_context(round_, "start", locale, request)
             context.update(
                 participation=None,
                 start_key=start_key,
@@ -220,12 +220,12 @@ class ParticipateController(Controller):
         if participation.status == "submitted":
             return Redirect(f"/r/{round_.slug}/thanks")
         await _service(request).set_locale(participation, locale)
-        context = _base(round_, "section", locale, request)
+        context = round_page_context(round_, "section", locale, request)
         if section.has_content_note(locale) and request.query_params.get("note") != "read":
             context.update(section=section, st=section.texts[locale], position=position)
             return render_page(request, "content_note.html", locale, context)
         answers = await _service(request).answers(participation)
-        context.update(_section_context(round_, section, position, locale, answers, {}, []))
+        context.update(section_context(round_, section, position, locale, answers, {}, []))
         return render_page(request, "section.html", locale, context)
 
     @post("/s/{position:int}", name="round_section_save", opt=POSTS)
@@ -267,9 +267,9 @@ class ParticipateController(Controller):
                 "last_saved": datetime.now(UTC) if result.saved else None,
             }
             return render_page(request, "section.html", locale, status, block="save_status")
-        context = _base(round_, "section", locale, request)
+        context = round_page_context(round_, "section", locale, request)
         context.update(
-            _section_context(
+            section_context(
                 round_, section, position, locale, result.answers or {}, data, result.errors
             )
         )
@@ -299,7 +299,7 @@ class ParticipateController(Controller):
             answers = await _service(request).answers(participation)
             if answers:
                 code = await _service(request).issue_code(participation)
-        context = _base(round_, "code", locale, request)
+        context = round_page_context(round_, "code", locale, request)
         context.update(code=code, next_url=next_url, participation=participation)
         return render_page(request, "code.html", locale, context)
 
@@ -313,7 +313,7 @@ class ParticipateController(Controller):
             return go(request, f"/r/{round_.slug}/resume")
         # Replacing the code makes the old one stop working.
         code = await _service(request).issue_code(participation)
-        context = _base(round_, "code", locale, request)
+        context = round_page_context(round_, "code", locale, request)
         context.update(code=code, next_url=_section_url(round_, None), participation=participation)
         return render_page(request, "code.html", locale, context, htmx_block="code_panel")
 
@@ -326,8 +326,8 @@ class ParticipateController(Controller):
         if participation.status == "submitted":
             return Redirect(f"/r/{round_.slug}/thanks")
         answers = await _service(request).answers(participation)
-        context = _base(round_, "review", locale, request)
-        context.update(_review_context(round_, locale, answers), participation=participation)
+        context = round_page_context(round_, "review", locale, request)
+        context.update(review_context(round_, locale, answers), participation=participation)
         return render_page(request, "review.html", locale, context)
 
     @post("/review", name="round_submit", opt=POSTS)
@@ -356,14 +356,14 @@ class ParticipateController(Controller):
         participation = await _participant(request, round_)
         if participation is None or participation.status != "submitted":
             return Redirect(f"/r/{round_.slug}")
-        context = _base(round_, "thanks", locale, request)
+        context = round_page_context(round_, "thanks", locale, request)
         context.update(participation=participation)
         return render_page(request, "thanks.html", locale, context)
 
     @get("/resume", name="round_resume")
     async def resume_page(self, request: Request, slug: FromPath[str]) -> Response:
         round_, locale = await _open_round(request, slug)
-        context = _base(round_, "resume", locale, request)
+        context = round_page_context(round_, "resume", locale, request)
         context.update(errors=[], code="")
         return render_page(request, "resume.html", locale, context)
 
@@ -375,7 +375,7 @@ class ParticipateController(Controller):
         code = data.get("code", "")[:64]
         found = await _service(request).find_by_code(round_, code)
         if found is None:
-            context = _base(round_, "resume", locale, request)
+            context = round_page_context(round_, "resume", locale, request)
             context.update(errors=[_code_error()], code=code)
             return render_page(
                 request, "resume.html", locale, context, status=422, htmx_block="resume_form"
@@ -389,7 +389,7 @@ class ParticipateController(Controller):
     @get("/withdraw", name="round_withdraw")
     async def withdraw_page(self, request: Request, slug: FromPath[str]) -> Response:
         round_, locale = await _open_round(request, slug)
-        context = _base(round_, "withdraw", locale, request)
+        context = round_page_context(round_, "withdraw", locale, request)
         context.update(errors=[], code="", step="code")
         return render_page(request, "withdraw.html", locale, context)
 
@@ -400,7 +400,7 @@ class ParticipateController(Controller):
         round_, locale = await _open_round(request, slug)
         code = data.get("code", "")[:64]
         found = await _service(request).find_by_code(round_, code)
-        context = _base(round_, "withdraw", locale, request)
+        context = round_page_context(round_, "withdraw", locale, request)
         if found is None:
             context.update(errors=[_code_error()], code=code, step="code")
             return render_page(
@@ -419,14 +419,14 @@ class ParticipateController(Controller):
             code=code,
             step="confirm",
             participation=found,
-            **_review_context(round_, locale, answers),
+            **review_context(round_, locale, answers),
         )
         return render_page(request, "withdraw.html", locale, context, htmx_block="withdraw_form")
 
     @get("/withdraw/done", name="round_withdrawn")
     async def withdrawn_page(self, request: Request, slug: FromPath[str]) -> Response:
         round_, locale = await _open_round(request, slug)
-        context = _base(round_, "withdrawn", locale, request)
+        context = round_page_context(round_, "withdrawn", locale, request)
         return render_page(request, "withdrawn.html", locale, context)
 
 
@@ -436,7 +436,7 @@ def _code_error() -> FieldError:
     )
 
 
-def _section_context(
+def section_context(
     round_: Round,
     section: Section,
     position: int,
@@ -484,7 +484,7 @@ def _section_context(
     }
 
 
-def _review_context(round_: Round, locale: str, answers: dict) -> dict[str, Any]:
+def review_context(round_: Round, locale: str, answers: dict) -> dict[str, Any]:
     rows = []
     for section in round_.sections:
         items = []

@@ -186,7 +186,7 @@ def client_address(request: Request) -> str:
 
 def staff_error_handler(request: Request, exc: PageError) -> Response:
     """Staff problems in the staff layout and language (htmx: the fragment, with 200)."""
-    context = {"error": exc, "status": exc.status}
+    context = {"error": exc, "status": exc.status, "error_layout": "staff/layout.html"}
     if is_htmx(request):
-        return staff_page(request, "staff/error.html", context, block="problem")
-    return staff_page(request, "staff/error.html", context, status=exc.status)
+        return staff_page(request, "error.html", context, block="problem")
+    return staff_page(request, "error.html", context, status=exc.status)

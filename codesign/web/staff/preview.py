@@ -80,7 +80,7 @@ def _context(
 ) -> dict[str, Any]:
     """The participant page's own context (from the participant controller, looked up at
     call time so the preview follows it), with links kept inside the preview."""
-    context = dict(participate._base(round_, page, locale, request))
+    context = dict(participate.round_page_context(round_, page, locale, request))
     context.update(
         participant_template=f"{page}.html",
         language_links=[
@@ -153,7 +153,7 @@ class StaffPreviewController(Controller):
         _, round_, wanted = await self._load(request, round_id, locale)
         section = _section(round_, position)
         context = _context(request, round_, locale, "section", wanted)
-        context.update(participate._section_context(round_, section, position, locale, {}, {}, []))
+        context.update(participate.section_context(round_, section, position, locale, {}, {}, []))
         context.update(
             skip_url=_step_url(round_, locale, position + 1),
             back_url=_step_url(round_, locale, position - 1),
@@ -193,7 +193,7 @@ class StaffPreviewController(Controller):
     ) -> Response:
         _, round_, wanted = await self._load(request, round_id, locale)
         context = _context(request, round_, locale, "review", wanted)
-        context.update(participate._review_context(round_, locale, {}))
+        context.update(participate.review_context(round_, locale, {}))
         context.update(participation=SimpleNamespace(may_quote=False, status="started"))
         return render_page(request, "staff/preview.html", locale, context)
 
