@@ -98,8 +98,11 @@ async def test_the_app_runs_it_and_cancels_it_on_shutdown(tmp_path, monkeypatch)
         task = app.state.embed_task
         assert not task.done()
         _, question = await _fill(app.state.db, 12)
+        # Wait for both steps (prepare, then embed): between them nothing is
+        # "unembedded" yet, which made this wait end early now and then.
         for _ in range(200):
-            if not await store.unembedded_answers(app.state.db, vectoriser.name, 100):
+            pending = await store.unembedded_answers(app.state.db, vectoriser.name, 100)
+            if not pending and len(vectoriser.embedded) >= 5:
                 break
             await asyncio.sleep(0.02)
         assert not await store.unembedded_answers(app.state.db, vectoriser.name, 100)
