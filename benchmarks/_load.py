@@ -54,16 +54,28 @@ def app_command(db: str, port: int) -> list[str]:
 APP_ENV = {"CODESIGN_PUBLIC_POSTS_PER_MINUTE": "100000000"}
 
 
+def client_address(n: int) -> str:
+    """A loopback source address for simulated phone n (all of 127.0.0.0/8 is local).
+
+    Real participants reach the server from many addresses, and the rate limits are
+    per address; one shared address would make every save pay for everyone's history.
+    """
+    return f"127.0.{1 + n // 250}.{1 + n % 250}"
+
+
 class Connection:
     """One keep-alive HTTP/1.1 connection sending prepared requests."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, source: str | None = None) -> None:
         self.port = port
+        self.source = source
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
     async def open(self) -> None:
-        self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        self.reader, self.writer = await asyncio.open_connection(
+            "127.0.0.1", self.port, local_addr=(self.source, 0) if self.source else None
+        )
 
     async def close(self) -> None:
         if self.writer is not None:
@@ -118,9 +130,10 @@ def cookie_values(set_cookie: str) -> dict[str, str]:
     return found
 
 
-async def participant(port: int) -> tuple[Connection, dict[str, str], str]:
+async def participant(port: int, source: str | None = None
+                      ) -> tuple[Connection, dict[str, str], str]:
     """Consent on the demo round; returns the connection, headers for saves, and a field."""
-    conn = Connection(port)
+    conn = Connection(port, source)
     status, headers, body = await conn.request("GET", "/r/demo", {})
     cookies = cookie_values(headers["_cookies"])
     token = re.search(rb'name="_csrf_token" value="([^"]+)"', body).group(1).decode()
