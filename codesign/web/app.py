@@ -32,7 +32,7 @@ from codesign.web.errors import (
 from codesign.web.health import health
 from codesign.web.outcomes import OutcomesController
 from codesign.web.participate import ParticipateController
-from codesign.web.ratelimit import rate_limits
+from codesign.web.ratelimit import STORES, CounterStore, rate_limits
 from codesign.web.security import security_headers_hook
 from codesign.web.staff import create_demo_staff, staff_router
 from codesign.web.templating import Renderer
@@ -124,6 +124,7 @@ def create_app(
         csrf_config=csrf,
         plugins=[HTMXPlugin()],
         middleware=[limit.middleware for limit in limits],
+        stores={name: CounterStore() for name in STORES},
         before_send=[security_headers_hook(settings.https)],
         exception_handlers={
             PageError: page_error_handler,

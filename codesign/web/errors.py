@@ -72,6 +72,9 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     response = _render(request, status, PageError(status, title, message))
     if status == 405 and getattr(exc, "headers", None):
         response.headers.update(exc.headers)
+    if status == 429:
+        # Limits count per minute: a minute is always long enough to wait.
+        response.headers["retry-after"] = "60"
     return response
 
 

@@ -151,6 +151,10 @@ async def test_code_checks_are_rate_limited(client) -> None:
     assert statuses[10] == 429
     last = await journey.post("/resume", {"code": "AAAA-BBBB-CCCC"})
     assert "Please wait a moment" in last.text
+    assert last.headers["retry-after"] == "60"
+    # Pages stay open while the checks are paused, and other POSTs count separately.
+    assert (await journey.get("/resume")).status_code == 200
+    assert (await journey.start()).status_code == 303
 
 
 async def test_odd_digits_in_the_code_page_link_are_ignored(journey) -> None:
