@@ -217,7 +217,7 @@ async def round_state_with_participation(
     Every participant request needs both; asking once halves the reads on the
     busiest path (autosave).
     """
-    row = await db.fetch_one(
+    row = db.quick_one(
         "SELECT r.status AS r_status, r.opens_at AS r_opens_at, r.closes_at AS r_closes_at,"
         " p.* FROM rounds r LEFT JOIN participations p"
         " ON p.round_id = r.id AND p.public_id = ? WHERE r.slug = ?",
