@@ -8,6 +8,8 @@ import sys
 
 
 def _serve(args: argparse.Namespace) -> int:
+    import gc
+
     import uvicorn
 
     from codesign.settings import from_env
@@ -20,6 +22,9 @@ def _serve(args: argparse.Namespace) -> int:
         + ("  (demo round at /r/demo)" if args.demo else ""),
         flush=True,
     )
+    # Modules, catalogues and the app live as long as the process: keep them out of
+    # the collector's full passes, whose pauses otherwise show in save latency.
+    gc.freeze()
     # One worker: SQLite has one writer; the app batches writes inside the process.
     uvicorn.run(
         app,

@@ -6,6 +6,7 @@ named block of the page, rendered on its own.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Mapping
 from datetime import datetime
@@ -71,8 +72,14 @@ def _localised_number(context: jinja2.runtime.Context, value: int) -> str:
 @jinja2.pass_context
 def _localised_time(context: jinja2.runtime.Context, value: datetime) -> str:
     round_ = context.get("round")
-    tz = ZoneInfo(round_.timezone) if round_ is not None else ZoneInfo("UTC")
-    return format_time(value, format="short", tzinfo=tz, locale=context["locale"])
+    zone = round_.timezone if round_ is not None else "UTC"
+    # Short times show minutes only; every autosave in the same minute reuses the text.
+    return _short_time(value.replace(second=0, microsecond=0), zone, context["locale"])
+
+
+@functools.lru_cache(maxsize=512)
+def _short_time(value: datetime, zone: str, locale: str) -> str:
+    return format_time(value, format="short", tzinfo=ZoneInfo(zone), locale=locale)
 
 
 def static_version(static_dir: Path) -> str:
