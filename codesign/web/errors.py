@@ -21,8 +21,9 @@ _BY_STATUS: dict[int, tuple[str, str]] = {
     403: (
         N_("This form has expired"),
         N_(
-            "For your safety, forms stop working after a while or when cookies are blocked. "
-            "Go back, reload the page and try again. What you saved before is still saved."
+            "For your safety, a form stops working if the browser was closed in between or "
+            "cookies are blocked. Go back, reload the page and try again. What you saved "
+            "before is still saved."
         ),
     ),
     404: (N_("We can't find this page"), N_("Check the link and try again.")),
