@@ -10,7 +10,6 @@ from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import HTTPException
-from litestar.plugins.htmx import HTMXPlugin
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
@@ -122,7 +121,6 @@ def create_app(
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         csrf_config=csrf,
-        plugins=[HTMXPlugin()],
         middleware=[limit.middleware for limit in limits],
         stores={name: CounterStore() for name in STORES},
         before_send=[security_headers_hook(settings.https)],

@@ -116,7 +116,7 @@ def render_page(
     full = {
         "csrf_token": ScopeState.from_scope(request.scope).csrf_token or "",
         "exit_url": settings.exit_url,
-        "path": request.url.path,
+        "path": request.scope["path"],
         "round": None,
         "language_links": [],
         "contacts": [],
