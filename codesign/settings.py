@@ -23,6 +23,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     public_posts_per_minute: int = 600
     #: Set when served behind HTTPS: Secure cookies and HSTS.
     https: bool = False
+    #: Addresses of reverse proxies whose X-Forwarded-For names the real client
+    #: (comma-separated, as uvicorn's forwarded_allow_ips). Without it, behind a
+    #: proxy every participant shares the proxy's address and its rate limits.
+    trusted_proxies: str = ""
     #: Compile missing or stale .mo files at start-up (the build step).
     compile_catalogues: bool = True
     #: Redact and embed submitted written answers in the background as they arrive,
@@ -50,6 +54,8 @@ def from_env(environ: dict[str, str] | None = None, **overrides: object) -> Sett
     ):
         if env.get(name):
             values[key] = int(env[name])
+    if env.get("CODESIGN_TRUSTED_PROXIES"):
+        values["trusted_proxies"] = env["CODESIGN_TRUSTED_PROXIES"].strip()
     values["https"] = _flag(env.get("CODESIGN_HTTPS"), False)
     values["background_embedding"] = _flag(env.get("CODESIGN_BACKGROUND_EMBEDDING"), True)
     values.update(overrides)
