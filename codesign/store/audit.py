@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import aiosqlite
-
 from codesign.models import AuditEntry
-from codesign.store.db import Database, from_db_time, to_db_time, utcnow
+from codesign.store.db import Database, WriteConnection, from_db_time, to_db_time, utcnow
 
 
 async def add(
@@ -17,14 +15,14 @@ async def add(
     user_id: int | None = None,
     round_id: int | None = None,
 ) -> None:
-    async def work(conn: aiosqlite.Connection) -> None:
+    async def work(conn: WriteConnection) -> None:
         await add_in(conn, actor, action, detail, user_id=user_id, round_id=round_id)
 
     await db.write(work)
 
 
 async def add_in(
-    conn: aiosqlite.Connection,
+    conn: WriteConnection,
     actor: str,
     action: str,
     detail: str = "",

@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Generator, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any, TypeVar
@@ -51,10 +52,103 @@ def migration_files() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
+class _Cursor:
+    """A finished statement's cursor, with aiosqlite's awaitable fetches."""
+
+    __slots__ = ("_cursor",)
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self._cursor = cursor
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+    @property
+    def lastrowid(self) -> int | None:
+        return self._cursor.lastrowid
+
+    async def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+    async def fetchall(self) -> list[Any]:
+        return self._cursor.fetchall()
+
+    async def close(self) -> None:
+        self._cursor.close()
+
+
+class _Statement:
+    """What `execute` returns: awaited, or used with `async with`, as in aiosqlite."""
+
+    __slots__ = ("_cursor",)
+
+    def __init__(self, cursor: _Cursor) -> None:
+        self._cursor = cursor
+
+    def __await__(self) -> Generator[Any, None, _Cursor]:
+        return self._done().__await__()
+
+    async def _done(self) -> _Cursor:
+        return self._cursor
+
+    async def __aenter__(self) -> _Cursor:
+        return self._cursor
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._cursor.close()
+
+
+class WriteConnection:
+    """The writer's plain sqlite3 connection, with the async face of aiosqlite's.
+
+    Store functions write with `await conn.execute(...)` as before, but every call
+    finishes at once on the writer thread, so a whole batch of writes runs in one
+    hand-over to that thread instead of one per statement (each of which waited
+    for a turn of a busy event loop).
+    """
+
+    __slots__ = ("_conn",)
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._conn.in_transaction
+
+    def execute(self, sql: str, params: Iterable[Any] = ()) -> _Statement:
+        return _Statement(_Cursor(self._conn.execute(sql, tuple(params))))
+
+    async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> _Cursor:
+        return _Cursor(self._conn.executemany(sql, rows))
+
+    async def execute_fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        return self._conn.execute(sql, tuple(params)).fetchall()
+
+    async def executescript(self, script: str) -> None:
+        self._conn.executescript(script)
+
+
+def _finish_now_call(make: Callable[[], Awaitable[T]]) -> T:
+    return _finish_now(make())
+
+
+def _finish_now(work: Awaitable[T]) -> T:
+    """Run a write coroutine that only awaits the WriteConnection to its end, here."""
+    coroutine = work.__await__()
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value
+    coroutine.close()
+    raise RuntimeError("a write awaited something other than its connection")
+
+
 class _Job:
     __slots__ = ("work", "future")
 
-    def __init__(self, work: Callable[[aiosqlite.Connection], Awaitable[Any]]) -> None:
+    def __init__(self, work: Callable[[WriteConnection], Awaitable[Any]]) -> None:
         self.work = work
         self.future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
 
@@ -79,7 +173,10 @@ class Database:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._writer: aiosqlite.Connection | None = None
+        self._writer: WriteConnection | None = None
+        self._writer_conn: sqlite3.Connection | None = None
+        # One thread owns the write connection; a batch is one hand-over to it.
+        self._writer_thread: ThreadPoolExecutor | None = None
         self._readers: list[aiosqlite.Connection] = []
         self._next_reader = 0
         self._quick: sqlite3.Connection | None = None
@@ -91,7 +188,9 @@ class Database:
         self.batched_writes = 0
 
     async def connect(self) -> None:
-        self._writer = await self._open()
+        self._writer_thread = ThreadPoolExecutor(1, thread_name_prefix="codesign-writer")
+        self._writer_conn = await self._in_writer(self._open_writer)
+        self._writer = WriteConnection(self._writer_conn)
         await self.migrate()
         # A few readers: WAL lets them read while the writer commits.
         self._readers = [await self._open() for _ in range(READERS)]
@@ -101,6 +200,17 @@ class Database:
             self._quick.execute(pragma)
         self._loop = asyncio.get_running_loop()
         self._writer_task = asyncio.create_task(self._write_loop(), name="codesign-writer")
+
+    def _open_writer(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        for pragma in _PRAGMAS:
+            conn.execute(pragma)
+        return conn
+
+    async def _in_writer(self, call: Callable[..., T], *args: Any) -> T:
+        assert self._writer_thread is not None
+        return await asyncio.get_running_loop().run_in_executor(self._writer_thread, call, *args)
 
     async def _open(self) -> aiosqlite.Connection:
         conn = await aiosqlite.connect(self.path, isolation_level=None)
@@ -114,17 +224,25 @@ class Database:
             await self._queue.put(None)
             await self._writer_task
             self._writer_task = None
-        for conn in (*self._readers, self._writer):
-            if conn is not None:
-                await conn.close()
+        for conn in self._readers:
+            await conn.close()
+        if self._writer_conn is not None:
+            await self._in_writer(self._writer_conn.close)
+        if self._writer_thread is not None:
+            self._writer_thread.shutdown(wait=True)
         self._readers = []
         self._writer = None
+        self._writer_conn = None
+        self._writer_thread = None
         if self._quick is not None:
             self._quick.close()
             self._quick = None
 
     async def migrate(self) -> list[int]:
         """Apply numbered migrations that have not run yet; returns those applied."""
+        return await self._in_writer(_finish_now_call, self._migrate)
+
+    async def _migrate(self) -> list[int]:
         conn = self._writer
         assert conn is not None
         await conn.execute(
@@ -175,7 +293,7 @@ class Database:
         with self._quick_lock:
             return self._quick.execute(sql, tuple(params)).fetchone()
 
-    async def write(self, work: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+    async def write(self, work: Callable[[WriteConnection], Awaitable[T]]) -> T:
         """Run `work` in a write transaction; returns once it is committed to disk."""
         if self._writer_task is None or self._writer_task.done():
             raise RuntimeError("the database is not connected")
@@ -190,8 +308,6 @@ class Database:
         return await job.future
 
     async def _write_loop(self) -> None:
-        conn = self._writer
-        assert conn is not None
         while True:
             first = await self._queue.get()
             if first is None:
@@ -204,33 +320,44 @@ class Database:
                     stop = True
                     break
                 batch.append(job)
-            await self._commit_batch(conn, batch)
+            works = [job.work for job in batch]
+            try:
+                outcomes = await self._in_writer(self._commit_batch, works)
+            except BaseException as exc:  # the thread itself failed: nobody waits for ever
+                outcomes = [(False, exc)] * len(batch)
+            for job, (ok, value) in zip(batch, outcomes, strict=True):
+                if job.future.done():
+                    continue
+                if ok:
+                    job.future.set_result(value)
+                else:
+                    job.future.set_exception(value)
             if stop:
                 return
 
-    async def _commit_batch(self, conn: aiosqlite.Connection, batch: list[_Job]) -> None:
-        """Commit the batch at once; if any write in it fails, undo the batch and give
-        each write its own transaction, so one failure never takes others with it.
+    def _commit_batch(
+        self, works: list[Callable[[WriteConnection], Awaitable[Any]]]
+    ) -> list[tuple[bool, Any]]:
+        """On the writer thread: commit the batch at once; if any write in it fails, undo
+        the batch and give each write its own transaction, so one failure never takes
+        others with it. Returns (committed, value or exception) per write.
 
-        (Savepoints per write did the same but cost two more round trips to SQLite's
-        thread for every write; failures are rare, so retrying is cheaper.)
+        (Savepoints per write did the same but cost more statements for every write;
+        failures are rare, so retrying is cheaper.)
         """
+        conn = self._writer_conn
+        face = self._writer
+        assert conn is not None and face is not None
         try:
-            await conn.execute("BEGIN IMMEDIATE")
-            values = [await job.work(conn) for job in batch]
-            await conn.execute("COMMIT")
+            conn.execute("BEGIN IMMEDIATE")
+            values = [_finish_now(work(face)) for work in works]
+            conn.execute("COMMIT")
         except Exception as exc:
             if conn.in_transaction:
-                await conn.execute("ROLLBACK")
-            if len(batch) > 1:
-                for job in batch:
-                    await self._commit_batch(conn, [job])
-                return
-            if not batch[0].future.done():
-                batch[0].future.set_exception(exc)
-            return
+                conn.execute("ROLLBACK")
+            if len(works) > 1:
+                return [outcome for work in works for outcome in self._commit_batch([work])]
+            return [(False, exc)]
         self.batches += 1
-        self.batched_writes += len(batch)
-        for job, value in zip(batch, values, strict=True):
-            if not job.future.done():
-                job.future.set_result(value)
+        self.batched_writes += len(works)
+        return [(True, value) for value in values]

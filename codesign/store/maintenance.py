@@ -6,10 +6,8 @@ import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import aiosqlite
-
 from codesign.store import audit
-from codesign.store.db import Database, to_db_time
+from codesign.store.db import Database, WriteConnection, to_db_time
 
 
 def backup(db_path: str, destination: str) -> int:
@@ -40,7 +38,7 @@ async def purge_expired_answers(db: Database, now: datetime, actor: str) -> dict
     The audit entry for each round commits with the deletion itself.
     """
 
-    async def work(conn: aiosqlite.Connection) -> dict[int, int]:
+    async def work(conn: WriteConnection) -> dict[int, int]:
         deleted: dict[int, int] = {}
         async with conn.execute("SELECT id, retention_days FROM rounds") as cursor:
             rounds = list(await cursor.fetchall())

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import aiosqlite
+import sqlite3
 
 from codesign.models import Answer, AnswerInput, Participation
-from codesign.store.db import Database, from_db_time, to_db_time, utcnow
+from codesign.store.db import Database, WriteConnection, from_db_time, to_db_time, utcnow
 from codesign.store.rounds import RoundState
 
 
-def _participation(row: aiosqlite.Row) -> Participation:
+def _participation(row: sqlite3.Row) -> Participation:
     return Participation(
         id=row["id"],
         round_id=row["round_id"],
@@ -28,7 +28,7 @@ async def start(
 ) -> Participation:
     """Create a participation; a repeated `start_key` returns the first one (no duplicate)."""
 
-    async def work(conn: aiosqlite.Connection) -> Participation:
+    async def work(conn: WriteConnection) -> Participation:
         now = to_db_time(utcnow())
         await conn.execute(
             "INSERT INTO participations (round_id, public_id, start_key, locale, status,"
@@ -60,7 +60,7 @@ async def by_code_hash(db: Database, round_id: int, code_hash: str) -> Participa
 
 
 async def set_code_hash(db: Database, participation_id: int, code_hash: str) -> None:
-    async def work(conn: aiosqlite.Connection) -> None:
+    async def work(conn: WriteConnection) -> None:
         await conn.execute(
             "UPDATE participations SET code_hash = ?, code_shown = 1, updated_at = ? WHERE id = ?",
             (code_hash, to_db_time(utcnow()), participation_id),
@@ -74,7 +74,7 @@ async def update_choices(
 ) -> bool:
     """Change the language or quoting choice while the participation is still open."""
 
-    async def work(conn: aiosqlite.Connection) -> bool:
+    async def work(conn: WriteConnection) -> bool:
         cursor = await conn.execute(
             "UPDATE participations SET locale = COALESCE(?, locale),"
             " may_quote = COALESCE(?, may_quote), updated_at = ?"
@@ -105,7 +105,7 @@ async def save_answers(
     succeeds, so an old retry cannot overwrite a newer answer either.
     """
 
-    async def work(conn: aiosqlite.Connection) -> bool:
+    async def work(conn: WriteConnection) -> bool:
         rows = list(
             await conn.execute_fetchall(
                 "SELECT status FROM participations WHERE id = ?", (participation_id,)
@@ -166,7 +166,7 @@ async def answers_for(db: Database, participation_id: int) -> dict[int, Answer]:
 
 
 async def submit(db: Database, participation_id: int, may_quote: bool) -> bool:
-    async def work(conn: aiosqlite.Connection) -> bool:
+    async def work(conn: WriteConnection) -> bool:
         now = to_db_time(utcnow())
         cursor = await conn.execute(
             "UPDATE participations SET status = 'submitted', may_quote = ?, submitted_at = ?,"
@@ -181,7 +181,7 @@ async def submit(db: Database, participation_id: int, may_quote: bool) -> bool:
 async def withdraw(db: Database, participation_id: int) -> int:
     """Delete every answer for good and forget the code. Returns answers deleted."""
 
-    async def work(conn: aiosqlite.Connection) -> int:
+    async def work(conn: WriteConnection) -> int:
         cursor = await conn.execute(
             "DELETE FROM answers WHERE participation_id = ?", (participation_id,)
         )

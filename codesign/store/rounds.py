@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import aiosqlite
 import msgspec
 
 from codesign.models import (
@@ -18,11 +17,11 @@ from codesign.models import (
     SectionText,
     SupportContact,
 )
-from codesign.store.db import Database, from_db_time, to_db_time, utcnow
+from codesign.store.db import Database, WriteConnection, from_db_time, to_db_time, utcnow
 
 
 async def create_round(db: Database, new: NewRound) -> int:
-    async def work(conn: aiosqlite.Connection) -> int:
+    async def work(conn: WriteConnection) -> int:
         cursor = await conn.execute(
             "INSERT INTO rounds (slug, status, default_locale, locales, timezone, opens_at,"
             " closes_at, response_due, minutes_estimate, created_at)"
@@ -117,7 +116,7 @@ async def round_exists(db: Database, slug: str) -> bool:
 
 
 async def set_status(db: Database, slug: str, status: str) -> None:
-    async def work(conn: aiosqlite.Connection) -> None:
+    async def work(conn: WriteConnection) -> None:
         await conn.execute("UPDATE rounds SET status = ? WHERE slug = ?", (status, slug))
 
     await db.write(work)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import aiosqlite
-
 from codesign.models import (
     QuestionText,
     RoundSettings,
@@ -14,7 +12,7 @@ from codesign.models import (
     SectionText,
     SupportContact,
 )
-from codesign.store.db import Database, from_db_time, to_db_time, utcnow
+from codesign.store.db import Database, WriteConnection, from_db_time, to_db_time, utcnow
 
 
 def _locales(value: str) -> list[str]:
@@ -80,7 +78,7 @@ async def settings_for(db: Database, round_id: int) -> RoundSettings | None:
 
 
 async def _replace_contacts(
-    conn: aiosqlite.Connection, round_id: int, locale: str, contacts: list[SupportContact]
+    conn: WriteConnection, round_id: int, locale: str, contacts: list[SupportContact]
 ) -> None:
     await conn.execute(
         "DELETE FROM support_contacts WHERE round_id = ? AND locale = ?", (round_id, locale)
@@ -93,7 +91,7 @@ async def _replace_contacts(
         )
 
 
-async def _upsert_round_text(conn: aiosqlite.Connection, round_id: int, t: RoundText) -> None:
+async def _upsert_round_text(conn: WriteConnection, round_id: int, t: RoundText) -> None:
     await conn.execute(
         "INSERT INTO round_texts (round_id, locale, title, organisation, purpose, readers,"
         " next_steps, data_use) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -130,7 +128,7 @@ async def create_draft(
     contacts: list[SupportContact],
     member_id: int,
 ) -> int:
-    async def work(conn: aiosqlite.Connection) -> int:
+    async def work(conn: WriteConnection) -> int:
         now = to_db_time(utcnow())
         cursor = await conn.execute(
             "INSERT INTO rounds (slug, status, default_locale, locales, wanted_locales, timezone,"
@@ -178,7 +176,7 @@ async def update_round(
     text: RoundText,
     contacts: list[SupportContact],
 ) -> None:
-    async def work(conn: aiosqlite.Connection) -> None:
+    async def work(conn: WriteConnection) -> None:
         await conn.execute(
             "UPDATE rounds SET default_locale = ?, wanted_locales = ?, timezone = ?,"
             " opens_at = ?, closes_at = ?, response_due = ?, minutes_estimate = ?,"
@@ -218,7 +216,7 @@ async def save_translation(
     `options` maps an option id to its label; an empty label removes the translation.
     """
 
-    async def work(conn: aiosqlite.Connection) -> None:
+    async def work(conn: WriteConnection) -> None:
         if round_text is not None:
             await _upsert_round_text(conn, round_id, round_text)
         if contacts is not None:
@@ -258,7 +256,7 @@ async def save_translation(
 
 
 async def set_offered(db: Database, round_id: int, offered: list[str]) -> None:
-    async def work(conn: aiosqlite.Connection) -> None:
+    async def work(conn: WriteConnection) -> None:
         await conn.execute(
             "UPDATE rounds SET locales = ? WHERE id = ?", (",".join(offered), round_id)
         )
@@ -269,7 +267,7 @@ async def set_offered(db: Database, round_id: int, offered: list[str]) -> None:
 async def set_status(db: Database, round_id: int, status: str, expected: str) -> bool:
     """Move the round on; False if someone else moved it first."""
 
-    async def work(conn: aiosqlite.Connection) -> bool:
+    async def work(conn: WriteConnection) -> bool:
         cursor = await conn.execute(
             "UPDATE rounds SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
             (status, to_db_time(utcnow()), round_id, expected),
@@ -280,7 +278,7 @@ async def set_status(db: Database, round_id: int, status: str, expected: str) ->
 
 
 async def add_section(db: Database, round_id: int, text: SectionText) -> int:
-    async def work(conn: aiosqlite.Connection) -> int:
+    async def work(conn: WriteConnection) -> int:
         async with conn.execute(
             "SELECT COALESCE(MAX(position), 0) + 1 FROM sections WHERE round_id = ?", (round_id,)
         ) as cursor:
@@ -302,7 +300,7 @@ async def add_section(db: Database, round_id: int, text: SectionText) -> int:
 async def move_section(db: Database, round_id: int, section_id: int, step: int) -> bool:
     """Swap a section with its neighbour (step -1 up, +1 down)."""
 
-    async def work(conn: aiosqlite.Connection) -> bool:
+    async def work(conn: WriteConnection) -> bool:
         async with conn.execute(
             "SELECT position FROM sections WHERE id = ? AND round_id = ?", (section_id, round_id)
         ) as cursor:
@@ -332,7 +330,7 @@ async def move_section(db: Database, round_id: int, section_id: int, step: int) 
 _ORDERED = {("sections", "round_id"), ("questions", "section_id")}
 
 
-async def _renumber(conn: aiosqlite.Connection, table: str, parent: str, parent_id: int) -> None:
+async def _renumber(conn: WriteConnection, table: str, parent: str, parent_id: int) -> None:
     """Close the gap a deleted row left. Negative positions first, so the
     UNIQUE (parent, position) constraint never sees two rows on one number."""
     assert (table, parent) in _ORDERED
@@ -352,7 +350,7 @@ async def _renumber(conn: aiosqlite.Connection, table: str, parent: str, parent_
 
 
 async def delete_section(db: Database, round_id: int, section_id: int) -> bool:
-    async def work(conn: aiosqlite.Connection) -> bool:
+    async def work(conn: WriteConnection) -> bool:
         cursor = await conn.execute(
             "DELETE FROM sections WHERE id = ? AND round_id = ?", (section_id, round_id)
         )
@@ -373,7 +371,7 @@ async def add_question(
 ) -> int:
     """A new last question of the section; `options` are its choices' labels in `text.locale`."""
 
-    async def work(conn: aiosqlite.Connection) -> int:
+    async def work(conn: WriteConnection) -> int:
         async with conn.execute(
             "SELECT COALESCE(MAX(position), 0) + 1 FROM questions WHERE section_id = ?",
             (section_id,),
@@ -395,7 +393,7 @@ async def add_question(
 
 
 async def _write_options(
-    conn: aiosqlite.Connection, question_id: int, locale: str, labels: list[str]
+    conn: WriteConnection, question_id: int, locale: str, labels: list[str]
 ) -> None:
     """Make the question's choices `labels` (in `locale`), in this order.
 
@@ -441,14 +439,14 @@ async def _write_options(
 async def set_options(db: Database, question_id: int, locale: str, labels: list[str]) -> None:
     """Replace a question's choices, keeping the ids (and translations) of unchanged labels."""
 
-    async def work(conn: aiosqlite.Connection) -> None:
+    async def work(conn: WriteConnection) -> None:
         await _write_options(conn, question_id, locale, labels)
 
     await db.write(work)
 
 
 async def delete_question(db: Database, section_id: int, question_id: int) -> bool:
-    async def work(conn: aiosqlite.Connection) -> bool:
+    async def work(conn: WriteConnection) -> bool:
         cursor = await conn.execute(
             "DELETE FROM questions WHERE id = ? AND section_id = ?", (question_id, section_id)
         )
@@ -520,7 +518,7 @@ async def import_paper(
     file imported twice can't make duplicates.
     """
 
-    async def work(conn: aiosqlite.Connection) -> int | None:
+    async def work(conn: WriteConnection) -> int | None:
         async with conn.execute(
             "SELECT 1 FROM participations WHERE round_id = ? AND start_key LIKE ?",
             (round_id, f"paper:{batch}:%"),

@@ -9,13 +9,13 @@ on the board; nothing here ever moves an existing member on its own.
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import datetime
 
-import aiosqlite
 import msgspec
 import numpy as np
 
-from codesign.store.db import Database, from_db_time, to_db_time, utcnow
+from codesign.store.db import Database, WriteConnection, from_db_time, to_db_time, utcnow
 
 THEMED = "p.status = 'submitted' AND a.text IS NOT NULL AND a.text != ''"
 
@@ -139,7 +139,7 @@ async def settings_for(db: Database, round_id: int) -> BoardSettings:
     )
 
 
-async def _ensure_settings(conn: aiosqlite.Connection, round_id: int) -> None:
+async def _ensure_settings(conn: WriteConnection, round_id: int) -> None:
     await conn.execute(
         "INSERT INTO board_settings (round_id) VALUES (?) ON CONFLICT (round_id) DO NOTHING",
         (round_id,),
@@ -154,7 +154,7 @@ async def save_settings(
     quotes_allowed: bool,
     safeguarding_user_id: int | None,
 ) -> None:
-    async def work(conn: aiosqlite.Connection) -> None:
+    async def work(conn: WriteConnection) -> None:
         await _ensure_settings(conn, round_id)
         await conn.execute(
             "UPDATE board_settings SET anonymity_threshold = ?, quotes_allowed = ?,"
@@ -168,7 +168,7 @@ async def save_settings(
 async def set_signed_off(db: Database, round_id: int, who: str | None) -> None:
     """Sign the response off (who = email), or take the sign-off back (who = None)."""
 
-    async def work(conn: aiosqlite.Connection) -> None:
+    async def work(conn: WriteConnection) -> None:
         await _ensure_settings(conn, round_id)
         await conn.execute(
             "UPDATE board_settings SET signed_off_at = ?, signed_off_by = ? WHERE round_id = ?",
@@ -179,7 +179,7 @@ async def set_signed_off(db: Database, round_id: int, who: str | None) -> None:
 
 
 async def set_published(db: Database, round_id: int, who: str | None) -> None:
-    async def work(conn: aiosqlite.Connection) -> None:
+    async def work(conn: WriteConnection) -> None:
         await _ensure_settings(conn, round_id)
         await conn.execute(
             "UPDATE board_settings SET published_at = ?, published_by = ? WHERE round_id = ?",
@@ -215,7 +215,7 @@ async def answers_by_id(db: Database, ids: list[int]) -> list[PendingAnswer]:
 
 
 async def save_prepared(db: Database, prepared: list[Prepared]) -> None:
-    async def work(conn: aiosqlite.Connection) -> None:
+    async def work(conn: WriteConnection) -> None:
         await conn.executemany(
             "UPDATE answers SET redacted = ?, language = ?, flags = ?, risk = ?,"
             " distressing = ?, prepared_hash = ?, embedded_by = NULL WHERE id = ?",
@@ -263,7 +263,7 @@ async def unembedded_answers(db: Database, model: str, limit: int) -> list[tuple
 
 
 async def mark_embedded(db: Database, ids: list[int], model: str) -> None:
-    async def work(conn: aiosqlite.Connection) -> None:
+    async def work(conn: WriteConnection) -> None:
         await conn.executemany(
             "UPDATE answers SET embedded_by = ? WHERE id = ?", [(model, i) for i in ids]
         )
@@ -292,7 +292,7 @@ async def save_vectors(db: Database, vectors: dict[str, np.ndarray]) -> None:
         return
     now = to_db_time(utcnow())
 
-    async def work(conn: aiosqlite.Connection) -> None:
+    async def work(conn: WriteConnection) -> None:
         await conn.executemany(
             "INSERT INTO answer_vectors (cache_key, vector, created_at) VALUES (?, ?, ?)"
             " ON CONFLICT (cache_key) DO NOTHING",
@@ -308,7 +308,7 @@ async def save_vectors(db: Database, vectors: dict[str, np.ndarray]) -> None:
 # Runs ------------------------------------------------------------------------
 
 
-def _run(row: aiosqlite.Row) -> Run:
+def _run(row: sqlite3.Row) -> Run:
     return Run(
         id=row["id"],
         question_id=row["question_id"],
@@ -332,7 +332,7 @@ def _run(row: aiosqlite.Row) -> Run:
 async def start_run(db: Database, question_id: int, kind: str, who: str) -> int | None:
     """A new running run; None when one is already running for this question."""
 
-    async def work(conn: aiosqlite.Connection) -> int | None:
+    async def work(conn: WriteConnection) -> int | None:
         async with conn.execute(
             "SELECT id FROM analysis_runs WHERE question_id = ? AND status = 'running'",
             (question_id,),
@@ -350,7 +350,7 @@ async def start_run(db: Database, question_id: int, kind: str, who: str) -> int 
 
 
 async def update_run(db: Database, run_id: int, progress: int, stage: str) -> None:
-    async def work(conn: aiosqlite.Connection) -> None:
+    async def work(conn: WriteConnection) -> None:
         await conn.execute(
             "UPDATE analysis_runs SET progress = ?, stage = ? WHERE id = ? AND status = 'running'",
             (progress, stage, run_id),
@@ -360,7 +360,7 @@ async def update_run(db: Database, run_id: int, progress: int, stage: str) -> No
 
 
 async def fail_run(db: Database, run_id: int, error: str) -> None:
-    async def work(conn: aiosqlite.Connection) -> None:
+    async def work(conn: WriteConnection) -> None:
         await conn.execute(
             "UPDATE analysis_runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ?",
             (error[:500], to_db_time(utcnow()), run_id),
@@ -372,7 +372,7 @@ async def fail_run(db: Database, run_id: int, error: str) -> None:
 async def fail_stale_runs(db: Database, question_id: int, before: datetime) -> None:
     """Runs left 'running' by a process that stopped."""
 
-    async def work(conn: aiosqlite.Connection) -> None:
+    async def work(conn: WriteConnection) -> None:
         await conn.execute(
             "UPDATE analysis_runs SET status = 'failed', error = 'stopped', finished_at = ?"
             " WHERE question_id = ? AND status = 'running' AND started_at < ?",
@@ -453,7 +453,7 @@ async def save_theming(
     """Store a first theming (replace=True drops model-made themes that no person touched)."""
     now = to_db_time(utcnow())
 
-    async def work(conn: aiosqlite.Connection) -> None:
+    async def work(conn: WriteConnection) -> None:
         if replace:
             await conn.execute("DELETE FROM theme_members WHERE question_id = ?", (question_id,))
             await conn.execute("DELETE FROM themes WHERE question_id = ?", (question_id,))
@@ -480,7 +480,7 @@ async def save_theming(
 
 
 async def _place(
-    conn: aiosqlite.Connection,
+    conn: WriteConnection,
     question_id: int,
     theme_id: int | None,
     members: list[tuple[int, float]],
@@ -497,7 +497,7 @@ async def _place(
 
 
 async def _finish(
-    conn: aiosqlite.Connection,
+    conn: WriteConnection,
     run_id: int,
     vectoriser: str,
     n: int,
@@ -530,7 +530,7 @@ async def save_assignment(
     """New answers placed in existing themes (never moving anything already placed)."""
     now = to_db_time(utcnow())
 
-    async def work(conn: aiosqlite.Connection) -> None:
+    async def work(conn: WriteConnection) -> None:
         live = {
             r[0]
             for r in await (
@@ -560,7 +560,7 @@ async def themes_for(db: Database, question_id: int) -> list[ThemeRow]:
     return [_theme(r) for r in rows]
 
 
-def _theme(r: aiosqlite.Row) -> ThemeRow:
+def _theme(r: sqlite3.Row) -> ThemeRow:
     return ThemeRow(
         id=r["id"],
         question_id=r["question_id"],
@@ -642,7 +642,7 @@ _ANSWER_COLUMNS = (
 )
 
 
-def _answer(r: aiosqlite.Row) -> AnswerRow:
+def _answer(r: sqlite3.Row) -> AnswerRow:
     return AnswerRow(
         id=r["id"],
         participation_id=r["participation_id"],
@@ -727,7 +727,7 @@ async def member_ids(db: Database, theme_id: int) -> list[int]:
     return [int(r["answer_id"]) for r in rows]
 
 
-async def export_rows(db: Database, round_id: int) -> list[aiosqlite.Row]:
+async def export_rows(db: Database, round_id: int) -> list[sqlite3.Row]:
     return await db.fetch_all(
         "SELECT a.id AS answer_id, a.question_id, a.redacted, a.language, a.flags,"
         " tm.theme_id, t.label AS theme_label, tm.assigned_by, tm.assigned_by_user,"
@@ -745,7 +745,7 @@ async def export_rows(db: Database, round_id: int) -> list[aiosqlite.Row]:
 
 
 async def rename(db: Database, theme_id: int, label: str, who: str) -> None:
-    async def work(conn: aiosqlite.Connection) -> None:
+    async def work(conn: WriteConnection) -> None:
         await conn.execute(
             "UPDATE themes SET label = ?, edited_by = ?, edited_at = ? WHERE id = ?",
             (label, who, to_db_time(utcnow()), theme_id),
@@ -758,7 +758,7 @@ async def merge(db: Database, source_id: int, target_id: int, who: str) -> None:
     """Source's answers join target (as placed by a person); target keeps both prototypes."""
     now = to_db_time(utcnow())
 
-    async def work(conn: aiosqlite.Connection) -> None:
+    async def work(conn: WriteConnection) -> None:
         rows = await (
             await conn.execute(
                 "SELECT id, centroids FROM themes WHERE id IN (?, ?)", (source_id, target_id)
@@ -791,7 +791,7 @@ async def split(
     """Replace a theme's membership by new themes made by a person's split."""
     now = to_db_time(utcnow())
 
-    async def work(conn: aiosqlite.Connection) -> list[int]:
+    async def work(conn: WriteConnection) -> list[int]:
         made = []
         for i, part in enumerate(parts):
             if i == 0:
@@ -836,7 +836,7 @@ async def split(
 
 
 async def move_answer(db: Database, answer_id: int, theme_id: int | None, who: str) -> None:
-    async def work(conn: aiosqlite.Connection) -> None:
+    async def work(conn: WriteConnection) -> None:
         await conn.execute(
             "UPDATE theme_members SET theme_id = ?, assigned_by = 'person',"
             " assigned_by_user = ?, assigned_at = ? WHERE answer_id = ?",
@@ -875,7 +875,7 @@ async def save_responses(
 ) -> None:
     now = to_db_time(utcnow())
 
-    async def work(conn: aiosqlite.Connection) -> None:
+    async def work(conn: WriteConnection) -> None:
         for locale, given in responses.items():
             if given.text.strip() or given.title.strip():
                 await conn.execute(

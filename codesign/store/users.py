@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime, timedelta
 
-import aiosqlite
-
 from codesign.models import StaffUser
-from codesign.store.db import Database, from_db_time, to_db_time, utcnow
+from codesign.store.db import Database, WriteConnection, from_db_time, to_db_time, utcnow
 
 
-def _user(row: aiosqlite.Row) -> StaffUser:
+def _user(row: sqlite3.Row) -> StaffUser:
     return StaffUser(id=row["id"], email=row["email"], role=row["role"], active=bool(row["active"]))
 
 
 async def create_user(db: Database, email: str, role: str, password_hash: str) -> StaffUser | None:
     """A new account; None when the email is already taken."""
 
-    async def work(conn: aiosqlite.Connection) -> StaffUser | None:
+    async def work(conn: WriteConnection) -> StaffUser | None:
         now = to_db_time(utcnow())
         cursor = await conn.execute(
             "INSERT INTO users (email, role, password_hash, created_at, password_changed_at)"
@@ -45,7 +44,7 @@ async def by_id(db: Database, user_id: int) -> StaffUser | None:
 async def set_password_hash(db: Database, user_id: int, password_hash: str) -> None:
     """A new password ends every session of the account."""
 
-    async def work(conn: aiosqlite.Connection) -> None:
+    async def work(conn: WriteConnection) -> None:
         await conn.execute(
             "UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?",
             (password_hash, to_db_time(utcnow()), user_id),
@@ -56,7 +55,7 @@ async def set_password_hash(db: Database, user_id: int, password_hash: str) -> N
 
 
 async def add_member(db: Database, round_id: int, user_id: int) -> bool:
-    async def work(conn: aiosqlite.Connection) -> bool:
+    async def work(conn: WriteConnection) -> bool:
         cursor = await conn.execute(
             "INSERT INTO round_members (round_id, user_id, added_at) VALUES (?, ?, ?)"
             " ON CONFLICT (round_id, user_id) DO NOTHING",
@@ -68,7 +67,7 @@ async def add_member(db: Database, round_id: int, user_id: int) -> bool:
 
 
 async def remove_member(db: Database, round_id: int, user_id: int) -> bool:
-    async def work(conn: aiosqlite.Connection) -> bool:
+    async def work(conn: WriteConnection) -> bool:
         cursor = await conn.execute(
             "DELETE FROM round_members WHERE round_id = ? AND user_id = ?", (round_id, user_id)
         )
@@ -97,7 +96,7 @@ async def members(db: Database, round_id: int) -> list[StaffUser]:
 
 
 async def create_session(db: Database, token_hash: str, user_id: int, expires_at: datetime) -> None:
-    async def work(conn: aiosqlite.Connection) -> None:
+    async def work(conn: WriteConnection) -> None:
         now = to_db_time(utcnow())
         # Sweep expired sessions now and then, so the table stays small.
         await conn.execute("DELETE FROM staff_sessions WHERE expires_at < ?", (now,))
@@ -123,7 +122,7 @@ async def session(db: Database, token_hash: str) -> tuple[StaffUser, datetime, d
 
 
 async def touch_session(db: Database, token_hash: str) -> None:
-    async def work(conn: aiosqlite.Connection) -> None:
+    async def work(conn: WriteConnection) -> None:
         await conn.execute(
             "UPDATE staff_sessions SET last_seen_at = ? WHERE token_hash = ?",
             (to_db_time(utcnow()), token_hash),
@@ -133,7 +132,7 @@ async def touch_session(db: Database, token_hash: str) -> None:
 
 
 async def delete_session(db: Database, token_hash: str) -> None:
-    async def work(conn: aiosqlite.Connection) -> None:
+    async def work(conn: WriteConnection) -> None:
         await conn.execute("DELETE FROM staff_sessions WHERE token_hash = ?", (token_hash,))
 
     await db.write(work)
@@ -143,7 +142,7 @@ async def delete_session(db: Database, token_hash: str) -> None:
 
 
 async def record_attempt(db: Database, account_key: str, client_key: str, ok: bool) -> None:
-    async def work(conn: aiosqlite.Connection) -> None:
+    async def work(conn: WriteConnection) -> None:
         now = utcnow()
         await conn.execute(
             "INSERT INTO sign_in_attempts (account_key, client_key, ok, at) VALUES (?, ?, ?, ?)",
@@ -181,7 +180,7 @@ async def failures_since(
 
 
 async def forget_attempts_before(db: Database, before: datetime) -> None:
-    async def work(conn: aiosqlite.Connection) -> None:
+    async def work(conn: WriteConnection) -> None:
         await conn.execute("DELETE FROM sign_in_attempts WHERE at < ?", (to_db_time(before),))
 
     await db.write(work)

@@ -44,3 +44,32 @@ async def test_a_failing_write_is_undone_alone(db) -> None:
     assert isinstance(outcomes[1], sqlite3.IntegrityError)
     values = [r[0] for r in await db.fetch_all("SELECT v FROM t ORDER BY v")]
     assert values == [1, 2, 3]
+
+
+async def test_a_write_that_waits_on_something_else_fails_clearly(db) -> None:
+    # Writes run to their end on the writer thread; one that awaits anything but its
+    # connection is refused (and rolled back) instead of hanging the writer.
+    async def waits(conn):
+        await conn.execute("INSERT INTO t (v) VALUES (40)")
+        await asyncio.sleep(0)
+
+    outcomes = await asyncio.gather(
+        _insert(db, 41), db.write(waits), _insert(db, 42), return_exceptions=True
+    )
+    assert outcomes[0] == 41 and outcomes[2] == 42
+    assert isinstance(outcomes[1], RuntimeError)
+    values = [r[0] for r in await db.fetch_all("SELECT v FROM t ORDER BY v")]
+    assert values == [41, 42]
+    assert await _insert(db, 43) == 43  # the writer carries on
+
+
+async def test_writes_see_their_own_reads_and_return_rows(db) -> None:
+    async def work(conn):
+        await conn.executemany("INSERT INTO t (v) VALUES (?)", [(7,), (8,)])
+        async with conn.execute("SELECT v FROM t ORDER BY v") as cursor:
+            first = await cursor.fetchone()
+        rows = await conn.execute_fetchall("SELECT COUNT(*) AS n FROM t")
+        cursor = await conn.execute("DELETE FROM t WHERE v = 8")
+        return first["v"], rows[0]["n"], cursor.rowcount
+
+    assert await db.write(work) == (7, 2, 1)
