@@ -2,9 +2,11 @@
 
     python benchmarks/answer_saves.py [--clients 50] [--rounds 3] [--seconds 10] [--requests 20000]
 
-Starts the real app (one worker, demo round) and the reference app
+Starts the real app (one worker, demo round), the reference app
 (benchmarks/_reference_app.py: no framework, same SQLite rows, same group
-commit, synchronous=FULL), drives each in turn with the same concurrent load
+commit, synchronous=FULL) and, unless --no-floor, the framework floor
+(benchmarks/_floor_app.py: Litestar with the app's middleware and a handler
+that does nothing), drives each in turn with the same concurrent load
 from this machine (loopback only, bounded in requests and time), and prints
 saves/s, p50/p99 latency and non-2xx responses for each, ending with
 
@@ -31,6 +33,7 @@ from benchmarks._load import (  # noqa: E402
     Connection,
     app_command,
     client_address,
+    cookie_values,
     free_port,
     participant,
     percentile,
@@ -38,17 +41,31 @@ from benchmarks._load import (  # noqa: E402
 )
 
 
-async def drive(port: int, clients: int, total: int, seconds: float, reference: bool) -> dict:
+async def _floor_session(port: int, n: int) -> tuple[Connection, dict[str, str], str]:
+    conn = Connection(port, client_address(n))
+    _, headers, _ = await conn.request("GET", "/r/demo", {})
+    token = cookie_values(headers["_cookies"])["csrftoken"]
+    return conn, {
+        "Cookie": f"csrftoken={token}",
+        "Content-Type": "application/x-www-form-urlencoded",
+        "x-csrftoken": token,
+        "hx-request": "true",
+    }, "q2="
+
+
+async def drive(port: int, clients: int, total: int, seconds: float, target: str) -> dict:
     sessions = []
     for n in range(clients):
-        if reference:
+        if target == "reference":
             conn = Connection(port, client_address(n))
             headers = {"Content-Type": "application/x-www-form-urlencoded"}
             prefix = f"participation={n + 1}&text="
+        elif target == "floor":
+            conn, headers, prefix = await _floor_session(port, n)
         else:
             conn, headers, prefix = await participant(port, client_address(n))
         sessions.append((conn, headers, prefix))
-    path = "/save" if reference else "/r/demo/s/1"
+    path = "/r/demo/s/1" if target == "app" else "/save"
     latencies: list[float] = []
     failures = 0
     sent = 0
@@ -78,9 +95,10 @@ def start(target: str, folder: Path) -> tuple[subprocess.Popen, int]:
     db = str(folder / f"{target}.db")
     if target == "app":
         return start_server(app_command(db, port), port, APP_ENV), port
+    module = f"benchmarks._{target}_app:app"
     return start_server(
-        ["-m", "uvicorn", "benchmarks._reference_app:app", "--port", str(port),
-         "--log-level", "warning", "--no-access-log"],
+        ["-m", "uvicorn", module, "--port", str(port), "--log-level", "warning",
+         "--no-access-log"],
         port, {"CODESIGN_DB": db}, health="/",
     ), port
 
@@ -108,26 +126,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=20000, help="per round and target")
     parser.add_argument("--seconds", type=float, default=10.0, help="per round and target")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--no-floor", action="store_true",
+                        help="skip the framework floor (Litestar, same middleware, no work)")
     args = parser.parse_args(argv)
     results: dict[str, list[dict]] = {"reference": [], "app": []}
+    if not args.no_floor:
+        results["floor"] = []
     with tempfile.TemporaryDirectory() as tmp:
         servers = {target: start(target, Path(tmp)) for target in results}
         try:
             for target, (_, port) in servers.items():  # warm-up, not counted
-                asyncio.run(drive(port, args.clients, 200, 5, target == "reference"))
-            # Alternate the two in short rounds, so a shared machine's slow spells
-            # fall on both rather than on whichever ran second.
+                asyncio.run(drive(port, args.clients, 200, 5, target))
+            # Alternate them in short rounds, so a shared machine's slow spells
+            # fall on all rather than on whichever ran last.
             for _ in range(args.rounds):
                 for target, (_, port) in servers.items():
                     results[target].append(asyncio.run(
-                        drive(port, args.clients, args.requests, args.seconds,
-                              target == "reference")
+                        drive(port, args.clients, args.requests, args.seconds, target)
                     ))
         finally:
             for server, _ in servers.values():
                 server.terminate()
                 server.wait(10)
     reference = report("reference", results["reference"], args.clients)
+    if "floor" in results:
+        floor = report("floor", results["floor"], args.clients)
+        print(f"floor/reference={floor['saves_per_s'] / reference['saves_per_s']:.2f}  "
+              "(the most a Litestar handler behind codesign's middleware can reach)")
     app = report("app", results["app"], args.clients)
     ratio = app["saves_per_s"] / reference["saves_per_s"]
     print(f"app_saves_per_s={app['saves_per_s']:.0f} "
