@@ -168,7 +168,8 @@ class Database:
     makes the others run again alone, so it is rolled back alone). With
     `synchronous=FULL` one fsync makes a whole batch durable, so "saved" can
     mean "on disk" without losing throughput. A write is acknowledged only
-    after its batch committed.
+    after its batch committed. The batch runs on the writer's own thread in
+    one hand-over (see WriteConnection); reads go to the reader connections.
     """
 
     def __init__(self, path: str) -> None:
