@@ -130,10 +130,6 @@ class WriteConnection:
         self._conn.executescript(script)
 
 
-def _finish_now_call(make: Callable[[], Awaitable[T]]) -> T:
-    return _finish_now(make())
-
-
 def _finish_now(work: Awaitable[T]) -> T:
     """Run a write coroutine that only awaits the WriteConnection to its end, here."""
     coroutine = work.__await__()
@@ -241,7 +237,7 @@ class Database:
 
     async def migrate(self) -> list[int]:
         """Apply numbered migrations that have not run yet; returns those applied."""
-        return await self._in_writer(_finish_now_call, self._migrate)
+        return await self._in_writer(lambda: _finish_now(self._migrate()))
 
     async def _migrate(self) -> list[int]:
         conn = self._writer

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -122,14 +122,6 @@ def _client_key(prefix: str) -> Callable[[Request], str]:
     return identify
 
 
-def _applies_to(kind: str) -> Callable[[Request], Awaitable[bool]]:
-    # async on purpose: Litestar runs a sync check in a worker thread, per request.
-    async def check(request: Request) -> bool:
-        return request.method == "POST" and request.route_handler.opt.get("limit") == kind
-
-    return check
-
-
 def rate_limits(code_per_minute: int, posts_per_minute: int) -> list[RateLimitConfig]:
     # RateLimit-* headers on every save cost ~10% of its time and no participant's
     # browser reads them; a 429 page says Retry-After instead (codesign.web.errors).
@@ -137,7 +129,6 @@ def rate_limits(code_per_minute: int, posts_per_minute: int) -> list[RateLimitCo
         RateLimitConfig(
             rate_limit=("minute", code_per_minute),
             identifier_for_request=_client_key("code:"),
-            check_throttle_handler=_applies_to("codes"),
             store=STORES[0],
             middleware_class=_middleware("codes"),
             set_rate_limit_headers=False,
@@ -145,7 +136,6 @@ def rate_limits(code_per_minute: int, posts_per_minute: int) -> list[RateLimitCo
         RateLimitConfig(
             rate_limit=("minute", posts_per_minute),
             identifier_for_request=_client_key("post:"),
-            check_throttle_handler=_applies_to("posts"),
             store=STORES[1],
             middleware_class=_middleware("posts"),
             set_rate_limit_headers=False,
