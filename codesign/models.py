@@ -124,6 +124,8 @@ class Participation(msgspec.Struct, frozen=True):
     code_shown: bool
     created_at: datetime
     submitted_at: datetime | None
+    #: One of their answers may show risk: their pages show the support panel.
+    support_offered: bool = False
 
 
 class Answer(msgspec.Struct, frozen=True):
@@ -210,3 +212,5 @@ class RoundSettings(msgspec.Struct, frozen=True):
     wanted_locales: list[str]
     retention_days: int
     has_answers: bool
+    #: Answers that may show risk need a named reader before the round opens.
+    safeguarding_lead_id: int | None = None

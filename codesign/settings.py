@@ -32,6 +32,27 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     #: Redact and embed submitted written answers in the background as they arrive,
     #: so a board's first analysis finds the vectors ready (`CODESIGN_BACKGROUND_EMBEDDING`).
     background_embedding: bool = True
+    #: Screen every written answer for risk in the background, within seconds of a save
+    #: (`CODESIGN_BACKGROUND_SCREENING`; tests that drive screening by hand turn it off).
+    background_screening: bool = True
+    #: Seconds between looks for answers to screen when there is no backlog.
+    screening_interval: float = 2.0
+    #: The site's address as people reach it, for links in emails (`CODESIGN_PUBLIC_URL`).
+    public_url: str = ""
+    #: Outgoing mail for the safeguarding lead's notices (`CODESIGN_SMTP_*`); none when no host.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = ""
+    #: "starttls" (default), "tls" (implicit TLS, port 465) or "none" (a relay on loopback).
+    smtp_security: str = "starttls"
+    #: Hours an unhandled safeguarding item waits before it is escalated.
+    escalate_after_hours: float = 24.0
+    #: Flagged answers a staff member opens in a sitting before a break is suggested.
+    reading_break_after: int = 10
+    #: Who staff can talk to after reading something hard (`CODESIGN_STAFF_SUPPORT`).
+    staff_support: str = ""
 
 
 def _flag(value: str | None, default: bool) -> bool:
@@ -54,10 +75,32 @@ def from_env(environ: dict[str, str] | None = None, **overrides: object) -> Sett
     ):
         if env.get(name):
             values[key] = int(env[name])
+    for key, name in (
+        ("public_url", "CODESIGN_PUBLIC_URL"),
+        ("smtp_host", "CODESIGN_SMTP_HOST"),
+        ("smtp_user", "CODESIGN_SMTP_USER"),
+        ("smtp_password", "CODESIGN_SMTP_PASSWORD"),
+        ("smtp_from", "CODESIGN_SMTP_FROM"),
+        ("smtp_security", "CODESIGN_SMTP_SECURITY"),
+        ("staff_support", "CODESIGN_STAFF_SUPPORT"),
+    ):
+        if env.get(name):
+            values[key] = env[name].strip()
+    for key, name, kind in (
+        ("smtp_port", "CODESIGN_SMTP_PORT", int),
+        ("reading_break_after", "CODESIGN_READING_BREAK_AFTER", int),
+        ("escalate_after_hours", "CODESIGN_ESCALATE_AFTER_HOURS", float),
+        ("screening_interval", "CODESIGN_SCREENING_INTERVAL", float),
+    ):
+        if env.get(name):
+            values[key] = kind(env[name])
+    if values.get("smtp_security", "starttls") not in ("starttls", "tls", "none"):
+        raise ValueError("CODESIGN_SMTP_SECURITY must be starttls, tls or none")
     if env.get("CODESIGN_TRUSTED_PROXIES"):
         values["trusted_proxies"] = env["CODESIGN_TRUSTED_PROXIES"].strip()
     values["https"] = _flag(env.get("CODESIGN_HTTPS"), False)
     values["background_embedding"] = _flag(env.get("CODESIGN_BACKGROUND_EMBEDDING"), True)
+    values["background_screening"] = _flag(env.get("CODESIGN_BACKGROUND_SCREENING"), True)
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
 

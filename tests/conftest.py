@@ -18,8 +18,11 @@ CODE = re.compile(r'id="resume-code"[^>]*>([^<]+)<')
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    # no background embedding unless a test asks for it (tests/web/board/test_board_background.py)
-    return Settings(db_path=str(tmp_path / "test.db"), background_embedding=False)
+    # No background embedding or screening unless a test asks for it: tests drive
+    # them step by step (tests/web/board/test_board_background.py, tests/web/safeguarding/).
+    return Settings(
+        db_path=str(tmp_path / "test.db"), background_embedding=False, background_screening=False
+    )
 
 
 @pytest.fixture

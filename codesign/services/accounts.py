@@ -20,6 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from codesign.i18n import N_
 from codesign.models import STAFF_ROLES, StaffUser
 from codesign.store import audit
+from codesign.store import themes as theme_store
 from codesign.store import users as user_store
 from codesign.store.db import Database, utcnow
 
@@ -222,6 +223,7 @@ class AccountService:
     async def ensure_demo_staff(self, round_id: int) -> list[DemoAccount]:
         """A demo organizer and board member on the demo round; passwords only when new."""
         created = []
+        people: dict[str, int] = {}
         for email, role in (
             ("organizer@demo.codesign.invalid", "organizer"),
             ("board@demo.codesign.invalid", "board"),
@@ -234,4 +236,16 @@ class AccountService:
             else:
                 user = found[0]
             await user_store.add_member(self.db, round_id, user.id)
+            people[role] = user.id
+        # The demo round's safeguarding: the board member leads, the organizer deputises.
+        settings = await theme_store.settings_for(self.db, round_id)
+        if settings.safeguarding_user_id is None:
+            await theme_store.save_settings(
+                self.db,
+                round_id,
+                anonymity_threshold=settings.anonymity_threshold,
+                quotes_allowed=settings.quotes_allowed,
+                safeguarding_user_id=people["board"],
+                safeguarding_deputy_id=people["organizer"],
+            )
         return created

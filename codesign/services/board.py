@@ -31,8 +31,6 @@ import numpy as np
 from codesign.analysis import (
     OTHER,
     detect_language,
-    flag,
-    is_risk,
     redact,
     theme_answers,
 )
@@ -82,20 +80,18 @@ def text_hash(text: str) -> str:
 
 
 def prepare_answers(answers: Sequence[store.PendingAnswer]) -> list[store.Prepared]:
-    """Language, redacted text and flags for each answer (the participant's locale is a prior)."""
+    """Language and redacted text for each answer (the participant's locale is a prior).
+
+    Risk flags come from the safeguarding screening, which sees every answer.
+    """
     out = []
     for a in answers:
         language = detect_language(a.text, a.locale)[0] or a.locale
-        flags = flag(a.text, language)
-        kinds = sorted({f.kind for f in flags})
         out.append(
             store.Prepared(
                 id=a.id,
                 redacted=redact(a.text, language or "en").text,
                 language=language,
-                flags=kinds,
-                risk=is_risk(flags),
-                distressing="distressing" in kinds,
                 prepared_hash=text_hash(a.text),
             )
         )
@@ -229,6 +225,9 @@ class BoardService:
         """Embed in a worker thread (call through `asyncio.to_thread`)."""
         with self._embed_lock:
             return self.vectoriser.embed(texts)
+
+    #: Shared with the safeguarding screening: one model, one embedding at a time.
+    embed = _embed
 
     @property
     def vectoriser(self) -> Vectoriser:
@@ -634,6 +633,7 @@ class BoardService:
         threshold: int,
         quotes_allowed: bool,
         safeguarding_user_id: int | None,
+        safeguarding_deputy_id: int | None = None,
     ) -> None:
         if not 2 <= threshold <= 50:
             raise BoardError(N_("Choose a number from 2 to 50."))
@@ -643,12 +643,14 @@ class BoardService:
             anonymity_threshold=threshold,
             quotes_allowed=quotes_allowed,
             safeguarding_user_id=safeguarding_user_id,
+            safeguarding_deputy_id=safeguarding_deputy_id,
         )
         await self._audit(
             user,
             round_,
             "board_settings_saved",
-            f"threshold {threshold}, quotes {quotes_allowed}, lead {safeguarding_user_id}",
+            f"threshold {threshold}, quotes {quotes_allowed}, lead {safeguarding_user_id},"
+            f" deputy {safeguarding_deputy_id}",
         )
 
     async def save_responses(
@@ -683,12 +685,6 @@ class BoardService:
         await store.set_published(self.db, round_.id, user.email if on else None)
         await self._audit(user, round_, "outcomes_published" if on else "outcomes_unpublished", "")
 
-    async def risk_answers(
-        self, user: StaffUser, round_: Round
-    ) -> list[tuple[store.AnswerRow, int]]:
-        found = await store.risk_answers(self.db, round_.id)
-        await self._audit(user, round_, "risk_answers_viewed", f"{len(found)}")
-        return found
 
 
 async def embed_in_background(

@@ -712,6 +712,16 @@ class RoundsAdmin:
                 problems.append(
                     FieldError("sections", N_("Every section needs at least one question."))
                 )
+            if settings.safeguarding_lead_id is None:
+                problems.append(
+                    FieldError(
+                        "lead",
+                        N_(
+                            "Choose a safeguarding lead in the board settings first: answers "
+                            "that may show someone is at risk need a named person to read them."
+                        ),
+                    )
+                )
             if round_.closes_at is None or round_.closes_at <= now:
                 problems.append(
                     FieldError(

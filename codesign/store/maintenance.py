@@ -49,11 +49,15 @@ async def purge_expired_answers(db: Database, now: datetime, actor: str) -> dict
                 " (SELECT id FROM participations WHERE round_id = ?)",
                 (cutoff, row["id"]),
             )
-            await conn.execute(
-                "DELETE FROM answer_saves WHERE saved_at < ? AND participation_id IN"
-                " (SELECT id FROM participations WHERE round_id = ?)",
-                (cutoff, row["id"]),
-            )
+            for table, column in (
+                ("answer_saves", "saved_at"),
+                ("safeguarding_contacts", "created_at"),
+            ):
+                await conn.execute(
+                    f"DELETE FROM {table} WHERE {column} < ? AND participation_id IN"  # noqa: S608
+                    " (SELECT id FROM participations WHERE round_id = ?)",
+                    (cutoff, row["id"]),
+                )
             if cursor.rowcount:
                 deleted[row["id"]] = cursor.rowcount
                 await audit.add_in(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from codesign.models import Answer, AnswerInput, Participation
+from codesign.store import safeguarding
 from codesign.store.db import Database, WriteConnection, from_db_time, to_db_time, utcnow
 from codesign.store.rounds import RoundState
 
@@ -20,6 +21,7 @@ def _participation(row: sqlite3.Row) -> Participation:
         code_shown=bool(row["code_shown"]),
         created_at=from_db_time(row["created_at"]),
         submitted_at=from_db_time(row["submitted_at"]),
+        support_offered=bool(row["support_offered"]),
     )
 
 
@@ -134,7 +136,10 @@ async def save_answers(
                 " VALUES (?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (participation_id, question_id) DO UPDATE SET"
                 " value = excluded.value, text = excluded.text, locale = excluded.locale,"
-                " saved_at = excluded.saved_at",
+                " saved_at = excluded.saved_at,"
+                # changed words are screened again for risk (store.safeguarding)
+                " screened = CASE WHEN answers.text IS NOT DISTINCT FROM excluded.text"
+                " THEN answers.screened ELSE 0 END",
                 (
                     participation_id,
                     answer.question_id,
@@ -173,7 +178,11 @@ async def submit(db: Database, participation_id: int, may_quote: bool) -> bool:
             " updated_at = ? WHERE id = ? AND status = 'started'",
             (int(may_quote), now, now, participation_id),
         )
-        return cursor.rowcount == 1
+        if cursor.rowcount != 1:
+            return False
+        # Sent: answers already screened as risky reach the lead's queue now.
+        await safeguarding.queue_sent_answers(conn, participation_id)
+        return True
 
     return await db.write(work)
 
@@ -188,6 +197,9 @@ async def withdraw(db: Database, participation_id: int) -> int:
         deleted = cursor.rowcount
         await conn.execute(
             "DELETE FROM answer_saves WHERE participation_id = ?", (participation_id,)
+        )
+        await conn.execute(
+            "DELETE FROM safeguarding_contacts WHERE participation_id = ?", (participation_id,)
         )
         now = to_db_time(utcnow())
         await conn.execute(

@@ -237,3 +237,14 @@ async def round_state(db: Database, slug: str) -> RoundState | None:
     if row is None:
         return None
     return RoundState(row["status"], from_db_time(row["opens_at"]), from_db_time(row["closes_at"]))
+
+
+async def title_and_locale(db: Database, round_id: int) -> tuple[str, str]:
+    """A round's title in its main language, and that language (for notices)."""
+    row = await db.fetch_one(
+        "SELECT r.default_locale, COALESCE(t.title, r.slug) AS title FROM rounds r"
+        " LEFT JOIN round_texts t ON t.round_id = r.id AND t.locale = r.default_locale"
+        " WHERE r.id = ?",
+        (round_id,),
+    )
+    return (row["title"], row["default_locale"]) if row else ("", "en")

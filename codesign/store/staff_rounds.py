@@ -62,7 +62,9 @@ async def settings_for(db: Database, round_id: int) -> RoundSettings | None:
     row = await db.fetch_one(
         "SELECT id, wanted_locales, locales, default_locale, retention_days,"
         " EXISTS (SELECT 1 FROM answers a JOIN participations p ON p.id = a.participation_id"
-        "   WHERE p.round_id = rounds.id) AS has_answers"
+        "   WHERE p.round_id = rounds.id) AS has_answers,"
+        " (SELECT safeguarding_user_id FROM board_settings b WHERE b.round_id = rounds.id)"
+        "   AS lead_id"
         " FROM rounds WHERE id = ?",
         (round_id,),
     )
@@ -74,6 +76,7 @@ async def settings_for(db: Database, round_id: int) -> RoundSettings | None:
         wanted_locales=wanted,
         retention_days=row["retention_days"],
         has_answers=bool(row["has_answers"]),
+        safeguarding_lead_id=row["lead_id"],
     )
 
 

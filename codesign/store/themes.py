@@ -25,6 +25,7 @@ class BoardSettings(msgspec.Struct, frozen=True):
     anonymity_threshold: int = 5
     quotes_allowed: bool = True
     safeguarding_user_id: int | None = None
+    safeguarding_deputy_id: int | None = None
     signed_off_at: datetime | None = None
     signed_off_by: str | None = None
     published_at: datetime | None = None
@@ -59,12 +60,11 @@ class PendingAnswer(msgspec.Struct, frozen=True):
 
 
 class Prepared(msgspec.Struct, frozen=True):
+    """Redaction and language (risk flags are the screening's: store.safeguarding)."""
+
     id: int
     redacted: str
     language: str
-    flags: list[str]
-    risk: bool
-    distressing: bool
     prepared_hash: str
 
 
@@ -132,6 +132,7 @@ async def settings_for(db: Database, round_id: int) -> BoardSettings:
         anonymity_threshold=row["anonymity_threshold"],
         quotes_allowed=bool(row["quotes_allowed"]),
         safeguarding_user_id=row["safeguarding_user_id"],
+        safeguarding_deputy_id=row["safeguarding_deputy_id"],
         signed_off_at=from_db_time(row["signed_off_at"]),
         signed_off_by=row["signed_off_by"],
         published_at=from_db_time(row["published_at"]),
@@ -153,13 +154,20 @@ async def save_settings(
     anonymity_threshold: int,
     quotes_allowed: bool,
     safeguarding_user_id: int | None,
+    safeguarding_deputy_id: int | None = None,
 ) -> None:
     async def work(conn: WriteConnection) -> None:
         await _ensure_settings(conn, round_id)
         await conn.execute(
             "UPDATE board_settings SET anonymity_threshold = ?, quotes_allowed = ?,"
-            " safeguarding_user_id = ? WHERE round_id = ?",
-            (anonymity_threshold, int(quotes_allowed), safeguarding_user_id, round_id),
+            " safeguarding_user_id = ?, safeguarding_deputy_id = ? WHERE round_id = ?",
+            (
+                anonymity_threshold,
+                int(quotes_allowed),
+                safeguarding_user_id,
+                safeguarding_deputy_id,
+                round_id,
+            ),
         )
 
     await db.write(work)
@@ -217,20 +225,9 @@ async def answers_by_id(db: Database, ids: list[int]) -> list[PendingAnswer]:
 async def save_prepared(db: Database, prepared: list[Prepared]) -> None:
     async def work(conn: WriteConnection) -> None:
         await conn.executemany(
-            "UPDATE answers SET redacted = ?, language = ?, flags = ?, risk = ?,"
-            " distressing = ?, prepared_hash = ?, embedded_by = NULL WHERE id = ?",
-            [
-                (
-                    p.redacted,
-                    p.language,
-                    ",".join(p.flags),
-                    int(p.risk),
-                    int(p.distressing),
-                    p.prepared_hash,
-                    p.id,
-                )
-                for p in prepared
-            ],
+            "UPDATE answers SET redacted = ?, language = ?, prepared_hash = ?,"
+            " embedded_by = NULL WHERE id = ?",
+            [(p.redacted, p.language, p.prepared_hash, p.id) for p in prepared],
         )
 
     await db.write(work)
@@ -664,7 +661,7 @@ def _answer(r: sqlite3.Row) -> AnswerRow:
 async def quotes(
     db: Database, question_id: int, per_theme: int = 5, *, quotable_only: bool = False
 ) -> dict[int, list[AnswerRow]]:
-    """The answers closest to each theme's centre, leaving out flagged ones.
+    """The answers closest to each theme's centre, leaving out flagged and unscreened ones.
 
     `quotable_only`: only from participants who allowed quoting.
     """
@@ -674,7 +671,7 @@ async def quotes(
         " (PARTITION BY tm.theme_id ORDER BY tm.score DESC, a.id) AS rank"
         " FROM theme_members tm JOIN answers a ON a.id = tm.answer_id"
         " JOIN participations p ON p.id = a.participation_id"
-        " WHERE tm.question_id = ? AND tm.theme_id IS NOT NULL AND a.risk = 0"
+        " WHERE tm.question_id = ? AND tm.theme_id IS NOT NULL AND a.risk = 0 AND a.screened = 1"
         f" AND a.distressing = 0 AND a.redacted IS NOT NULL{quotable}) ranked"
         " WHERE rank <= ? ORDER BY theme_id, rank",
         (question_id, per_theme),
@@ -707,17 +704,6 @@ async def answer_by_id(db: Database, answer_id: int) -> tuple[AnswerRow, int] | 
         (answer_id,),
     )
     return (_answer(row), int(row["question_id"])) if row else None
-
-
-async def risk_answers(db: Database, round_id: int) -> list[tuple[AnswerRow, int]]:
-    rows = await db.fetch_all(
-        f"SELECT {_ANSWER_COLUMNS}, a.question_id FROM answers a"
-        " JOIN participations p ON p.id = a.participation_id"
-        " LEFT JOIN theme_members tm ON tm.answer_id = a.id"
-        " WHERE p.round_id = ? AND p.status = 'submitted' AND a.risk = 1 ORDER BY a.id",
-        (round_id,),
-    )
-    return [(_answer(r), int(r["question_id"])) for r in rows]
 
 
 async def member_ids(db: Database, theme_id: int) -> list[int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 from litestar import Litestar, Response, get
 from litestar.config.compression import CompressionConfig
@@ -16,8 +17,14 @@ from litestar.static_files import create_static_files_router
 from codesign.i18n import N_, compile_catalogues
 from codesign.services.board import BoardService, embed_in_background
 from codesign.services.demo import ensure_demo_round
+from codesign.services.mail import mailer_for
 from codesign.services.participation import ParticipationService
 from codesign.services.retention import purge_daily
+from codesign.services.safeguarding import (
+    SafeguardingService,
+    notify_in_background,
+    screen_in_background,
+)
 from codesign.settings import Settings, from_env, project_dir
 from codesign.store import secrets as secret_store
 from codesign.store.db import Database
@@ -70,16 +77,42 @@ def create_app(
             await create_demo_staff(app)
         # Retention: purge at start-up and daily; harmless on several replicas.
         app.state.purge_task = asyncio.create_task(purge_daily(db), name="codesign-purge")
+        if getattr(app.state, "board", None) is None:
+            app.state.board = BoardService(db)
+        # Screening shares the board's model (tests may swap the board service).
+        app.state.safeguarding = SafeguardingService(
+            db, lambda: app.state.board.vectoriser, lambda texts: app.state.board.embed(texts)
+        )
         # Vectors for new written answers, off every participant's request path.
         if settings.background_embedding:
-            if getattr(app.state, "board", None) is None:
-                app.state.board = BoardService(db)
             app.state.embed_task = asyncio.create_task(
                 embed_in_background(lambda: app.state.board), name="codesign-embed"
             )
+        # Every written answer screened for risk within seconds of being saved.
+        if settings.background_screening:
+            app.state.screen_task = asyncio.create_task(
+                screen_in_background(
+                    lambda: app.state.safeguarding, settings.screening_interval
+                ),
+                name="codesign-screen",
+            )
+        mailer = mailer_for(settings)
+        if mailer is not None:
+            app.state.notify_task = asyncio.create_task(
+                notify_in_background(
+                    lambda: app.state.safeguarding,
+                    mailer,
+                    lambda round_id: (
+                        f"{settings.public_url.rstrip('/')}"
+                        f"/staff/rounds/{round_id}/board/safeguarding"
+                    ),
+                    timedelta(hours=settings.escalate_after_hours),
+                ),
+                name="codesign-notify",
+            )
 
     async def on_shutdown(app: Litestar) -> None:
-        for name in ("purge_task", "embed_task"):
+        for name in ("purge_task", "embed_task", "screen_task", "notify_task"):
             task = getattr(app.state, name, None)
             if task is not None:
                 task.cancel()

@@ -24,6 +24,7 @@ from codesign.services.participation import (
     question_field,
     where_left_off,
 )
+from codesign.services.safeguarding import SafeguardingError, SafeguardingService
 from codesign.settings import Settings
 from codesign.web.common import (
     PageError,
@@ -51,6 +52,22 @@ async def multi_form(request: Request) -> dict[str, list[str]]:
             raise _bad_form()
         out.setdefault(key, []).append(value)
     return out
+
+
+def _safeguarding(request: Request) -> SafeguardingService:
+    return request.app.state.safeguarding
+
+
+async def _support(
+    request: Request, participation: Participation, *, fresh: bool = False
+) -> dict[str, Any]:
+    """Whether this participant is offered support (an answer may show risk), and
+    whether they left a way to be contacted."""
+    offered = participation.support_offered
+    if fresh and not offered:
+        offered = await _safeguarding(request).screen_participation(participation.id)
+    has_contact = offered and await _safeguarding(request).has_contact(participation.id)
+    return {"support_offered": offered, "has_contact": has_contact}
 
 
 def _service(request: Request) -> ParticipationService:
@@ -226,6 +243,7 @@ class ParticipateController(Controller):
             return render_page(request, "content_note.html", locale, context)
         answers = await _service(request).answers(participation)
         context.update(section_context(round_, section, position, locale, answers, {}, []))
+        context.update(await _support(request, participation))
         return render_page(request, "section.html", locale, context)
 
     @post("/s/{position:int}", name="round_section_save", opt=POSTS)
@@ -266,14 +284,26 @@ class ParticipateController(Controller):
                 "errors": result.errors,
                 "last_saved": datetime.now(UTC) if result.saved else None,
             }
-            return render_page(request, "section.html", locale, status, block="save_status")
+            response = render_page(request, "section.html", locale, status, block="save_status")
+            if participation.support_offered and form_value(data, "support_shown") != "1":
+                # One of their answers may show risk: the support panel, once (out of band).
+                context = round_page_context(round_, "section", locale, request)
+                context.update(position=position, **await _support(request, participation))
+                panel = render_page(
+                    request, "section.html", locale, context, block="support_panel_oob"
+                )
+                response.content = str(response.content) + str(panel.content)
+            return response
         context = round_page_context(round_, "section", locale, request)
         context.update(
             section_context(
                 round_, section, position, locale, result.answers or {}, data, result.errors
             )
         )
+        # Moving on: screen what they wrote now, so the next page offers support at once.
+        await _safeguarding(request).screen_participation(participation.id)
         if result.errors:
+            context.update(await _support(request, participation, fresh=True))
             return render_page(request, "section.html", locale, context, status=422)
         target = position - 1 if action == "back" else position + 1
         if action == "back" and target < 1:
@@ -281,6 +311,43 @@ class ParticipateController(Controller):
         if result.answers and not participation.code_shown:
             return go(request, f"/r/{round_.slug}/code?then={target}")
         return go(request, _section_url(round_, target))
+
+    @post("/support-contact", name="round_support_contact", opt=POSTS)
+    async def support_contact(
+        self, request: Request, slug: FromPath[str], data: URLEncodedBody[FormData]
+    ) -> Response:
+        """A way to be contacted, left for the safeguarding lead only (or removed)."""
+        round_, locale = await _open_round(request, slug)
+        participation = await _participant(request, round_)
+        if participation is None or not participation.support_offered:
+            raise _bad_form()
+        back = data.get("back", "")
+        position = int(back) if back.isdigit() and len(back) < 4 else 0
+        if not 1 <= position <= len(round_.sections):
+            raise _bad_form()
+        errors: list[FieldError] = []
+        saved = False
+        if data.get("action") == "remove":
+            await _safeguarding(request).remove_contact(participation.id)
+        else:
+            try:
+                saved = await _safeguarding(request).leave_contact(
+                    participation.id, data.get("contact", "")[:1000]
+                )
+            except SafeguardingError as exc:
+                errors = [FieldError("support-contact", exc.message, exc.params)]
+        context = round_page_context(round_, "section", locale, request)
+        context.update(position=position, contact_errors=errors, contact_saved=saved)
+        context.update(await _support(request, participation))
+        if is_htmx(request):
+            return render_page(request, "section.html", locale, context, block="contact_form")
+        if errors:
+            section = round_.sections[position - 1]
+            answers = await _service(request).answers(participation)
+            context.update(section_context(round_, section, position, locale, answers, {}, []))
+            context.update(errors=errors)
+            return render_page(request, "section.html", locale, context, status=422)
+        return go(request, f"{_section_url(round_, position)}#support-panel")
 
     @get("/code", name="round_code")
     async def code_page(self, request: Request, slug: FromPath[str]) -> Response:

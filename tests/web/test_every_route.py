@@ -42,7 +42,7 @@ async def test_hsts_when_served_over_https(tmp_path) -> None:
     from codesign.settings import Settings
     from codesign.web.app import create_app
 
-    app = create_app(Settings(db_path=str(tmp_path / "h.db"), https=True), demo=True)
+    app = create_app(Settings(background_screening=False, db_path=str(tmp_path / "h.db"), https=True), demo=True)
     async with AsyncTestClient(app=app) as client:
         response = await client.get("/r/demo")
         assert response.headers["strict-transport-security"].startswith("max-age=")

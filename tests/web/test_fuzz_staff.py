@@ -78,7 +78,7 @@ def _snapshot(path: str) -> str:
 def staff_site(tmp_path_factory):
     db_path = str(tmp_path_factory.mktemp("fuzz-staff") / "staff.db")
     app = create_app(
-        Settings(db_path=db_path, public_posts_per_minute=10**7,
+        Settings(background_screening=False, db_path=db_path, public_posts_per_minute=10**7,
                  code_attempts_per_minute=10**7, background_embedding=False),
         demo=True,
     )
@@ -110,6 +110,10 @@ def staff_site(tmp_path_factory):
             ids["theme"] = [r["id"] for r in await db.fetch_all("SELECT id FROM themes")]
             ids["answer"] = [r["id"] for r in await db.fetch_all(
                 "SELECT id FROM answers WHERE text IS NOT NULL LIMIT 3")]
+            from codesign.store import safeguarding as sg_store
+
+            ids["item"] = [await sg_store.hand_flag(
+                db, round_.id, ids["answer"][0], "danger", "", admin.email, user_id=admin.id)]
 
         from codesign.services import accounts as accounts_module
 
@@ -143,6 +147,7 @@ def _paths(app, ids: dict[str, list[int]]) -> list[st.SearchStrategy[str]]:
         "theme_id": ids["theme"][:3] + [999_999],
         "answer_id": ids["answer"] + [999_999],
         "question_id": ids["question"] + [999_999],
+        "item_id": ids["item"] + [999_999],
     }
     found = []
     for route in app.routes:

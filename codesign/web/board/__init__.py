@@ -9,6 +9,7 @@ from __future__ import annotations
 from litestar import Router
 
 from codesign.web.board.pages import BoardController
+from codesign.web.board.safeguarding import SafeguardingController
 from codesign.web.common import PageError
 from codesign.web.staff.common import (
     SignInNeeded,
@@ -21,7 +22,7 @@ from codesign.web.staff.common import (
 def board_router() -> Router:
     return Router(
         path="/staff/rounds/{round_id:int}/board",
-        route_handlers=[BoardController],
+        route_handlers=[BoardController, SafeguardingController],
         guards=[staff_guard],
         exception_handlers={
             SignInNeeded: sign_in_needed_handler,

@@ -23,6 +23,7 @@ from codesign.services.board import (
 from codesign.services.board_opinions import opinion_overview
 from codesign.services.participation import FieldError
 from codesign.services.rounds_admin import AccessDenied, RoundMissing, RoundsAdmin
+from codesign.services.safeguarding import KIND_LABELS
 from codesign.store import themes as store
 from codesign.store import users as user_store
 from codesign.web.common import PageError, go, is_htmx
@@ -43,6 +44,7 @@ BOARD_NOTICES = {
     "published": N_("The outcomes page is published."),
     "unpublished": N_("The outcomes page is no longer public."),
     "settings": N_("The board settings are saved."),
+    "flagged": N_("The answer is on the safeguarding lead's list now."),
 }
 POLL_SECONDS = 1
 
@@ -296,6 +298,9 @@ class BoardController(Controller):
                 "page": page,
                 "first": page * ANSWERS_PAGE + 1,
                 "more": (page + 1) * ANSWERS_PAGE < size,
+                # where the hand-flag and open-answer pages lead back to (a board path)
+                "back_path": f"themes/{theme.id}" if theme else f"q/{question_id}/other",
+                "kind_labels": KIND_LABELS,
             },
             status=status,
             htmx_block="corrections" if errors else None,
@@ -513,6 +518,7 @@ class BoardController(Controller):
                 "threshold": str(settings.anonymity_threshold),
                 "quotes": "yes" if settings.quotes_allowed else "",
                 "lead": str(settings.safeguarding_user_id or ""),
+                "deputy": str(settings.safeguarding_deputy_id or ""),
             },
             [],
         )
@@ -536,46 +542,35 @@ class BoardController(Controller):
             "threshold": data.get("threshold", "")[:4],
             "quotes": "yes" if data.get("quotes") == "yes" else "",
             "lead": data.get("lead", "")[:12],
+            "deputy": data.get("deputy", "")[:12],
         }
         threshold = _int(values["threshold"])
         lead = _int(values["lead"])
+        deputy = _int(values["deputy"])
         members = {m.id for m in await user_store.members(request.app.state.db, round_.id)}
         errors = []
-        if lead is not None and lead not in members:
-            errors.append(FieldError("lead", N_("Choose someone who sits on this round.")))
+        for field, chosen in (("lead", lead), ("deputy", deputy)):
+            if chosen is not None and chosen not in members:
+                errors.append(FieldError(field, N_("Choose someone who sits on this round.")))
+        if lead is not None and lead == deputy:
+            errors.append(
+                FieldError("deputy", N_("Choose a deputy who is not the lead, or nobody."))
+            )
         if not errors:
             try:
                 await service(request).save_settings(
-                    staff_user(request), round_, threshold or 0, bool(values["quotes"]), lead
+                    staff_user(request),
+                    round_,
+                    threshold or 0,
+                    bool(values["quotes"]),
+                    lead,
+                    deputy,
                 )
             except BoardError as exc:
                 errors.append(FieldError("threshold", exc.message, exc.params))
         if errors:
             return await self._settings_page(request, round_, values, errors, 422)
         return go(request, f"{base_url(round_)}/settings?done=settings")
-
-    @get("/safeguarding", name="board_safeguarding", opt=ANY_STAFF)
-    async def safeguarding(self, request: Request, round_id: FromPath[int]) -> Response:
-        round_ = await board_round(request, round_id)
-        user = staff_user(request)
-        settings = await service(request).settings(round_.id)
-        if settings.safeguarding_user_id != user.id:
-            raise PageError(
-                403,
-                N_("This list is for the round's safeguarding lead"),
-                N_(
-                    "Answers that may show someone is at risk go to one named person."
-                    " An admin chooses who."
-                ),
-                links=[(base_url(round_), N_("Back to the board's page"))],
-            )
-        found = await service(request).risk_answers(user, round_)
-        prompts = {qid: (section, prompt) for qid, section, prompt in open_questions(round_)}
-        return _page(
-            request,
-            "board/safeguarding.html",
-            {"round": round_, "found": found, "prompts": prompts},
-        )
 
     # Opinion overview ---------------------------------------------------------------------
 

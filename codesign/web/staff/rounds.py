@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -142,11 +143,24 @@ class StaffRoundsController(Controller):
 
     @get("/", name="staff_home", opt=ANY_STAFF)
     async def home(self, request: Request) -> Response:
-        rounds = await admin(request).rounds_for(staff_user(request))
+        user = staff_user(request)
+        rounds = await admin(request).rounds_for(user)
+        settings = request.app.state.settings
+        mine, escalated = await request.app.state.safeguarding.attention(
+            user, timedelta(hours=settings.escalate_after_hours)
+        )
+        titles = {r.id: r.title for r in rounds}  # an admin's list has every round
         return staff_page(
             request,
             "staff/rounds.html",
-            {"rounds": rounds, "effective_status": effective_status},
+            {
+                "rounds": rounds,
+                "effective_status": effective_status,
+                "waiting": [a for a in mine if a.new or a.escalated],
+                "escalated": escalated,
+                "round_titles": titles,
+                "mail_configured": bool(settings.smtp_host),
+            },
         )
 
     @get("/rounds/new", name="staff_round_new", opt=BUILD)

@@ -32,6 +32,9 @@ async def board(client, accounts, vectoriser):  # noqa: F811
     answers = generate(60, seed=3, flagged_every=13)
     answers[0] = ("times", "en", '=HYPERLINK("http://x") evening appointments please')
     await fill_round(db, round_, answers, question_id=question, agreement_id=agreement)
+    # Screened as the running site would within seconds (phrases only with this model).
+    while await app.state.safeguarding.screen_step(100):
+        pass
     await user_store.add_member(db, round_.id, accounts["admin"].id)
     return {"round": round_, "question": question, "agreement": agreement, "service": service}
 

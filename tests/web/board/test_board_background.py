@@ -92,7 +92,7 @@ async def test_fitted_per_run_vectoriser_only_prepares(client) -> None:
 async def test_the_app_runs_it_and_cancels_it_on_shutdown(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(board_module, "BACKGROUND_PAUSE", 0.02)
     vectoriser = TopicVectoriser()
-    app = create_app(Settings(db_path=str(tmp_path / "bg.db")), demo=True)
+    app = create_app(Settings(background_screening=False, db_path=str(tmp_path / "bg.db")), demo=True)
     app.state.board = BoardService(app.state.db, lambda: vectoriser)
     async with AsyncTestClient(app=app, base_url="http://testserver.local"):
         task = app.state.embed_task
@@ -113,7 +113,7 @@ async def test_the_app_runs_it_and_cancels_it_on_shutdown(tmp_path, monkeypatch)
 async def test_off_in_settings(tmp_path) -> None:
     assert from_env({}).background_embedding is True
     assert from_env({"CODESIGN_BACKGROUND_EMBEDDING": "0"}).background_embedding is False
-    app = create_app(Settings(db_path=str(tmp_path / "off.db"), background_embedding=False))
+    app = create_app(Settings(background_screening=False, db_path=str(tmp_path / "off.db"), background_embedding=False))
     async with AsyncTestClient(app=app, base_url="http://testserver.local"):
         assert getattr(app.state, "embed_task", None) is None
 

@@ -1,13 +1,15 @@
 """Role matrix for the board workspace: every board route, for each role and membership.
 
 Board members, organizers and admins use the workspace only on rounds they sit
-on; board settings are for admins; the safeguarding list is for the round's lead.
+on; board settings are for admins; the safeguarding list is for the round's lead
+and deputy, and for admins (escalated items reach them, on the round or not).
 """
 
 from __future__ import annotations
 
 import pytest
 
+from codesign.store import safeguarding as sg_store
 from codesign.store import themes as store
 from codesign.store import users as user_store
 from tests.web.board.conftest import analysed
@@ -15,7 +17,7 @@ from tests.web.staff.conftest import Staff, signed_in
 
 MEMBERS = "members"  # any role, if on the round
 ADMIN = "admin"  # admins, member or not
-LEAD = "lead"  # the safeguarding lead only
+LEAD = "lead"  # the safeguarding lead (or deputy), and admins
 
 BASE = "/staff/rounds/{round_id:int}/board"
 MATRIX: dict[tuple[str, str], str] = {
@@ -36,6 +38,12 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", BASE + "/settings"): ADMIN,
     ("POST", BASE + "/settings"): ADMIN,
     ("GET", BASE + "/safeguarding"): LEAD,
+    ("GET", BASE + "/safeguarding/{item_id:int}"): LEAD,
+    ("POST", BASE + "/safeguarding/{item_id:int}/status"): LEAD,
+    ("POST", BASE + "/safeguarding/{item_id:int}/note"): LEAD,
+    ("POST", BASE + "/safeguarding/{item_id:int}/contact"): LEAD,
+    ("POST", BASE + "/answers/{answer_id:int}/flag"): MEMBERS,
+    ("GET", BASE + "/answers/{answer_id:int}/read"): MEMBERS,
     ("GET", BASE + "/export.csv"): MEMBERS,
     ("GET", BASE + "/export.json"): MEMBERS,
     ("GET", BASE + "/report"): MEMBERS,
@@ -67,7 +75,11 @@ async def test_board_role_matrix(client, board, who: str) -> None:
     theme = (await store.themes_for(db, q))[0]
     answer = (await store.theme_answers(db, q, theme.id))[0]
     lead = "board"
+    item_id = await sg_store.hand_flag(
+        db, board["round"].id, answer.id, "danger", "", "someone@example.org", user_id=0
+    )
     ids = {
+        "{item_id:int}": str(item_id),
         "{round_id:int}": str(round_id),
         "{question_id:int}": str(q),
         "{theme_id:int}": str(theme.id),
@@ -101,7 +113,7 @@ async def test_board_role_matrix(client, board, who: str) -> None:
             may = {
                 MEMBERS: member,
                 ADMIN: who.startswith("admin"),
-                LEAD: who == "board",
+                LEAD: who == "board" or who.startswith("admin"),
             }[allowed]
             ok = (status not in (401, 403) and status < 500) if may else status == 403
         if not ok:

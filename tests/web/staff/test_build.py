@@ -54,6 +54,22 @@ async def create_round(staff) -> int:
     return int(match.group(1))
 
 
+async def choose_lead(client, round_id: int, email: str) -> None:
+    """An admin's board setting; a round can't open without a safeguarding lead."""
+    from codesign.store import themes as theme_store
+    from codesign.store import users as user_store
+
+    user = (await user_store.by_email(client.app.state.db, email))[0]
+    await user_store.add_member(client.app.state.db, round_id, user.id)
+    await theme_store.save_settings(
+        client.app.state.db,
+        round_id,
+        anonymity_threshold=5,
+        quotes_allowed=True,
+        safeguarding_user_id=user.id,
+    )
+
+
 async def add_section(staff, round_id: int, title: str, note: str = "") -> int:
     response = await staff.post(
         f"/staff/rounds/{round_id}/sections/new",
@@ -130,6 +146,7 @@ async def test_build_translate_preview_open_and_lock(client, accounts) -> None:
     refused = await staff.post(f"/staff/rounds/{round_id}/status", {"status": "open"})
     assert refused.status_code == 422
     assert "Español is not fully translated" in refused.text
+    assert "Choose a safeguarding lead in the board settings first" in refused.text
     row = await client.app.state.db.fetch_one(
         "SELECT status, locales FROM rounds WHERE id = ?", (round_id,)
     )
@@ -184,6 +201,7 @@ async def test_build_translate_preview_open_and_lock(client, accounts) -> None:
     translate = await staff.get(f"/staff/rounds/{round_id}/translate/es")
     assert "17 of 17 texts translated" in translate.text
 
+    await choose_lead(client, round_id, "board@example.org")
     opened = await staff.post(f"/staff/rounds/{round_id}/status", {"status": "open"})
     assert opened.status_code == 303 and opened.headers["location"].endswith("done=opened")
     row = await client.app.state.db.fetch_one(

@@ -9,7 +9,7 @@ import re
 
 from tests.conftest import Journey
 from tests.web.staff.conftest import signed_in
-from tests.web.staff.test_build import ES, add_section, create_round
+from tests.web.staff.test_build import ES, add_section, choose_lead, create_round
 
 
 async def _options(client) -> list[tuple]:
@@ -157,6 +157,7 @@ async def test_edit_translate_completeness_open_and_lock(client, accounts) -> No
     )
     assert sent.status_code == 303
 
+    await choose_lead(client, round_id, "board@example.org")
     opened = await staff.post(f"/staff/rounds/{round_id}/status", {"status": "open"})
     assert opened.status_code == 303
     row = await client.app.state.db.fetch_one(

@@ -49,26 +49,27 @@ def _chromium() -> str | None:
 def site(tmp_path_factory):
     db = str(tmp_path_factory.mktemp("console") / "c.db")
     env = {k: v for k, v in os.environ.items() if k != "CODESIGN_DB"}
-    subprocess.run(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "codesign.cli",
-            "create-user",
-            "--email",
-            "org@example.org",
-            "--role",
-            "organizer",
-            "--password-stdin",
-            "--db",
-            db,
-        ],
-        input=f"{PASSWORD}\n".encode(),
-        check=True,
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-    )
+    for email, role in (("org@example.org", "organizer"), ("admin@example.org", "admin")):
+        subprocess.run(  # noqa: S603
+            [
+                sys.executable,
+                "-m",
+                "codesign.cli",
+                "create-user",
+                "--email",
+                email,
+                "--role",
+                role,
+                "--password-stdin",
+                "--db",
+                db,
+            ],
+            input=f"{PASSWORD}\n".encode(),
+            check=True,
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+        )
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -214,6 +215,23 @@ def test_build_translate_preview_open_answer_and_watch(site, chromium) -> None:
     page.goto(round_url + "/preview/es/s/1")
     assert "preview-banner" in page.content() and "Texto en español." in page.content()
 
+    page.goto(round_url)
+    # Not without a safeguarding lead: the refusal says so, and an admin chooses one.
+    page.click("#lifecycle button:has-text('Open the round')")
+    page.wait_for_selector("#lifecycle .error-summary >> text=Choose a safeguarding lead")
+    admin = chromium.new_context(base_url=site, locale="en-GB")
+    admin_page = admin.new_page()
+    admin_page.goto("/staff/sign-in")
+    admin_page.fill("#email", "admin@example.org")
+    admin_page.fill("#password", PASSWORD)
+    admin_page.click("#sign-in-form button[type=submit]")
+    admin_page.wait_for_url(lambda url: url.endswith("/staff/") and "sign-in" not in url)
+    round_id = round_url.rstrip("/").rsplit("/", 1)[1]
+    admin_page.goto(f"/staff/rounds/{round_id}/board/settings")
+    admin_page.select_option("#lead", label="org@example.org")
+    admin_page.click("#settings-form button[type=submit]")
+    admin_page.wait_for_selector("text=The board settings are saved.")
+    admin.close()
     page.goto(round_url)
     page.click("#lifecycle button:has-text('Open the round')")
     page.wait_for_url(re.compile(r"done=opened"))

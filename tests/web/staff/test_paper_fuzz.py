@@ -59,7 +59,7 @@ def _counts(path: str) -> tuple[int, int]:
 
 def test_random_paper_files_are_all_or_nothing(tmp_path) -> None:
     db_path = str(tmp_path / "paper.db")
-    app = create_app(Settings(db_path=db_path), demo=True)
+    app = create_app(Settings(background_screening=False, db_path=db_path), demo=True)
     with TestClient(app=app, base_url="http://testserver.local") as client:
 
         async def make_organizer() -> None:

@@ -110,7 +110,7 @@ async def test_withdrawn_answers_are_not_exported_or_counted(client, accounts) -
 
 
 async def test_demo_staff_are_made_once_and_printed_once(tmp_path, capsys) -> None:
-    settings = Settings(db_path=str(tmp_path / "demo.db"))
+    settings = Settings(background_screening=False, db_path=str(tmp_path / "demo.db"))
     for _ in range(2):
         app = create_app(settings, demo=True, demo_staff=True)
         async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
