@@ -214,16 +214,23 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "themes", help="theme free-text answers in a CSV/TSV file (see `codesign themes --help`)"
     )
+    sub.add_parser(
+        "flags", help="screen answers in a CSV/TSV file for risk (see `codesign flags --help`)"
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    # The theming command owns its own parser (it is usable without the web app).
+    # The analysis commands own their parsers (they are usable without the web app).
     if argv and argv[0] == "themes":
         from codesign.analysis.command import main as themes_main
 
         return themes_main(argv[1:])
+    if argv and argv[0] == "flags":
+        from codesign.analysis.flags_command import main as flags_main
+
+        return flags_main(argv[1:])
     args = build_parser().parse_args(argv)
     return int(args.run(args) or 0)
 

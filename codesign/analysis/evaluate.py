@@ -133,3 +133,84 @@ def cluster_metrics(truth: Sequence[object], labels: Sequence[int]) -> dict[str,
         "ari": round(float(adjusted_rand_score(t, lab)), 4),
         "v_measure": round(float(v_measure_score(t, lab)), 4),
     }
+
+
+RISK_TEST_SHARE = 0.3
+
+
+def risk_split(cases: Sequence[dict], test_share: float = RISK_TEST_SHARE) -> dict[str, str]:
+    """``"train"`` or ``"test"`` per case id: a fixed split, stratified by language and kinds.
+
+    Within each stratum (language, sorted kinds or "none"), cases are ordered
+    by a hash of their id and the first ``round(test_share × n)`` go to test;
+    so the split depends on the ids only, never on file order or a random seed.
+    """
+    import hashlib
+
+    groups: dict[str, list[str]] = {}
+    for c in cases:
+        groups.setdefault(f"{c['lang']}/{'+'.join(sorted(c['kinds'])) or 'none'}", []).append(
+            c["id"]
+        )
+    out: dict[str, str] = {}
+    for ids in groups.values():
+        ordered = sorted(ids, key=lambda i: hashlib.sha256(f"risk-split:{i}".encode()).digest())
+        n_test = round(test_share * len(ordered))
+        for rank, i in enumerate(ordered):
+            out[i] = "test" if rank < n_test else "train"
+    return out
+
+
+def screening_scores(cases: Sequence[dict], screenings: Sequence) -> dict:
+    """Recall and false alarms of risk screenings on ``{"id","kinds","distressing"}`` cases.
+
+    A case with any kind is a positive, caught when screened as risk; per kind
+    K, ``recall`` counts its positives caught and ``typed`` those whose listed
+    kinds include K.  Distressing is scored the same way against
+    ``"distressing"`` (every case without it is a negative for it).
+    """
+    pos = caught = neg = alarms = 0
+    misses: list[str] = []
+    false: list[str] = []
+    per_kind: dict[str, list[int]] = {}
+    d_pos = d_caught = d_neg = d_alarms = 0
+    for case, s in zip(cases, screenings, strict=True):
+        if case["kinds"]:
+            pos += 1
+            caught += s.risk
+            if not s.risk:
+                misses.append(case["id"])
+            for kind in case["kinds"]:
+                n_caught_typed = per_kind.setdefault(kind, [0, 0, 0])
+                n_caught_typed[0] += 1
+                n_caught_typed[1] += s.risk
+                n_caught_typed[2] += s.risk and kind in s.kinds
+        else:
+            neg += 1
+            alarms += s.risk
+            if s.risk:
+                false.append(case["id"])
+        if case.get("distressing"):
+            d_pos += 1
+            d_caught += s.distressing
+        else:
+            d_neg += 1
+            d_alarms += s.distressing
+    return {
+        "positives": pos,
+        "negatives": neg,
+        "recall": caught / pos if pos else float("nan"),
+        "false_alarm_rate": alarms / neg if neg else float("nan"),
+        "kinds": {
+            kind: {"n": n, "recall": c / n, "typed": t / n}
+            for kind, (n, c, t) in sorted(per_kind.items())
+        },
+        "distressing": {
+            "positives": d_pos,
+            "negatives": d_neg,
+            "recall": d_caught / d_pos if d_pos else float("nan"),
+            "false_alarm_rate": d_alarms / d_neg if d_neg else float("nan"),
+        },
+        "misses": misses,
+        "alarms": false,
+    }

@@ -87,3 +87,21 @@ class Assignment(msgspec.Struct, frozen=True):
     label: str
     score: float
     secondary: int | None = None
+
+
+class RiskReason(msgspec.Struct, frozen=True):
+    """Why an answer was screened as it was, in words a safeguarding lead can read."""
+
+    kind: str  # a risk kind, or "distressing"
+    source: str  # "phrase" (the lexicon matched) or "similar" (close to labelled answers)
+    detail: str  # the matched phrase (folded text), or the kind name for "similar"
+
+
+class Screening(msgspec.Struct, frozen=True):
+    """One answer's screening: a reason for a person to read it, never a diagnosis."""
+
+    risk: bool
+    kinds: list[str]  # risk kinds, most likely first; empty when not risk
+    distressing: bool  # may distress a reader (graphic injury, slurs)
+    score: float  # 0..1, comparable across answers; risk iff score >= the detector's threshold
+    reasons: list[RiskReason] = []

@@ -17,6 +17,7 @@ from codesign.store import themes as store
 from codesign.store.db import utcnow
 
 BAR_WIDTH = 200
+WITHHELD = "[withheld: on the safeguarding lead's list]"
 ANSWER_COLUMNS = (
     "row_type",
     "question_id",
@@ -79,7 +80,8 @@ async def export(service: BoardService, user: StaffUser, round_: Round, fmt: str
             "answer_id": r["answer_id"],
             "theme_id": r["theme_id"],
             "theme": r["theme_label"] or "other",
-            "answer_text_redacted": r["redacted"] or "",
+            # A risk-flagged answer goes to the safeguarding lead, never into the minutes.
+            "answer_text_redacted": WITHHELD if r["risk"] else (r["redacted"] or ""),
             "language": r["language"] or "",
             "flags": r["flags"] or "",
             "assigned_by": r["assigned_by"],
@@ -145,6 +147,34 @@ async def export(service: BoardService, user: StaffUser, round_: Round, fmt: str
 
 # The public outcomes page -------------------------------------------------------------
 
+#: A theme made mostly of answers that may show risk is never published.
+HELD_BACK_SHARE = 0.5
+
+
+def held_back(size: int, risky: int) -> bool:
+    return size > 0 and risky / size > HELD_BACK_SHARE
+
+
+class HeldBack(msgspec.Struct, frozen=True):
+    question_id: int
+    theme_id: int
+    label: str
+    size: int
+    risky: int
+
+
+async def held_back_themes(service: BoardService, round_: Round) -> list[HeldBack]:
+    """Themes kept off the outcomes page because most of their answers may show risk."""
+    out = []
+    for qid, _section, _prompt in open_questions(round_):
+        risky = await store.risky_members(service.db, qid)
+        if not risky:
+            continue
+        for t in await store.themes_for(service.db, qid):
+            if held_back(t.size, risky.get(t.id, 0)):
+                out.append(HeldBack(qid, t.id, t.label, t.size, risky[t.id]))
+    return out
+
 
 class PublicTheme(msgspec.Struct, frozen=True):
     id: int
@@ -181,6 +211,7 @@ async def public_outcomes(
             themes_rows = await store.themes_for(service.db, q.id)
             total, placed = await store.counts(service.db, q.id)
             responses = await store.responses_for(service.db, [q.id])
+            risky = await store.risky_members(service.db, q.id)
             quotes = (
                 await store.quotes(service.db, q.id, 8, quotable_only=True)
                 if settings.quotes_allowed
@@ -188,7 +219,7 @@ async def public_outcomes(
             )
             shown, other = [], 0
             for t in themes_rows:
-                if t.size < threshold:
+                if t.size < threshold or held_back(t.size, risky.get(t.id, 0)):
                     other += t.size
                     continue
                 mine = responses.get(t.id, {})

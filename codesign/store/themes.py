@@ -606,6 +606,18 @@ async def counts(db: Database, question_id: int) -> tuple[int, int]:
     return (int(row["n"]), int(row["placed"])) if row else (0, 0)
 
 
+async def risky_members(db: Database, question_id: int) -> dict[int, int]:
+    """Per theme: how many of its answers the safeguarding screening flagged."""
+    rows = await db.fetch_all(
+        "SELECT tm.theme_id, COUNT(*) AS n FROM theme_members tm"
+        " JOIN answers a ON a.id = tm.answer_id"
+        " WHERE tm.question_id = ? AND tm.theme_id IS NOT NULL AND a.risk = 1"
+        " GROUP BY tm.theme_id",
+        (question_id,),
+    )
+    return {int(r["theme_id"]): int(r["n"]) for r in rows}
+
+
 async def other_count(db: Database, question_id: int) -> int:
     row = await db.fetch_one(
         "SELECT COUNT(*) AS n FROM theme_members WHERE question_id = ? AND theme_id IS NULL",
@@ -715,7 +727,7 @@ async def member_ids(db: Database, theme_id: int) -> list[int]:
 
 async def export_rows(db: Database, round_id: int) -> list[sqlite3.Row]:
     return await db.fetch_all(
-        "SELECT a.id AS answer_id, a.question_id, a.redacted, a.language, a.flags,"
+        "SELECT a.id AS answer_id, a.question_id, a.redacted, a.language, a.flags, a.risk,"
         " tm.theme_id, t.label AS theme_label, tm.assigned_by, tm.assigned_by_user,"
         " tm.assigned_at FROM theme_members tm"
         " JOIN answers a ON a.id = tm.answer_id"

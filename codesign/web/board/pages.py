@@ -147,7 +147,10 @@ class BoardController(Controller):
                 "round": round_,
                 "questions": questions,
                 "settings": settings,
-                "is_lead": settings.safeguarding_user_id == user.id,
+                "is_lead": user.id
+                in (settings.safeguarding_user_id, settings.safeguarding_deputy_id)
+                or user.role == "admin",
+                "held_back": await board_export.held_back_themes(board, round_),
                 "signed_off": _when(settings.signed_off_at, request, round_),
                 "published": _when(settings.published_at, request, round_),
             },
