@@ -133,10 +133,9 @@ class SafeguardingService:
             self._detector = load_detector(name)
         return self._detector
 
-    @property
-    def uses_model(self) -> bool | None:
-        """Whether screening uses the model; None before the first screening decided it."""
-        return None if self._detector is None else self._detector.uses_model
+    async def uses_model(self) -> bool:
+        """Whether screening runs with the model (False: phrases only, pages say so)."""
+        return (await asyncio.to_thread(self.detector)).uses_model
 
     async def screen_step(self, batch: int = SCREEN_BATCH) -> int:
         """Screen up to `batch` answers saved since their last screening; returns how many.
@@ -229,7 +228,7 @@ class SafeguardingService:
             status = None
         found = await store.items(self.db, round_.id, status)
         counts = await store.counts(self.db, round_.id)
-        uses_model = await asyncio.to_thread(lambda: self.detector().uses_model)
+        uses_model = await self.uses_model()
         return QueueView(found, counts, uses_model, role)
 
     async def open_item(
@@ -256,7 +255,7 @@ class SafeguardingService:
             language = text.language or text.locale
             shown = (await asyncio.to_thread(redact, text.text, language or "en")).text
         events = await store.events(self.db, item_id)
-        uses_model = await asyncio.to_thread(lambda: self.detector().uses_model)
+        uses_model = await self.uses_model()
         return ItemView(found, shown, text.language or text.locale, events, uses_model)
 
     async def _item(self, round_: Round, item_id: int) -> store.Item:

@@ -151,6 +151,7 @@ class BoardController(Controller):
                 in (settings.safeguarding_user_id, settings.safeguarding_deputy_id)
                 or user.role == "admin",
                 "held_back": await board_export.held_back_themes(board, round_),
+                "screening_uses_model": await request.app.state.safeguarding.uses_model(),
                 "signed_off": _when(settings.signed_off_at, request, round_),
                 "published": _when(settings.published_at, request, round_),
             },

@@ -186,3 +186,11 @@ async def test_round_cannot_open_without_a_lead(client, accounts) -> None:
     assert refused.status_code == 422
     assert "Choose a safeguarding lead in the board settings first" in refused.text
     assert re.search(r'id="lead"', refused.text)
+
+
+async def test_pages_say_plainly_when_only_phrases_are_checked(client, sg) -> None:
+    # The stand-in model here is not the embedding model: screening uses phrases only.
+    lead = await signed_in(client, "board")
+    for path in ("/staff/rounds/1/board", QUEUE):
+        page = " ".join((await lead.get(path)).text.split())
+        assert "Answers are checked for known phrases only" in page
