@@ -45,7 +45,7 @@ async def test_background_prepares_and_embeds_so_a_run_embeds_nothing(client) ->
     assert all(a.redacted and a.language for a in inputs)
     assert not any("@example" in t for t in vectoriser.embedded)  # redacted before embedding
     keys = [cache_key(vectoriser.name, a.redacted) for a in inputs]
-    assert set(await store.vectors_for(db, keys)) == set(keys)
+    assert set(await service.stored_vectors(keys)) == set(keys)
     embedded = len(vectoriser.embedded)
     assert embedded <= 40  # each distinct text once
     await _settle(service)  # nothing left to do: nothing embedded again
