@@ -30,6 +30,7 @@ class SupportContact(msgspec.Struct, frozen=True):
     hours: str
     url: str
     description: str
+    languages: str = ""  # the languages spoken on the line, in the page's language
 
 
 class SectionText(msgspec.Struct, frozen=True):
@@ -98,6 +99,12 @@ class Round(msgspec.Struct, frozen=True):
     texts: dict[str, RoundText]
     contacts: dict[str, list[SupportContact]]
     sections: list[Section]
+    #: Country code for dates and times ("GB"), where the language alone does not say it.
+    region: str = ""
+    #: Unsent answers are deleted this many days after the round closes.
+    draft_days: int = 30
+    #: When the round was closed by hand (None: open, or it ended on its closing date).
+    closed_at: datetime | None = None
 
     def is_open(self, now: datetime) -> bool:
         if self.status != "open":
@@ -124,6 +131,7 @@ class Participation(msgspec.Struct, frozen=True):
     code_shown: bool
     created_at: datetime
     submitted_at: datetime | None
+    source: str = "web"  # web | paper (typed in by staff; never a web session)
 
 
 class Answer(msgspec.Struct, frozen=True):
@@ -166,6 +174,7 @@ class NewRound(msgspec.Struct, frozen=True):
     texts: dict[str, RoundText]
     contacts: dict[str, list[SupportContact]]
     sections: list[NewSection]
+    region: str = ""
 
 
 # Staff side (organizer console).
@@ -210,3 +219,4 @@ class RoundSettings(msgspec.Struct, frozen=True):
     wanted_locales: list[str]
     retention_days: int
     has_answers: bool
+    draft_days: int = 30
