@@ -14,6 +14,7 @@ from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
 from codesign.i18n import N_, compile_catalogues
+from codesign.services import erasure
 from codesign.services.board import BoardService, embed_in_background
 from codesign.services.demo import ensure_demo_round
 from codesign.services.participation import ParticipationService
@@ -61,6 +62,11 @@ def create_app(
 
     async def on_startup(app: Litestar) -> None:
         await db.connect()
+        # Before serving anything: after a restore, the backup still holds answers
+        # withdrawn since it was taken; the withdrawals log deletes them again.
+        again = await erasure.reapply_after_restore(db)
+        if again:
+            log.warning("withdrawals re-applied after a restore: %d", again)
         csrf.secret = await secret_store.get_or_create(db, "csrf")
         code_key = await secret_store.get_or_create(db, "resume_code_key")
         app.state.participation = ParticipationService(db, code_key)

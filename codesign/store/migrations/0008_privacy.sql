@@ -28,7 +28,8 @@ ALTER TABLE participations ADD COLUMN paper_row INTEGER;
 
 -- Paper responses imported before: their session id and start key were computed
 -- from the file, so anyone holding the file could open them. Give them random
--- ones, and keep the file and row they came from.
+-- ones, and keep the file they came from (their row then counted responses, not
+-- the file's lines as it does now).
 INSERT INTO paper_batches (round_id, digest, imported_at)
     SELECT round_id, substr(start_key, 7, 16), MIN(created_at) FROM participations
     WHERE start_key LIKE 'paper:%' GROUP BY round_id, substr(start_key, 7, 16);
