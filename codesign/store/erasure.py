@@ -136,8 +136,9 @@ async def purge_expired_answers(db: Database, now: datetime, actor: str) -> dict
                     f"answers deleted past the retention period: {n}",
                     round_id=row["id"],
                 )
-        if deleted:
-            await _drop_unused_vectors(conn)
+        # Always: a vector saved by an analysis that was still running when its answer
+        # was withdrawn has no answer left, and goes here at the latest.
+        await _drop_unused_vectors(conn)
         return deleted
 
     return await db.write(work)

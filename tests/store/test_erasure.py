@@ -13,6 +13,7 @@ import shutil
 from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from litestar.testing import AsyncTestClient
 
@@ -266,3 +267,13 @@ async def test_a_restored_backup_forgets_withdrawals_again_at_start_up(tmp_path)
             "SELECT detail FROM audit_log WHERE action = 'withdrawals_reapplied'"
         )
         assert entry["detail"] == "participations withdrawn again after a restore: 1"
+
+
+async def test_the_daily_purge_drops_vectors_no_answer_uses(themed) -> None:
+    """An analysis still running when an answer was withdrawn may save its vector after."""
+    db = themed["db"]
+    await theme_store.save_vectors(db, {"model|" + "f" * 64: np.zeros(4, dtype=np.float32)})
+    assert "f" * 64 in await _vector_digests(db)
+    kept = await _vector_digests(db) - {"f" * 64}
+    assert await erasure.purge(db, "test") == 0  # nothing past retention
+    assert await _vector_digests(db) == kept
