@@ -10,7 +10,7 @@ from gettext import GNUTranslations, NullTranslations
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -99,15 +99,36 @@ def negotiate(preferred: Iterable[str], offered: Iterable[str]) -> str | None:
     return None
 
 
-def format_day(value: date | datetime, locale: str, tz: str = "UTC") -> str:
+@cache
+def formatting_locale(locale: str, region: str = "") -> str:
+    """The Babel locale for dates, times and numbers: the language, in the round's region
+    when Babel knows that pair ("en" + "GB" → "en_GB": 23 February 2027, 08:09), else
+    the language's own way ("en": February 23, 2027, 8:09 AM)."""
+    if region:
+        candidate = f"{locale}_{region.upper()}"
+        try:
+            Locale.parse(candidate)
+        except (ValueError, UnknownLocaleError):
+            return locale
+        return candidate
+    return locale
+
+
+@cache
+def known_region(region: str) -> bool:
+    """A two-letter region (country) code Babel knows, such as GB, FR or EG."""
+    return len(region) == 2 and region.isalpha() and region.upper() in Locale("en").territories
+
+
+def format_day(value: date | datetime, locale: str, tz: str = "UTC", region: str = "") -> str:
     if isinstance(value, datetime):
         value = value.astimezone(ZoneInfo(tz)).date()
-    return format_date(value, format="long", locale=locale)
+    return format_date(value, format="long", locale=formatting_locale(locale, region))
 
 
-def format_moment(value: datetime, locale: str, tz: str = "UTC") -> str:
-    return format_datetime(value, format="long", tzinfo=ZoneInfo(tz), locale=locale).replace(
-        " UTC", " UTC"
+def format_moment(value: datetime, locale: str, tz: str = "UTC", region: str = "") -> str:
+    return format_datetime(
+        value, format="long", tzinfo=ZoneInfo(tz), locale=formatting_locale(locale, region)
     )
 
 

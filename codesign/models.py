@@ -30,6 +30,7 @@ class SupportContact(msgspec.Struct, frozen=True):
     hours: str
     url: str
     description: str
+    languages: str = ""  # the languages spoken on the line, in the page's language
 
 
 class SectionText(msgspec.Struct, frozen=True):
@@ -98,6 +99,12 @@ class Round(msgspec.Struct, frozen=True):
     texts: dict[str, RoundText]
     contacts: dict[str, list[SupportContact]]
     sections: list[Section]
+    #: Country code for dates and times ("GB"), where the language alone does not say it.
+    region: str = ""
+    #: Unsent answers are deleted this many days after the round closes.
+    draft_days: int = 30
+    #: When the round was closed by hand (None: open, or it ended on its closing date).
+    closed_at: datetime | None = None
 
     def is_open(self, now: datetime) -> bool:
         if self.status != "open":
@@ -126,6 +133,7 @@ class Participation(msgspec.Struct, frozen=True):
     submitted_at: datetime | None
     #: One of their answers may show risk: their pages show the support panel.
     support_offered: bool = False
+    source: str = "web"  # web | paper (typed in by staff; never a web session)
 
 
 class Answer(msgspec.Struct, frozen=True):
@@ -168,6 +176,7 @@ class NewRound(msgspec.Struct, frozen=True):
     texts: dict[str, RoundText]
     contacts: dict[str, list[SupportContact]]
     sections: list[NewSection]
+    region: str = ""
 
 
 # Staff side (organizer console).
@@ -214,3 +223,4 @@ class RoundSettings(msgspec.Struct, frozen=True):
     has_answers: bool
     #: Answers that may show risk need a named reader before the round opens.
     safeguarding_lead_id: int | None = None
+    draft_days: int = 30

@@ -13,7 +13,24 @@ from codesign.web.app import create_app
 
 TOKEN = re.compile(r'name="_csrf_token" value="([^"]+)"')
 START_KEY = re.compile(r'name="start_key" value="([^"]+)"')
-CODE = re.compile(r'id="resume-code"[^>]*>([^<]+)<')
+
+
+class _ShownCode:
+    """Finds the private code as the page shows it (its groups are separate spans).
+
+    `CODE.search(html).group(1)` is the code as a person reads it, "K7QP-2MXR-9DFT".
+    """
+
+    _box = re.compile(r'id="resume-code"[^>]*>(.*?)</p>', re.S)
+
+    def search(self, html: str) -> re.Match[str] | None:
+        found = self._box.search(html)
+        if found is None:
+            return None
+        return re.fullmatch(r"(.+)", re.sub(r"<[^>]+>", "", found.group(1)).strip())
+
+
+CODE = _ShownCode()
 
 
 @pytest.fixture

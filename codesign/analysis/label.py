@@ -91,3 +91,25 @@ def make_label(terms: list[str], n: int = 3) -> str:
         if len(chosen) == n:
             break
     return " / ".join(chosen) if chosen else "(no common terms)"
+
+
+def describe_again(
+    docs_by_theme: list[list[str]],
+    languages: list[str],
+    labels: list[str],
+    old_terms: list[list[str]],
+    top: int = 8,
+) -> list[tuple[list[str], str]]:
+    """Terms and labels of themes from the answers they hold now (after some left).
+
+    A label still equal to the one made from the old terms was made by the model,
+    so it is made again from the new terms; any other label was written by a
+    person and is kept. A theme holding nothing gets no terms.
+    """
+    weighed = class_tfidf(docs_by_theme, languages, top=top)
+    out = []
+    for docs, terms, label, old in zip(docs_by_theme, weighed, labels, old_terms, strict=True):
+        words = [w for w, _ in terms] if docs else []
+        made_by_model = label == make_label(old)
+        out.append((words, make_label(words) if made_by_model else label))
+    return out

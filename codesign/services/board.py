@@ -10,8 +10,9 @@ Rules the board relies on:
 - the first run themes every answer; later runs only *assign* answers that
   have no place yet to the existing themes — nothing a person did (rename,
   merge, split, move) is ever reshuffled;
-- vectors are cached per model + text hash in the database, so re-running
-  never embeds the same text twice;
+- vectors are cached per model + a keyed hash of the text in the database, so
+  re-running never embeds the same text twice; each prepared answer records
+  its digest, and a vector no answer records is deleted (store.erasure);
 - themes smaller than the round's anonymity threshold show no quotes and are
   counted under "other".
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -37,11 +39,12 @@ from codesign.analysis import (
 from codesign.analysis.assign import assign_vectors
 from codesign.analysis.pipeline import centre, language_means, other_threshold
 from codesign.analysis.types import SavedTheme
-from codesign.analysis.vectorise import Vectoriser, cache_key, default_vectoriser
+from codesign.analysis.vectorise import Vectoriser, cache_key, default_vectoriser, normalise_text
 from codesign.i18n import N_
 from codesign.models import Round, StaffUser
 from codesign.services.accounts import clean_text
 from codesign.store import audit
+from codesign.store import secrets as secret_store
 from codesign.store import themes as store
 from codesign.store.db import Database, utcnow
 
@@ -79,20 +82,38 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def prepare_answers(answers: Sequence[store.PendingAnswer]) -> list[store.Prepared]:
-    """Language and redacted text for each answer (the participant's locale is a prior).
+def vector_digest(secret: str, text_sha: str) -> str:
+    """What stored vectors are keyed by: a keyed hash of the text's SHA-256 (as in
+    `cache_key`). Without the secret, a copy of the database can't be searched for
+    a sentence someone might have written."""
+    return hmac.new(secret.encode(), text_sha.encode(), hashlib.sha256).hexdigest()
+
+
+def stored_key(secret: str, key: str) -> str:
+    """The stored form of a `cache_key` ("<model>|<sha256>" → "<model>|<digest>")."""
+    model, _, text_sha = key.rpartition("|")
+    return f"{model}|{vector_digest(secret, text_sha)}"
+
+
+def prepare_answers(
+    answers: Sequence[store.PendingAnswer], secret: str = ""
+) -> list[store.Prepared]:
+    """Language and redacted text for each answer (the participant's locale is a prior),
+    and the digest that will name its vector (`secret`: the installation's vector key).
 
     Risk flags come from the safeguarding screening, which sees every answer.
     """
     out = []
     for a in answers:
         language = detect_language(a.text, a.locale)[0] or a.locale
+        redacted = redact(a.text, language or "en").text
         out.append(
             store.Prepared(
                 id=a.id,
-                redacted=redact(a.text, language or "en").text,
+                redacted=redacted,
                 language=language,
                 prepared_hash=text_hash(a.text),
+                vector_digest=vector_digest(secret, text_hash(normalise_text(redacted))),
             )
         )
     return out
@@ -220,6 +241,32 @@ class BoardService:
         self.tasks: dict[int, asyncio.Task] = {}
         # one embedding at a time: the model is shared by runs and the background
         self._embed_lock = threading.Lock()
+        self._vector_secret: str | None = None
+
+    async def _secret(self) -> str:
+        if self._vector_secret is None:
+            self._vector_secret = await secret_store.get_or_create(self.db, "vector_key")
+        return self._vector_secret
+
+    async def stored_vectors(self, keys: list[str]) -> dict[str, np.ndarray]:
+        """Vectors in the database for these `cache_key`s, by cache key."""
+        secret = await self._secret()
+        names = {stored_key(secret, k): k for k in keys}
+        found = await store.vectors_for(self.db, list(names))
+        return {names[name]: v for name, v in found.items()}
+
+    async def save_vectors(self, vectors: dict[str, np.ndarray]) -> None:
+        """Store vectors by `cache_key` (kept while an answer records their digest)."""
+        await self._save_vectors(vectors)
+
+    async def _save_vectors(self, vectors: dict[str, np.ndarray]) -> None:
+        secret = await self._secret()
+        await store.save_vectors(self.db, {stored_key(secret, k): v for k, v in vectors.items()})
+
+    async def _prepare(self, answers: list[store.PendingAnswer]) -> None:
+        secret = await self._secret()
+        prepared = await asyncio.to_thread(prepare_answers, answers, secret)
+        await store.save_prepared(self.db, prepared)
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         """Embed in a worker thread (call through `asyncio.to_thread`)."""
@@ -305,7 +352,7 @@ class BoardService:
         ]
         for i in range(0, len(stale), PREPARE_CHUNK):
             chunk = stale[i : i + PREPARE_CHUNK]
-            await store.save_prepared(self.db, await asyncio.to_thread(prepare_answers, chunk))
+            await self._prepare(chunk)
             if run_id is not None:
                 done = min(len(stale), i + PREPARE_CHUNK)
                 await store.update_run(self.db, run_id, 5 + 25 * done // len(stale), "prepare")
@@ -319,7 +366,7 @@ class BoardService:
             x = await asyncio.to_thread(self._embed, list(texts))
             return np.asarray(x, dtype=np.float32), {}
         keys = [cache_key(vectoriser.name, t) for t in texts]
-        cache = await store.vectors_for(self.db, keys)
+        cache = await self.stored_vectors(keys)
         missing: dict[str, str] = {}
         for k, t in zip(keys, texts, strict=True):
             if k not in cache and k not in missing:
@@ -331,7 +378,7 @@ class BoardService:
             fresh = {
                 k: np.asarray(v, dtype=np.float32) for (k, _), v in zip(chunk, vecs, strict=True)
             }
-            await store.save_vectors(self.db, fresh)
+            await self._save_vectors(fresh)
             cache.update(fresh)
             if run_id is not None:
                 done = min(len(items), i + EMBED_CHUNK)
@@ -360,7 +407,7 @@ class BoardService:
                 cache=cache if vectoriser.cacheable else None,
             )
             if vectoriser.cacheable:
-                await store.save_vectors(self.db, {k: cache[k] for k in set(cache) - before})
+                await self._save_vectors({k: cache[k] for k in set(cache) - before})
             themes = [
                 store.NewTheme(
                     label=t.label[:MAX_LABEL],
@@ -437,26 +484,22 @@ class BoardService:
         """
         pending = await store.unprepared_answers(self.db, batch)
         if pending:
-            await store.save_prepared(self.db, await asyncio.to_thread(prepare_answers, pending))
+            await self._prepare(pending)
         vectoriser = await asyncio.to_thread(lambda: self.vectoriser)
         if not vectoriser.cacheable:
             return len(pending)
         todo = await store.unembedded_answers(self.db, vectoriser.name, batch)
         if todo:
             keys = {i: cache_key(vectoriser.name, t) for i, t in todo}
-            cached = await store.vectors_for(self.db, list(keys.values()))
+            cached = await self.stored_vectors(list(keys.values()))
             missing: dict[str, str] = {}
             for i, t in todo:
                 if keys[i] not in cached:
                     missing.setdefault(keys[i], t)
             if missing:
                 vecs = await asyncio.to_thread(self._embed, list(missing.values()))
-                await store.save_vectors(
-                    self.db,
-                    {
-                        k: np.asarray(v, dtype=np.float32)
-                        for k, v in zip(missing, vecs, strict=True)
-                    },
+                await self._save_vectors(
+                    {k: np.asarray(v, dtype=np.float32) for k, v in zip(missing, vecs, strict=True)}
                 )
             await store.mark_embedded(self.db, [i for i, _ in todo], vectoriser.name)
         return max(len(pending), len(todo))

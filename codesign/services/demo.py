@@ -126,6 +126,7 @@ CONTACTS = {
             hours="Monday to Friday, 9am to 5pm",
             url="",
             description="Talk to a support worker about this policy or anything else.",
+            languages="English, Spanish, French and Arabic",
         ),
         SupportContact(
             name="Samaritans (24 hours)",
@@ -144,6 +145,7 @@ CONTACTS = {
             description=(
                 "Hable con una persona de apoyo sobre estas normas o sobre cualquier otra cosa."
             ),
+            languages="inglés, español, francés y árabe",
         ),
         SupportContact(
             name="Samaritans (24 horas)",
@@ -162,6 +164,7 @@ CONTACTS = {
             description=(
                 "Parlez avec une personne de notre équipe de ces règles ou de tout autre sujet."
             ),
+            languages="anglais, espagnol, français et arabe",
         ),
         SupportContact(
             name="Samaritans (24\u00a0h sur 24)",
@@ -180,6 +183,7 @@ CONTACTS = {
             hours="من الاثنين إلى الجمعة، من 9 صباحًا إلى 5 مساءً",
             url="",
             description="يمكنك التحدث إلى أحد موظفي الدعم عن هذه السياسة أو عن أي أمر آخر.",
+            languages="الإنجليزية والإسبانية والفرنسية والعربية",
         ),
         SupportContact(
             name="منظمة Samaritans (على مدار الساعة)",
@@ -192,10 +196,10 @@ CONTACTS = {
 }
 
 AGREE = {
-    "en": ("How much do you agree with this part?", ""),
-    "es": ("¿Hasta qué punto está de acuerdo con esta parte?", ""),
+    "en": ("How much do you agree with this section?", ""),
+    "es": ("¿Hasta qué punto está de acuerdo con esta sección?", ""),
     "fr": ("Dans quelle mesure êtes-vous d’accord avec cette partie\u00a0?", ""),
-    "ar": ("ما مدى موافقتك على هذا الجزء؟", ""),
+    "ar": ("ما مدى موافقتك على هذا القسم؟", ""),
 }
 CHANGE = {
     "en": (
@@ -333,7 +337,7 @@ SECTIONS = [
                 "shared and why, unless that would put someone in danger."
             ),
             "content_note": (
-                "This part talks about violence at home, self-harm and sharing "
+                "This section talks about violence at home, self-harm and sharing "
                 "information to keep people safe. You can skip it."
             ),
         },
@@ -348,7 +352,7 @@ SECTIONS = [
                 "diremos qué compartimos y por qué, salvo si eso pusiera a alguien en peligro."
             ),
             "content_note": (
-                "Esta parte habla de violencia en casa, de hacerse daño y de compartir "
+                "Esta sección habla de violencia en casa, de hacerse daño y de compartir "
                 "información para proteger a las personas. Puede saltársela."
             ),
         },
@@ -378,7 +382,7 @@ SECTIONS = [
                 "آخر. سنخبرك بما شاركناه وسببه، إلا إذا كان ذلك سيعرّض أحدًا للخطر."
             ),
             "content_note": (
-                "يتحدث هذا الجزء عن العنف في البيت، وإيذاء النفس، ومشاركة المعلومات للحفاظ على "
+                "يتحدث هذا القسم عن العنف في البيت، وإيذاء النفس، ومشاركة المعلومات للحفاظ على "
                 "سلامة الناس. يمكنك تخطّيه."
             ),
         },
@@ -440,7 +444,7 @@ SECTIONS = [
                 "We keep notes about the support we give you. You can ask to see them at "
                 "any time, and we will show you within one month.\n\n"
                 "We only share your information with your permission, except to keep "
-                "someone safe (see the part called *Keeping you safe*)."
+                "someone safe (see the section called *Keeping you safe*)."
             ),
             "content_note": "",
         },
@@ -450,7 +454,7 @@ SECTIONS = [
                 "Tomamos notas sobre el apoyo que le damos. Puede pedir verlas en cualquier "
                 "momento y se las mostraremos en un plazo de un mes.\n\n"
                 "Solo compartimos su información con su permiso, salvo para proteger a alguien "
-                "(vea la parte llamada *Su seguridad*)."
+                "(vea la sección llamada *Su seguridad*)."
             ),
             "content_note": "",
         },
@@ -471,7 +475,7 @@ SECTIONS = [
                 "نكتب ملاحظات عن الدعم الذي نقدّمه لك. يمكنك طلب الاطلاع عليها في أي وقت، "
                 "وسنعرضها عليك خلال شهر واحد.\n\n"
                 "لا نشارك معلوماتك إلا بإذنك، ما عدا الحالات التي نحتاج فيها إلى حماية سلامة أحد "
-                "(يمكنك مراجعة الجزء بعنوان *الحفاظ على سلامتك*)."
+                "(يمكنك مراجعة القسم بعنوان *الحفاظ على سلامتك*)."
             ),
             "content_note": "",
         },
@@ -489,6 +493,7 @@ def build_demo_round(now: datetime | None = None) -> NewRound:
         default_locale="en",
         locales=locales,
         timezone="Europe/London",
+        region="GB",  # a UK round: 23 February 2027, 08:09
         opens_at=now - timedelta(days=1),
         closes_at=now + timedelta(weeks=8),
         response_due=(now + timedelta(weeks=12)).date() if now else date.today(),

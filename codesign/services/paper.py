@@ -29,6 +29,7 @@ from codesign.models import (
     Round,
     StaffUser,
 )
+from codesign.services import erasure
 from codesign.services.accounts import clean_text
 from codesign.store import audit
 from codesign.store import staff_rounds as store
@@ -167,7 +168,8 @@ def parse(round_: Round, data: bytes) -> tuple[list, list[RowProblem], int]:
             if not answers:
                 problems.append(RowProblem(line, N_("This row has no answers.")))
                 continue
-            responses.append((locale, quote == "yes", answers))
+            # the line as the spreadsheet numbers it (the header is row 1), to find it again
+            responses.append((line, locale, quote == "yes", answers))
     except csv.Error:
         return [], [RowProblem(0, N_("This doesn't look like a CSV file."))], count
     return responses, problems, count
@@ -236,8 +238,11 @@ async def import_csv(
     responses, problems, rows = parse(round_, data)
     if problems:
         return PaperReport(0, problems, rows)
-    batch = hashlib.sha256(data).hexdigest()[:16]
-    imported = await store.import_paper(db, round_.id, batch, responses)
+    # The first 16 hex digits, as before 0008: a file imported then is still recognised.
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    imported = await store.import_paper(
+        db, round_.id, digest, clean_text(filename, 100), user.email, responses
+    )
     if imported is None:
         return PaperReport(
             0, [RowProblem(0, N_("This file was imported already. Nothing was added."))], rows
@@ -251,3 +256,32 @@ async def import_csv(
         round_id=round_.id,
     )
     return PaperReport(imported, [], rows)
+
+
+async def batches(db: Database, round_: Round) -> list[store.PaperBatch]:
+    """The files imported into the round, with how many of their responses are held."""
+    return await store.paper_batches(db, round_.id)
+
+
+async def find_response(
+    db: Database, round_: Round, batch_id: int, row: int
+) -> store.PaperResponse | None:
+    """The paper response from this file and row, if it is still held."""
+    return await store.paper_response(db, round_.id, batch_id, row)
+
+
+async def delete_response(
+    db: Database, user: StaffUser, round_: Round, batch_id: int, row: int
+) -> store.PaperResponse | None:
+    """Delete one paper response for good (the person asked): every trace, as a
+    withdrawal does, and an audit entry naming the file and row, never the answers.
+    None if there is no such response (any more)."""
+    found = await store.paper_response(db, round_.id, batch_id, row)
+    if found is None:
+        return None
+    detail = clean_text(f"file {found.filename or found.batch_id}, row {found.row}", 200)
+    if not await erasure.delete_paper_response(
+        db, round_.id, found.participation_id, user.email, user.id, detail
+    ):
+        return None
+    return found

@@ -10,6 +10,7 @@ import hmac
 import re
 import secrets
 import time
+import unicodedata
 from collections.abc import Mapping, Sequence
 
 import msgspec
@@ -26,6 +27,7 @@ from codesign.models import (
     Round,
     Section,
 )
+from codesign.services import erasure
 from codesign.store import participations
 from codesign.store import rounds as round_store
 from codesign.store.db import Database, utcnow
@@ -51,9 +53,19 @@ def new_code() -> str:
     return "-".join(raw[i : i + 4] for i in range(0, _CODE_LENGTH, 4))
 
 
+def _ascii_digit(ch: str) -> str:
+    """٣ (Arabic-Indic), ۳ (Persian) or any other decimal digit → "3"; else unchanged.
+
+    Phones set to Arabic or Persian type these digits; the code is the same code.
+    """
+    value = unicodedata.decimal(ch, None)
+    return str(value) if value is not None else ch
+
+
 def normalise_code(code: str) -> str:
-    """Forgive case, spaces, dashes and look-alike letters when a code is typed back."""
-    cleaned = "".join(ch for ch in code.upper() if ch.isalnum())
+    """Forgive case, spaces, dashes, look-alike letters and other scripts' digits
+    when a code is typed back."""
+    cleaned = "".join(_ascii_digit(ch) for ch in code.upper() if ch.isalnum())
     return cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"}))
 
 
@@ -64,6 +76,10 @@ def hash_code(key: str, code: str) -> str:
 def looks_like_code(code: str) -> bool:
     normal = normalise_code(code)
     return len(normal) == _CODE_LENGTH and all(ch in _CODE_ALPHABET for ch in normal)
+
+
+def new_session_id() -> str:
+    return secrets.token_urlsafe(24)
 
 
 def new_save_key() -> str:
@@ -222,9 +238,17 @@ class ParticipationService:
     async def start(
         self, round_: Round, start_key: str, locale: str, may_quote: bool
     ) -> Participation:
-        return await participations.start(
-            self.db, round_.id, start_key, secrets.token_urlsafe(24), locale, may_quote
+        found = await participations.start(
+            self.db, round_.id, start_key, new_session_id(), locale, may_quote
         )
+        if found is None:
+            # That start form was used before and its participation has a code now (its
+            # session may be on another device): begin a new one, holding nothing.
+            found = await participations.start(
+                self.db, round_.id, secrets.token_urlsafe(16), new_session_id(), locale, may_quote
+            )
+        assert found is not None
+        return found
 
     async def current(self, round_: Round, public_id: str | None) -> Participation | None:
         if not public_id:
@@ -260,13 +284,38 @@ class ParticipationService:
     async def set_may_quote(self, participation: Participation, may_quote: bool) -> bool:
         return await participations.update_choices(self.db, participation.id, may_quote=may_quote)
 
-    async def issue_code(self, participation: Participation) -> str:
-        """A new resume code; only its keyed hash is stored, so it can be shown once."""
+    async def issue_code(self, participation: Participation) -> str | None:
+        """The first resume code; only its keyed hash is stored, so it can be shown once.
+
+        None if a code was issued first by another request (two loads of the code page
+        at once): that one works, and this page offers a new one instead.
+        """
         code = new_code()
-        await participations.set_code_hash(
+        if await participations.issue_first_code(
             self.db, participation.id, hash_code(self.code_key, code)
-        )
-        return code
+        ):
+            return code
+        return None
+
+    async def replace_code(
+        self, participation: Participation, session_id: str
+    ) -> tuple[str, str] | None:
+        """A new code replacing the old one, and a new session id for this browser (every
+        other device's session ends). None if the session moved on first."""
+        code, new_session = new_code(), new_session_id()
+        if await participations.replace_code(
+            self.db, participation.id, session_id, hash_code(self.code_key, code), new_session
+        ):
+            return code, new_session
+        return None
+
+    async def resume(self, participation: Participation) -> str | None:
+        """Carry on on this device: a new session id, so the device used before (maybe
+        a shared phone) no longer shows anything. None if it was withdrawn meanwhile."""
+        session = new_session_id()
+        if await participations.move_session(self.db, participation.id, session):
+            return session
+        return None
 
     async def find_by_code(self, round_: Round, code: str) -> Participation | None:
         if not looks_like_code(code):
@@ -282,7 +331,13 @@ class ParticipationService:
         return await participations.submit(self.db, participation.id, may_quote)
 
     async def withdraw(self, participation: Participation) -> int:
-        return await participations.withdraw(self.db, participation.id)
+        return await erasure.withdraw(self.db, participation.id)
+
+    def takes_withdrawals(self, round_: Round) -> bool:
+        """Withdrawal works whenever people can see the round, open or not: the board
+        reads and publishes after it closes, exactly when someone may change their mind.
+        (After the retention purge there is nothing left to withdraw.)"""
+        return round_.status in ("open", "closed", "published")
 
 
 def where_left_off(round_: Round, answers: Mapping[int, Answer]) -> int | None:

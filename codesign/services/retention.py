@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from codesign.store import maintenance
-from codesign.store.db import Database, utcnow
+from codesign.services import erasure
+from codesign.store.db import Database
 
 log = logging.getLogger("codesign")
 
@@ -14,8 +14,8 @@ DAY_SECONDS = 24 * 3600
 
 
 async def purge(db: Database, actor: str = "system") -> int:
-    deleted = await maintenance.purge_expired_answers(db, utcnow(), actor)
-    total = sum(deleted.values())
+    """Answers past retention, and unsent answers past their round's `draft_days`."""
+    total = await erasure.purge(db, actor)
     log.info("retention purge: %d answers deleted", total)
     return total
 

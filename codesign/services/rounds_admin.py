@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 import msgspec
 
-from codesign.i18n import N_, language_name
+from codesign.i18n import N_, known_region, language_name
 from codesign.models import (
     CHOICE_KINDS,
     Question,
@@ -61,9 +61,10 @@ CONTACT_FIELDS: dict[str, int] = {
     "hours": 120,
     "url": 300,
     "description": 300,
+    "languages": 120,
 }
 #: Contact fields written in words (translated); phone and link are the same everywhere.
-CONTACT_WORDS = ("name", "hours", "description")
+CONTACT_WORDS = ("name", "hours", "description", "languages")
 SECTION_FIELDS: dict[str, int] = {"title": 200, "body_md": 8000, "content_note": 600}
 QUESTION_FIELDS: dict[str, int] = {"prompt": 300, "hint": 300}
 
@@ -79,6 +80,7 @@ LABELS: dict[str, str] = {
     "name": N_("Name"),
     "hours": N_("Opening hours"),
     "description": N_("What they help with"),
+    "languages": N_("Languages spoken"),
     "body_md": N_("Text of the draft"),
     "content_note": N_("Content note"),
     "prompt": N_("Question"),
@@ -93,7 +95,7 @@ _REQUIRED_MESSAGES: dict[str, str] = {
     "readers": N_("Say who will read the answers."),
     "next_steps": N_("Say what happens next."),
     "data_use": N_("Say how answers are kept and for how long."),
-    "body_md": N_("Enter the text of this part of the draft."),
+    "body_md": N_("Enter the text of this section of the draft."),
     "prompt": N_("Enter the question."),
     "name": N_("Enter the name of the contact."),
     "hours": N_("Enter the opening hours."),
@@ -130,6 +132,8 @@ class RoundInput(msgspec.Struct, frozen=True):
     minutes_estimate: int
     retention_days: int
     contacts: list[SupportContact]
+    region: str = ""
+    draft_days: int = 30
 
 
 class TextSlot(msgspec.Struct, frozen=True):
@@ -248,6 +252,12 @@ def parse_round_form(
                 )
     minutes = _number(errors, form, "minutes_estimate", 1, 120, 10)
     retention = _number(errors, form, "retention_days", 30, 3650, 365)
+    draft_days = _number(errors, form, "draft_days", 1, 365, 30)
+    region = _text(form, "region")[:8].upper()
+    if region and not known_region(region):
+        errors.append(
+            FieldError("region", N_("Enter a two-letter country code like GB, or leave it empty."))
+        )
     contacts = _parse_contacts(errors, form)
     if existing is not None and existing.default_locale != default_locale:
         if existing.status != "draft":
@@ -271,6 +281,8 @@ def parse_round_form(
             minutes_estimate=minutes,
             retention_days=retention,
             contacts=contacts,
+            region=region,
+            draft_days=draft_days,
         ),
         [],
     )
@@ -499,6 +511,8 @@ class RoundsAdmin:
             text=data.text,
             contacts=data.contacts,
             member_id=user.id,
+            region=data.region,
+            draft_days=data.draft_days,
         )
         await self._audit(user, "round_created", round_id, data.text.title)
         return round_id
@@ -517,6 +531,8 @@ class RoundsAdmin:
             retention_days=data.retention_days,
             text=data.text,
             contacts=data.contacts,
+            region=data.region,
+            draft_days=data.draft_days,
         )
         # Phone numbers and links are the same in every language: copy them across.
         fresh = await self._reload(round_)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import msgspec
@@ -110,10 +110,15 @@ class SafeguardingService:
         db: Database,
         vectoriser: Callable[[], Vectoriser],
         embed: Callable[[list[str]], np.ndarray],
+        stored_vectors: Callable[[list[str]], Awaitable[dict[str, np.ndarray]]],
+        save_vectors: Callable[[dict[str, np.ndarray]], Awaitable[None]],
     ) -> None:
+        """The model, its embedding and the vector store are the board's (one of each)."""
         self.db = db
         self._vectoriser = vectoriser
         self._embed = embed
+        self._stored_vectors = stored_vectors
+        self._save_vectors = save_vectors
         self._detector: RiskDetector | None = None
         self._model_failed = False
 
@@ -187,14 +192,14 @@ class SafeguardingService:
     async def _vectors(self, pending: list[store.ScreenInput], redacted: list[str]) -> np.ndarray:
         vectoriser = self._vectoriser()
         keys = [cache_key(vectoriser.name, t) for t in redacted]
-        found = await theme_store.vectors_for(self.db, keys)
+        found = await self._stored_vectors(keys)
         missing = {k: t for k, t in zip(keys, redacted, strict=True) if k not in found}
         if missing:
             fresh = await asyncio.to_thread(self._embed, list(missing.values()))
             for k, v in zip(missing, fresh, strict=True):
                 found[k] = np.asarray(v, dtype=np.float32)
             sent = {k for k, p in zip(keys, pending, strict=True) if p.submitted}
-            await theme_store.save_vectors(self.db, {k: found[k] for k in missing if k in sent})
+            await self._save_vectors({k: found[k] for k in missing if k in sent})
         return np.stack([found[k] for k in keys]).astype(np.float32)
 
     # Who may do what ------------------------------------------------------------------

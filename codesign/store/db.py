@@ -26,6 +26,9 @@ _PRAGMAS = (
     # "Saved" means on disk: FULL syncs the WAL at every commit.
     "PRAGMA synchronous = FULL",
     "PRAGMA busy_timeout = 5000",
+    # Deleted rows are overwritten with zeros, not left in free pages: a withdrawal
+    # leaves nothing a copy of the file could recover.
+    "PRAGMA secure_delete = ON",
 )
 
 
@@ -289,6 +292,27 @@ class Database:
         assert self._quick is not None, "the database is not connected"
         with self._quick_lock:
             return self._quick.execute(sql, tuple(params)).fetchone()
+
+    def quick_all(self, sql: str, params: Iterable[Any] = (), limit: int = 50) -> list[sqlite3.Row]:
+        """A few rows by key, here on the calling thread (see `quick_one`); at most `limit`.
+
+        For code that can't await (error pages): small indexed lookups only.
+        """
+        assert self._quick is not None, "the database is not connected"
+        with self._quick_lock:
+            return self._quick.execute(sql, tuple(params)).fetchmany(limit)
+
+    async def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database file and empty it.
+
+        After a deletion the WAL still holds the old pages until a checkpoint; TRUNCATE
+        leaves a zero-length log, so the deleted text is gone from the log as well.
+        Runs on the writer's thread, between batches.
+        """
+        conn = self._writer_conn
+        if conn is None:
+            return
+        await self._in_writer(lambda: conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone())
 
     async def write(self, work: Callable[[WriteConnection], Awaitable[T]]) -> T:
         """Run `work` in a write transaction; returns once it is committed to disk."""

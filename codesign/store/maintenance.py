@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timedelta
 from pathlib import Path
 
-from codesign.store import audit
-from codesign.store.db import Database, WriteConnection, to_db_time
+# The purge deletes every trace of an answer, as a withdrawal does: one place for both.
+from codesign.store.erasure import purge_expired_answers, purge_unsent_drafts
+
+__all__ = ["backup", "purge_expired_answers", "purge_unsent_drafts"]
 
 
 def backup(db_path: str, destination: str) -> int:
@@ -30,43 +31,3 @@ def backup(db_path: str, destination: str) -> int:
     finally:
         copy.close()
         source.close()
-
-
-async def purge_expired_answers(db: Database, now: datetime, actor: str) -> dict[int, int]:
-    """Delete answers older than their round's retention period. {round_id: deleted}.
-
-    The audit entry for each round commits with the deletion itself.
-    """
-
-    async def work(conn: WriteConnection) -> dict[int, int]:
-        deleted: dict[int, int] = {}
-        async with conn.execute("SELECT id, retention_days FROM rounds") as cursor:
-            rounds = list(await cursor.fetchall())
-        for row in rounds:
-            cutoff = to_db_time(now - timedelta(days=row["retention_days"]))
-            cursor = await conn.execute(
-                "DELETE FROM answers WHERE saved_at < ? AND participation_id IN"
-                " (SELECT id FROM participations WHERE round_id = ?)",
-                (cutoff, row["id"]),
-            )
-            for table, column in (
-                ("answer_saves", "saved_at"),
-                ("safeguarding_contacts", "created_at"),
-            ):
-                await conn.execute(
-                    f"DELETE FROM {table} WHERE {column} < ? AND participation_id IN"  # noqa: S608
-                    " (SELECT id FROM participations WHERE round_id = ?)",
-                    (cutoff, row["id"]),
-                )
-            if cursor.rowcount:
-                deleted[row["id"]] = cursor.rowcount
-                await audit.add_in(
-                    conn,
-                    actor,
-                    "purge",
-                    f"answers deleted past the retention period: {cursor.rowcount}",
-                    round_id=row["id"],
-                )
-        return deleted
-
-    return await db.write(work)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 
 from codesign.models import Answer, AnswerInput, Participation
@@ -22,53 +23,111 @@ def _participation(row: sqlite3.Row) -> Participation:
         created_at=from_db_time(row["created_at"]),
         submitted_at=from_db_time(row["submitted_at"]),
         support_offered=bool(row["support_offered"]),
+        source=row["source"],
     )
+
+
+def new_ref() -> str:
+    """A participation's lasting reference (see 0008_privacy.sql): random, never shown."""
+    return secrets.token_hex(16)
 
 
 async def start(
     db: Database, round_id: int, start_key: str, public_id: str, locale: str, may_quote: bool
-) -> Participation:
-    """Create a participation; a repeated `start_key` returns the first one (no duplicate)."""
+) -> Participation | None:
+    """Create a participation; a repeated `start_key` returns the first one (no duplicate).
 
-    async def work(conn: WriteConnection) -> Participation:
+    Only while that one is fresh: a web participation with no code yet. Once a code
+    exists, the session may have moved to another device (resuming gives it a new
+    session id), and a start form sent again from the old one must not bring it
+    back; None then, and the caller starts afresh.
+    """
+
+    async def work(conn: WriteConnection) -> Participation | None:
         now = to_db_time(utcnow())
         await conn.execute(
-            "INSERT INTO participations (round_id, public_id, start_key, locale, status,"
-            " may_quote, created_at, updated_at) VALUES (?, ?, ?, ?, 'started', ?, ?, ?)"
+            "INSERT INTO participations (round_id, public_id, start_key, ref, locale, status,"
+            " may_quote, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'started', ?, ?, ?)"
             " ON CONFLICT (start_key) DO NOTHING",
-            (round_id, public_id, start_key, locale, int(may_quote), now, now),
+            (round_id, public_id, start_key, new_ref(), locale, int(may_quote), now, now),
         )
         async with conn.execute(
-            "SELECT * FROM participations WHERE start_key = ? AND round_id = ?",
+            "SELECT * FROM participations WHERE start_key = ? AND round_id = ?"
+            " AND source = 'web' AND status = 'started' AND code_hash IS NULL",
             (start_key, round_id),
         ) as cursor:
-            return _participation(await cursor.fetchone())
+            row = await cursor.fetchone()
+        return _participation(row) if row else None
 
     return await db.write(work)
 
 
 async def by_public_id(db: Database, round_id: int, public_id: str) -> Participation | None:
     row = await db.fetch_one(
-        "SELECT * FROM participations WHERE round_id = ? AND public_id = ?", (round_id, public_id)
+        "SELECT * FROM participations WHERE round_id = ? AND public_id = ? AND source = 'web'",
+        (round_id, public_id),
     )
     return _participation(row) if row else None
 
 
 async def by_code_hash(db: Database, round_id: int, code_hash: str) -> Participation | None:
     row = await db.fetch_one(
-        "SELECT * FROM participations WHERE round_id = ? AND code_hash = ?", (round_id, code_hash)
+        "SELECT * FROM participations WHERE round_id = ? AND code_hash = ? AND source = 'web'",
+        (round_id, code_hash),
     )
     return _participation(row) if row else None
 
 
-async def set_code_hash(db: Database, participation_id: int, code_hash: str) -> None:
-    async def work(conn: WriteConnection) -> None:
-        await conn.execute(
-            "UPDATE participations SET code_hash = ?, code_shown = 1, updated_at = ? WHERE id = ?",
+async def ref_of(db: Database, participation_id: int) -> str | None:
+    row = await db.fetch_one("SELECT ref FROM participations WHERE id = ?", (participation_id,))
+    return row["ref"] if row else None
+
+
+async def issue_first_code(db: Database, participation_id: int, code_hash: str) -> bool:
+    """Store the first code's hash; False if a code was issued already (by another page
+    load at the same moment, say): then that one is the working code, not this one."""
+
+    async def work(conn: WriteConnection) -> bool:
+        cursor = await conn.execute(
+            "UPDATE participations SET code_hash = ?, code_shown = 1, updated_at = ?"
+            " WHERE id = ? AND code_shown = 0 AND status != 'withdrawn' AND source = 'web'",
             (code_hash, to_db_time(utcnow()), participation_id),
         )
+        return cursor.rowcount == 1
 
-    await db.write(work)
+    return await db.write(work)
+
+
+async def replace_code(
+    db: Database, participation_id: int, session_id: str, code_hash: str, new_session_id: str
+) -> bool:
+    """A new code, and a new session id for the browser that asked: every other device's
+    session ends. False if the session moved on first (another request replaced it)."""
+
+    async def work(conn: WriteConnection) -> bool:
+        cursor = await conn.execute(
+            "UPDATE participations SET code_hash = ?, code_shown = 1, public_id = ?,"
+            " updated_at = ? WHERE id = ? AND public_id = ? AND status != 'withdrawn'"
+            " AND source = 'web'",
+            (code_hash, new_session_id, to_db_time(utcnow()), participation_id, session_id),
+        )
+        return cursor.rowcount == 1
+
+    return await db.write(work)
+
+
+async def move_session(db: Database, participation_id: int, new_session_id: str) -> bool:
+    """Give the participation a new session id (resuming on a device): the old one ends."""
+
+    async def work(conn: WriteConnection) -> bool:
+        cursor = await conn.execute(
+            "UPDATE participations SET public_id = ?, updated_at = ?"
+            " WHERE id = ? AND status != 'withdrawn' AND source = 'web'",
+            (new_session_id, to_db_time(utcnow()), participation_id),
+        )
+        return cursor.rowcount == 1
+
+    return await db.write(work)
 
 
 async def update_choices(
@@ -187,31 +246,6 @@ async def submit(db: Database, participation_id: int, may_quote: bool) -> bool:
     return await db.write(work)
 
 
-async def withdraw(db: Database, participation_id: int) -> int:
-    """Delete every answer for good and forget the code. Returns answers deleted."""
-
-    async def work(conn: WriteConnection) -> int:
-        cursor = await conn.execute(
-            "DELETE FROM answers WHERE participation_id = ?", (participation_id,)
-        )
-        deleted = cursor.rowcount
-        await conn.execute(
-            "DELETE FROM answer_saves WHERE participation_id = ?", (participation_id,)
-        )
-        await conn.execute(
-            "DELETE FROM safeguarding_contacts WHERE participation_id = ?", (participation_id,)
-        )
-        now = to_db_time(utcnow())
-        await conn.execute(
-            "UPDATE participations SET status = 'withdrawn', code_hash = NULL, may_quote = 0,"
-            " withdrawn_at = ?, updated_at = ? WHERE id = ?",
-            (now, now, participation_id),
-        )
-        return deleted
-
-    return await db.write(work)
-
-
 async def count_answers(db: Database, round_id: int) -> int:
     row = await db.fetch_one(
         "SELECT COUNT(*) AS n FROM answers a JOIN participations p ON p.id = a.participation_id"
@@ -232,7 +266,7 @@ async def round_state_with_participation(
     row = db.quick_one(
         "SELECT r.status AS r_status, r.opens_at AS r_opens_at, r.closes_at AS r_closes_at,"
         " p.* FROM rounds r LEFT JOIN participations p"
-        " ON p.round_id = r.id AND p.public_id = ? WHERE r.slug = ?",
+        " ON p.round_id = r.id AND p.public_id = ? AND p.source = 'web' WHERE r.slug = ?",
         (public_id or "", slug),
     )
     if row is None:

@@ -24,8 +24,8 @@ async def create_round(db: Database, new: NewRound) -> int:
     async def work(conn: WriteConnection) -> int:
         cursor = await conn.execute(
             "INSERT INTO rounds (slug, status, default_locale, locales, timezone, opens_at,"
-            " closes_at, response_due, minutes_estimate, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " closes_at, response_due, minutes_estimate, created_at, region)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 new.slug,
                 new.status,
@@ -37,6 +37,7 @@ async def create_round(db: Database, new: NewRound) -> int:
                 new.response_due.isoformat() if new.response_due else None,
                 new.minutes_estimate,
                 to_db_time(utcnow()),
+                new.region,
             ),
         )
         round_id = cursor.lastrowid
@@ -59,7 +60,7 @@ async def create_round(db: Database, new: NewRound) -> int:
             for position, contact in enumerate(contacts):
                 await conn.execute(
                     "INSERT INTO support_contacts (round_id, locale, position, name, phone,"
-                    " hours, url, description) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    " hours, url, description, languages) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         round_id,
                         locale,
@@ -69,6 +70,7 @@ async def create_round(db: Database, new: NewRound) -> int:
                         contact.hours,
                         contact.url,
                         contact.description,
+                        contact.languages,
                     ),
                 )
         for position, section in enumerate(new.sections, start=1):
@@ -111,13 +113,24 @@ async def create_round(db: Database, new: NewRound) -> int:
     return await db.write(work)
 
 
+#: Keeps `closed_at` with the status: set when a round closes, cleared if it opens again.
+#: Parameters: the new status, now, the new status.
+CLOSED_AT = (
+    "closed_at = CASE WHEN ? = 'closed' THEN COALESCE(closed_at, ?)"
+    " WHEN ? = 'open' THEN NULL ELSE closed_at END"
+)
+
+
 async def round_exists(db: Database, slug: str) -> bool:
     return await db.fetch_one("SELECT 1 FROM rounds WHERE slug = ?", (slug,)) is not None
 
 
 async def set_status(db: Database, slug: str, status: str) -> None:
     async def work(conn: WriteConnection) -> None:
-        await conn.execute("UPDATE rounds SET status = ? WHERE slug = ?", (status, slug))
+        await conn.execute(
+            f"UPDATE rounds SET status = ?, {CLOSED_AT} WHERE slug = ?",  # noqa: S608
+            (status, status, to_db_time(utcnow()), status, slug),
+        )
 
     await db.write(work)
 
@@ -145,7 +158,9 @@ async def load_round(db: Database, slug: str) -> Round | None:
         "SELECT * FROM support_contacts WHERE round_id = ? ORDER BY locale, position", (round_id,)
     ):
         contacts.setdefault(r["locale"], []).append(
-            SupportContact(r["name"], r["phone"], r["hours"], r["url"], r["description"])
+            SupportContact(
+                r["name"], r["phone"], r["hours"], r["url"], r["description"], r["languages"]
+            )
         )
     section_texts: dict[int, dict[str, SectionText]] = {}
     for r in await db.fetch_all(
@@ -220,6 +235,9 @@ async def load_round(db: Database, slug: str) -> Round | None:
         texts=texts,
         contacts=contacts,
         sections=sections,
+        region=row["region"],
+        draft_days=row["draft_days"],
+        closed_at=from_db_time(row["closed_at"]),
     )
 
 
@@ -237,6 +255,45 @@ async def round_state(db: Database, slug: str) -> RoundState | None:
     if row is None:
         return None
     return RoundState(row["status"], from_db_time(row["opens_at"]), from_db_time(row["closes_at"]))
+
+
+def visible_round_quick(db: Database, slug: str) -> Round | None:
+    """A round people can see (not a draft) with its support contacts only, read right
+    here on the calling thread (for error pages, which can't await). No texts or
+    sections: an error page needs the contacts and the round's links, nothing else."""
+    row = db.quick_one(
+        "SELECT id, slug, status, default_locale, locales, timezone, region FROM rounds"
+        " WHERE slug = ? AND status != 'draft'",
+        (slug,),
+    )
+    if row is None:
+        return None
+    contacts: dict[str, list[SupportContact]] = {}
+    for r in db.quick_all(
+        "SELECT * FROM support_contacts WHERE round_id = ? ORDER BY locale, position",
+        (row["id"],),
+    ):
+        contacts.setdefault(r["locale"], []).append(
+            SupportContact(
+                r["name"], r["phone"], r["hours"], r["url"], r["description"], r["languages"]
+            )
+        )
+    return Round(
+        id=row["id"],
+        slug=row["slug"],
+        status=row["status"],
+        default_locale=row["default_locale"],
+        locales=[loc for loc in row["locales"].split(",") if loc],
+        timezone=row["timezone"],
+        opens_at=None,
+        closes_at=None,
+        response_due=None,
+        minutes_estimate=0,
+        texts={},
+        contacts=contacts,
+        sections=[],
+        region=row["region"],
+    )
 
 
 async def title_and_locale(db: Database, round_id: int) -> tuple[str, str]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
+
+import msgspec
 
 from codesign.models import (
     QuestionText,
@@ -13,6 +16,8 @@ from codesign.models import (
     SupportContact,
 )
 from codesign.store.db import Database, WriteConnection, from_db_time, to_db_time, utcnow
+from codesign.store.participations import new_ref
+from codesign.store.rounds import CLOSED_AT
 
 
 def _locales(value: str) -> list[str]:
@@ -60,7 +65,7 @@ async def slug_taken(db: Database, slug: str) -> bool:
 
 async def settings_for(db: Database, round_id: int) -> RoundSettings | None:
     row = await db.fetch_one(
-        "SELECT id, wanted_locales, locales, default_locale, retention_days,"
+        "SELECT id, wanted_locales, locales, default_locale, retention_days, draft_days,"
         " EXISTS (SELECT 1 FROM answers a JOIN participations p ON p.id = a.participation_id"
         "   WHERE p.round_id = rounds.id) AS has_answers,"
         " (SELECT safeguarding_user_id FROM board_settings b WHERE b.round_id = rounds.id)"
@@ -77,6 +82,7 @@ async def settings_for(db: Database, round_id: int) -> RoundSettings | None:
         retention_days=row["retention_days"],
         has_answers=bool(row["has_answers"]),
         safeguarding_lead_id=row["lead_id"],
+        draft_days=row["draft_days"],
     )
 
 
@@ -89,8 +95,18 @@ async def _replace_contacts(
     for position, c in enumerate(contacts):
         await conn.execute(
             "INSERT INTO support_contacts (round_id, locale, position, name, phone, hours, url,"
-            " description) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (round_id, locale, position, c.name, c.phone, c.hours, c.url, c.description),
+            " description, languages) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                round_id,
+                locale,
+                position,
+                c.name,
+                c.phone,
+                c.hours,
+                c.url,
+                c.description,
+                c.languages,
+            ),
         )
 
 
@@ -130,13 +146,16 @@ async def create_draft(
     text: RoundText,
     contacts: list[SupportContact],
     member_id: int,
+    region: str = "",
+    draft_days: int = 30,
 ) -> int:
     async def work(conn: WriteConnection) -> int:
         now = to_db_time(utcnow())
         cursor = await conn.execute(
             "INSERT INTO rounds (slug, status, default_locale, locales, wanted_locales, timezone,"
             " opens_at, closes_at, response_due, minutes_estimate, retention_days, created_at,"
-            " updated_at) VALUES (?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " updated_at, region, draft_days)"
+            " VALUES (?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 slug,
                 default_locale,
@@ -150,6 +169,8 @@ async def create_draft(
                 retention_days,
                 now,
                 now,
+                region,
+                draft_days,
             ),
         )
         round_id = int(cursor.lastrowid)
@@ -178,12 +199,14 @@ async def update_round(
     retention_days: int,
     text: RoundText,
     contacts: list[SupportContact],
+    region: str = "",
+    draft_days: int = 30,
 ) -> None:
     async def work(conn: WriteConnection) -> None:
         await conn.execute(
             "UPDATE rounds SET default_locale = ?, wanted_locales = ?, timezone = ?,"
             " opens_at = ?, closes_at = ?, response_due = ?, minutes_estimate = ?,"
-            " retention_days = ?, updated_at = ? WHERE id = ?",
+            " retention_days = ?, updated_at = ?, region = ?, draft_days = ? WHERE id = ?",
             (
                 default_locale,
                 ",".join(wanted_locales),
@@ -194,6 +217,8 @@ async def update_round(
                 minutes_estimate,
                 retention_days,
                 to_db_time(utcnow()),
+                region,
+                draft_days,
                 round_id,
             ),
         )
@@ -271,9 +296,11 @@ async def set_status(db: Database, round_id: int, status: str, expected: str) ->
     """Move the round on; False if someone else moved it first."""
 
     async def work(conn: WriteConnection) -> bool:
+        now = to_db_time(utcnow())
         cursor = await conn.execute(
-            "UPDATE rounds SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
-            (status, to_db_time(utcnow()), round_id, expected),
+            f"UPDATE rounds SET status = ?, updated_at = ?, {CLOSED_AT}"  # noqa: S608
+            " WHERE id = ? AND status = ?",
+            (status, now, status, now, status, round_id, expected),
         )
         return cursor.rowcount == 1
 
@@ -475,11 +502,12 @@ async def participation_counts(db: Database, round_id: int) -> list[tuple[str, s
 
 
 async def answer_counts(db: Database, round_id: int) -> dict[int, dict[str, int]]:
-    """question id → {value or "text": count}, over answers that were not withdrawn."""
+    """question id → {value or "text": count}, over sent answers only: staff never see
+    what someone typed but did not send (the review page promises so)."""
     rows = await db.fetch_all(
         "SELECT a.question_id, COALESCE(a.value, 'text') AS v, COUNT(*) AS n FROM answers a"
         " JOIN participations p ON p.id = a.participation_id"
-        " WHERE p.round_id = ? AND p.status != 'withdrawn' GROUP BY a.question_id, v",
+        " WHERE p.round_id = ? AND p.status = 'submitted' GROUP BY a.question_id, v",
         (round_id,),
     )
     counts: dict[int, dict[str, int]] = {}
@@ -489,14 +517,14 @@ async def answer_counts(db: Database, round_id: int) -> dict[int, dict[str, int]
 
 
 async def export_rows(db: Database, round_id: int) -> list[dict]:
-    """One row per answer of every participation that was not withdrawn."""
+    """One row per answer of every participation that was sent (never unsent drafts)."""
     rows = await db.fetch_all(
         "SELECT p.id AS response, p.status, p.locale AS response_locale, p.may_quote,"
         " p.submitted_at, s.position AS section, q.position AS question_position,"
         " q.id AS question_id, q.kind, a.value, a.text, a.locale, a.saved_at"
         " FROM answers a JOIN participations p ON p.id = a.participation_id"
         " JOIN questions q ON q.id = a.question_id JOIN sections s ON s.id = q.section_id"
-        " WHERE p.round_id = ? AND p.status != 'withdrawn'"
+        " WHERE p.round_id = ? AND p.status = 'submitted'"
         " ORDER BY p.id, s.position, q.position",
         (round_id,),
     )
@@ -511,38 +539,47 @@ async def id_for_slug(db: Database, slug: str) -> int | None:
 async def import_paper(
     db: Database,
     round_id: int,
-    batch: str,
-    responses: list[tuple[str, bool, list[tuple[int, str | None, str | None]]]],
+    digest: str,
+    filename: str,
+    who: str,
+    responses: list[tuple[int, str, bool, list[tuple[int, str | None, str | None]]]],
 ) -> int | None:
-    """Store typed-in paper responses, all or none; None if this batch was imported before.
+    """Store typed-in paper responses, all or none; None if this file was imported before.
 
-    Each response: (locale, may_quote, [(question id, value, text)]). It becomes a
-    submitted participation whose start key names the batch and row, so the same
-    file imported twice can't make duplicates.
+    Each response: (row in the file, locale, may_quote, [(question id, value, text)]).
+    It becomes a submitted participation with random ids and no session: nothing in the file
+    leads to it from the public site. Its file and row are kept, so staff can find
+    one paper form again (to delete it, if the person asks).
     """
 
     async def work(conn: WriteConnection) -> int | None:
-        async with conn.execute(
-            "SELECT 1 FROM participations WHERE round_id = ? AND start_key LIKE ?",
-            (round_id, f"paper:{batch}:%"),
-        ) as cursor:
-            if await cursor.fetchone() is not None:
-                return None
         now = to_db_time(utcnow())
-        for row, (locale, may_quote, answers) in enumerate(responses, start=1):
+        cursor = await conn.execute(
+            "INSERT INTO paper_batches (round_id, digest, filename, imported_at, imported_by)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (round_id, digest) DO NOTHING",
+            (round_id, digest, filename, now, who),
+        )
+        if cursor.rowcount == 0:
+            return None
+        batch_id = cursor.lastrowid
+        for row, locale, may_quote, answers in responses:
             cursor = await conn.execute(
-                "INSERT INTO participations (round_id, public_id, start_key, code_shown, locale,"
-                " status, may_quote, created_at, updated_at, submitted_at)"
-                " VALUES (?, ?, ?, 1, ?, 'submitted', ?, ?, ?, ?)",
+                "INSERT INTO participations (round_id, public_id, start_key, ref, code_shown,"
+                " locale, status, may_quote, created_at, updated_at, submitted_at, source,"
+                " paper_batch_id, paper_row)"
+                " VALUES (?, ?, ?, ?, 1, ?, 'submitted', ?, ?, ?, ?, 'paper', ?, ?)",
                 (
                     round_id,
-                    f"paper-{batch}-{row}",
-                    f"paper:{batch}:{row}",
+                    "paper-" + secrets.token_hex(18),
+                    "paper:" + secrets.token_hex(16),
+                    new_ref(),
                     locale,
                     int(may_quote),
                     now,
                     now,
                     now,
+                    batch_id,
+                    row,
                 ),
             )
             participation_id = cursor.lastrowid
@@ -555,3 +592,51 @@ async def import_paper(
         return len(responses)
 
     return await db.write(work)
+
+
+class PaperBatch(msgspec.Struct, frozen=True):
+    id: int
+    filename: str
+    imported_at: datetime
+    responses: int  # still held (deleted ones are not counted)
+
+
+class PaperResponse(msgspec.Struct, frozen=True):
+    participation_id: int
+    batch_id: int
+    filename: str
+    row: int
+    locale: str
+    answers: int
+
+
+async def paper_batches(db: Database, round_id: int) -> list[PaperBatch]:
+    rows = await db.fetch_all(
+        "SELECT b.id, b.filename, b.imported_at, (SELECT COUNT(*) FROM participations p"
+        "  WHERE p.paper_batch_id = b.id AND p.status = 'submitted') AS n"
+        " FROM paper_batches b WHERE b.round_id = ? ORDER BY b.id",
+        (round_id,),
+    )
+    return [
+        PaperBatch(r["id"], r["filename"], from_db_time(r["imported_at"]), r["n"]) for r in rows
+    ]
+
+
+async def paper_response(
+    db: Database, round_id: int, batch_id: int, row: int
+) -> PaperResponse | None:
+    """A paper response still held: file (of this round) and row number as in the file."""
+    found = await db.fetch_one(
+        "SELECT p.id, p.locale, p.paper_row, b.id AS batch_id, b.filename,"
+        " (SELECT COUNT(*) FROM answers a WHERE a.participation_id = p.id) AS n"
+        " FROM participations p JOIN paper_batches b ON b.id = p.paper_batch_id"
+        " WHERE b.id = ? AND b.round_id = ? AND p.paper_row = ? AND p.source = 'paper'"
+        " AND p.status = 'submitted'",
+        (batch_id, round_id, row),
+    )
+    if found is None:
+        return None
+    return PaperResponse(
+        found["id"], found["batch_id"], found["filename"], found["paper_row"], found["locale"],
+        found["n"],
+    )

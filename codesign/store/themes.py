@@ -66,6 +66,8 @@ class Prepared(msgspec.Struct, frozen=True):
     redacted: str
     language: str
     prepared_hash: str
+    #: Keyed hash of the normalised redacted text: names this answer's vector (0008).
+    vector_digest: str = ""
 
 
 class ThemeInput(msgspec.Struct, frozen=True):
@@ -226,8 +228,11 @@ async def save_prepared(db: Database, prepared: list[Prepared]) -> None:
     async def work(conn: WriteConnection) -> None:
         await conn.executemany(
             "UPDATE answers SET redacted = ?, language = ?, prepared_hash = ?,"
-            " embedded_by = NULL WHERE id = ?",
-            [(p.redacted, p.language, p.prepared_hash, p.id) for p in prepared],
+            " vector_digest = ?, embedded_by = NULL WHERE id = ?",
+            [
+                (p.redacted, p.language, p.prepared_hash, p.vector_digest or None, p.id)
+                for p in prepared
+            ],
         )
 
     await db.write(work)
@@ -272,6 +277,7 @@ async def mark_embedded(db: Database, ids: list[int], model: str) -> None:
 
 
 async def vectors_for(db: Database, keys: list[str]) -> dict[str, np.ndarray]:
+    """Stored vectors by stored key ("<model>|<digest>", see services.board)."""
     found: dict[str, np.ndarray] = {}
     unique = sorted(set(keys))
     for i in range(0, len(unique), 500):
@@ -285,16 +291,18 @@ async def vectors_for(db: Database, keys: list[str]) -> dict[str, np.ndarray]:
 
 
 async def save_vectors(db: Database, vectors: dict[str, np.ndarray]) -> None:
+    """Store vectors by stored key "<model>|<digest>". A vector is kept only while an
+    answer records its digest (a withdrawal deletes the rest, see store.erasure)."""
     if not vectors:
         return
     now = to_db_time(utcnow())
 
     async def work(conn: WriteConnection) -> None:
         await conn.executemany(
-            "INSERT INTO answer_vectors (cache_key, vector, created_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (cache_key) DO NOTHING",
+            "INSERT INTO answer_vectors (cache_key, digest, vector, created_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (cache_key) DO NOTHING",
             [
-                (key, np.asarray(v, dtype="<f4").tobytes(), now)
+                (key, key.rpartition("|")[2], np.asarray(v, dtype="<f4").tobytes(), now)
                 for key, v in sorted(vectors.items())
             ],
         )
@@ -737,6 +745,90 @@ async def export_rows(db: Database, round_id: int) -> list[sqlite3.Row]:
         " WHERE s.round_id = ? AND p.status = 'submitted' ORDER BY a.question_id, a.id",
         (round_id,),
     )
+
+
+# Rebuilding themes after answers left (withdrawn or purged) -----------------------
+
+
+class ThemeHolding(msgspec.Struct, frozen=True):
+    """A theme of a question that needs rebuilding, with what it holds now."""
+
+    id: int
+    label: str
+    terms: list[str]
+    stale: int  # the counter read; the rebuild is saved only if it has not moved
+    touched: bool  # a person made, renamed, merged or split it
+    has_outcome: bool  # the board wrote a response to it
+    texts: list[str]  # redacted texts of the answers it holds now
+    languages: list[str]
+
+
+async def stale_questions(db: Database) -> list[int]:
+    rows = await db.fetch_all("SELECT DISTINCT question_id FROM themes WHERE stale > 0")
+    return [int(r["question_id"]) for r in rows]
+
+
+async def holdings(db: Database, question_id: int) -> list[ThemeHolding]:
+    """Every theme of the question (the terms of one are weighed against the others)."""
+    themes = await db.fetch_all(
+        "SELECT t.id, t.label, t.terms, t.stale, t.created_by, t.edited_by,"
+        " EXISTS (SELECT 1 FROM outcomes o WHERE o.theme_id = t.id) AS has_outcome"
+        " FROM themes t WHERE t.question_id = ? ORDER BY t.id",
+        (question_id,),
+    )
+    texts: dict[int, list[tuple[str, str]]] = {}
+    for r in await db.fetch_all(
+        "SELECT tm.theme_id, a.redacted, a.language FROM theme_members tm"
+        " JOIN answers a ON a.id = tm.answer_id"
+        " WHERE tm.question_id = ? AND tm.theme_id IS NOT NULL AND a.redacted IS NOT NULL"
+        " ORDER BY a.id",
+        (question_id,),
+    ):
+        texts.setdefault(r["theme_id"], []).append((r["redacted"], r["language"] or ""))
+    return [
+        ThemeHolding(
+            id=t["id"],
+            label=t["label"],
+            terms=json.loads(t["terms"]),
+            stale=t["stale"],
+            touched=t["created_by"] != "model" or t["edited_by"] is not None,
+            has_outcome=bool(t["has_outcome"]),
+            texts=[text for text, _ in texts.get(t["id"], [])],
+            languages=[language for _, language in texts.get(t["id"], [])],
+        )
+        for t in themes
+    ]
+
+
+async def save_rebuilt(
+    db: Database,
+    updates: list[tuple[int, int, str, list[str], bool]],
+    drops: list[tuple[int, int]],
+) -> int:
+    """Store rebuilt themes: (id, stale read, label, terms, empty) and drop (id, stale read)
+    the empty ones nobody worked on. A theme whose counter moved since it was read (a
+    later withdrawal) is left stale for the next rebuild. Returns themes changed."""
+
+    async def work(conn: WriteConnection) -> int:
+        changed = 0
+        for theme_id, seen, label, terms, empty in updates:
+            cursor = await conn.execute(
+                "UPDATE themes SET label = ?, terms = ?, stale = 0,"
+                " centroids = CASE WHEN ? THEN '[]' ELSE centroids END"
+                " WHERE id = ? AND stale = ?",
+                (label, json.dumps(terms, ensure_ascii=False), int(empty), theme_id, seen),
+            )
+            changed += cursor.rowcount
+        for theme_id, seen in drops:
+            cursor = await conn.execute(
+                "DELETE FROM themes WHERE id = ? AND stale = ?"
+                " AND NOT EXISTS (SELECT 1 FROM theme_members WHERE theme_id = ?)",
+                (theme_id, seen, theme_id),
+            )
+            changed += cursor.rowcount
+        return changed
+
+    return await db.write(work)
 
 
 # Edits by a person --------------------------------------------------------------

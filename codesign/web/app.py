@@ -15,6 +15,7 @@ from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
 from codesign.i18n import N_, compile_catalogues
+from codesign.services import erasure
 from codesign.services.board import BoardService, embed_in_background
 from codesign.services.demo import ensure_demo_round
 from codesign.services.mail import mailer_for
@@ -68,6 +69,11 @@ def create_app(
 
     async def on_startup(app: Litestar) -> None:
         await db.connect()
+        # Before serving anything: after a restore, the backup still holds answers
+        # withdrawn since it was taken; the withdrawals log deletes them again.
+        again = await erasure.reapply_after_restore(db)
+        if again:
+            log.warning("withdrawals re-applied after a restore: %d", again)
         csrf.secret = await secret_store.get_or_create(db, "csrf")
         code_key = await secret_store.get_or_create(db, "resume_code_key")
         app.state.participation = ParticipationService(db, code_key)
@@ -81,7 +87,11 @@ def create_app(
             app.state.board = BoardService(db)
         # Screening shares the board's model (tests may swap the board service).
         app.state.safeguarding = SafeguardingService(
-            db, lambda: app.state.board.vectoriser, lambda texts: app.state.board.embed(texts)
+            db,
+            lambda: app.state.board.vectoriser,
+            lambda texts: app.state.board.embed(texts),
+            lambda keys: app.state.board.stored_vectors(keys),
+            lambda vectors: app.state.board.save_vectors(vectors),
         )
         # Vectors for new written answers, off every participant's request path.
         if settings.background_embedding:

@@ -118,6 +118,7 @@ def render_page(
         "exit_url": settings.exit_url,
         "path": request.scope["path"],
         "round": None,
+        "round_open": True,
         "language_links": [],
         "contacts": [],
         "errors": [],

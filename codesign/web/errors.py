@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
 
 from codesign.i18n import N_
+from codesign.models import Round
 from codesign.settings import SUPPORTED_LOCALES
+from codesign.store.rounds import visible_round_quick
 from codesign.web.common import PageError, is_htmx, language_links, lenient_locale, render_page
 
 log = logging.getLogger("codesign")
@@ -46,17 +49,45 @@ _BY_STATUS: dict[int, tuple[str, str]] = {
 }
 
 
+_ROUND_PATH = re.compile(r"/r/([A-Za-z0-9_-]{1,100})(?:/|$)")
+
+
+def _round_of(request: Request) -> Round | None:
+    """The round this page belongs to, if people can see it: its support contacts are
+    shown on its error pages too (a wrong link, an expired form, too many tries)."""
+    found = request.state.get("round")
+    if found is not None:
+        return found
+    match = _ROUND_PATH.match(request.scope.get("path", ""))
+    db = getattr(request.app.state, "db", None)
+    if match is None or db is None:
+        return None
+    try:
+        return visible_round_quick(db, match.group(1))
+    except Exception:  # an error page must never fail for want of contacts
+        log.warning("no support contacts for an error page", exc_info=True)
+        return None
+
+
 def _render(request: Request, status: int, error: PageError) -> Response:
     locale = lenient_locale(request)
     offered = error.offered or list(SUPPORTED_LOCALES)
     if locale not in offered:
         locale = offered[0] if "en" not in offered else "en"
+    round_ = _round_of(request)
     context = {
         "error": error,
         "status": status,
         "language_links": language_links(request, offered) if error.offered else [],
         "page": "error",
     }
+    if round_ is not None:
+        context.update(
+            round=round_,
+            round_open=round_.status == "open",
+            contacts=round_.contacts.get(locale)
+            or round_.contacts.get(round_.default_locale, []),
+        )
     if is_htmx(request):
         # htmx swaps only 2xx by default: the fragment says what went wrong in place.
         return render_page(request, "error.html", locale, context, status=200, block="problem")

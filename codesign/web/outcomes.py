@@ -23,6 +23,7 @@ class OutcomesController(Controller):
                 N_("We can't find this consultation"),
                 N_("Check the link or the code on the poster and try again."),
             )
+        request.state.round = round_  # its support contacts on any error page
         locale = resolve_locale(request, round_.locales, round_.default_locale)
         questions = await public_outcomes(service(request), round_, locale)
         texts = round_.texts.get(locale) or round_.texts[round_.default_locale]
@@ -32,6 +33,7 @@ class OutcomesController(Controller):
             locale,
             {
                 "round": round_,
+                "round_open": request.app.state.participation.is_open(round_),
                 "rt": texts,
                 "questions": questions,
                 "contacts": round_.contacts.get(locale)

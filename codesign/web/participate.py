@@ -96,23 +96,32 @@ def _participant_cookie(
 
 def round_page_context(round_: Round, page: str, locale: str, request: Request) -> dict[str, Any]:
     texts = round_.texts.get(locale) or round_.texts[round_.default_locale]
+    region = round_.region
     return {
         "round": round_,
+        "round_open": _service(request).is_open(round_),
         "rt": texts,
         "page": page,
         "contacts": round_.contacts.get(locale) or round_.contacts.get(round_.default_locale, []),
         "language_links": language_links(request, round_.locales),
         "base_url": f"/r/{round_.slug}",
         "total": len(round_.sections),
-        "response_due": format_day(round_.response_due, locale, round_.timezone)
+        "response_due": format_day(round_.response_due, locale, round_.timezone, region)
         if round_.response_due
         else "",
-        "closes": format_day(round_.closes_at, locale, round_.timezone) if round_.closes_at else "",
+        "closes": format_day(round_.closes_at, locale, round_.timezone, region)
+        if round_.closes_at
+        else "",
     }
 
 
-async def _open_round(request: Request, slug: FromPath[str]) -> tuple[Round, str]:
-    """The round and the page language; a calm error page if it is unknown or closed."""
+async def _open_round(
+    request: Request, slug: FromPath[str], *, open_only: bool = True
+) -> tuple[Round, str]:
+    """The round and the page language; a calm error page if it is unknown or closed.
+
+    `open_only=False`: also a closed or published round (withdrawing works then too).
+    """
     round_, found = (
         await _service(request).round_and_participation(slug, _cookie_value(request))
         if len(slug) <= 100
@@ -126,15 +135,26 @@ async def _open_round(request: Request, slug: FromPath[str]) -> tuple[Round, str
             N_("We can't find this consultation"),
             N_("Check the link or the code on the poster and try again."),
         )
+    # Error pages from here on show this round's support contacts.
+    request.state.round = round_
     locale = resolve_locale(request, round_.locales, round_.default_locale)
-    if not _service(request).is_open(round_):
+    if open_only and not _service(request).is_open(round_):
+        links = []
+        if _service(request).takes_withdrawals(round_):
+            links.append((f"/r/{round_.slug}/withdraw", N_("Delete my answers")))
         raise PageError(
             403,
             N_("This consultation is not open"),
             N_("You can't give feedback here at the moment. Thank you for wanting to take part."),
             offered=round_.locales,
+            links=links,
         )
     return round_, locale
+
+
+async def _withdrawal_round(request: Request, slug: FromPath[str]) -> tuple[Round, str]:
+    """Withdrawal pages work until the retention purge: open, closed or published."""
+    return await _open_round(request, slug, open_only=False)
 
 
 def _cookie_value(request: Request) -> str | None:
@@ -160,7 +180,7 @@ def _section_or_404(round_: Round, position: FromPath[int]) -> Section:
         return round_.sections[position - 1]
     raise PageError(
         404,
-        N_("We can't find this part of the consultation"),
+        N_("We can't find this section of the consultation"),
         N_("Go back to the start and try again."),
         offered=round_.locales,
         links=[(f"/r/{round_.slug}", N_("Go to the start"))],
@@ -266,7 +286,7 @@ class ParticipateController(Controller):
                     "carry on where you left off."
                 ),
                 offered=round_.locales,
-                links=[(f"/r/{round_.slug}/resume", N_("Carry on with my code"))],
+                links=[(f"/r/{round_.slug}/resume", N_("Carry on with your code"))],
             )
         if participation.status != "started":
             return go(request, f"/r/{round_.slug}/thanks")
@@ -362,12 +382,17 @@ class ParticipateController(Controller):
             else _section_url(round_, None)
         )
         code = None
-        if not participation.code_shown:
+        shown = participation.code_shown
+        if not shown:
             answers = await _service(request).answers(participation)
             if answers:
+                # Exactly one code per participation: if another load of this page
+                # issued one at the same moment, that one works and this page offers
+                # a new one rather than showing a code that doesn't.
                 code = await _service(request).issue_code(participation)
+                shown = True
         context = round_page_context(round_, "code", locale, request)
-        context.update(code=code, next_url=next_url, participation=participation)
+        context.update(code=code, next_url=next_url, participation=participation, shown=shown)
         return render_page(request, "code.html", locale, context)
 
     @post("/code", name="round_code_new", opt=POSTS)
@@ -378,11 +403,26 @@ class ParticipateController(Controller):
         participation = await _participant(request, round_)
         if participation is None:
             return go(request, f"/r/{round_.slug}/resume")
-        # Replacing the code makes the old one stop working.
-        code = await _service(request).issue_code(participation)
+        # Replacing the code makes the old one stop working, and ends the session on
+        # any other device: only this browser carries on.
+        replaced = await _service(request).replace_code(
+            participation, request.cookies.get(_cookie_name(round_), "")
+        )
+        cookies = []
+        code = None
+        if replaced is not None:
+            code, session = replaced
+            cookies.append(_participant_cookie(request, round_, session))
         context = round_page_context(round_, "code", locale, request)
-        context.update(code=code, next_url=_section_url(round_, None), participation=participation)
-        return render_page(request, "code.html", locale, context, htmx_block="code_panel")
+        context.update(
+            code=code,
+            next_url=_section_url(round_, None),
+            participation=participation,
+            shown=True,
+        )
+        return render_page(
+            request, "code.html", locale, context, htmx_block="code_panel", cookies=cookies
+        )
 
     @get("/review", name="round_review")
     async def review_page(self, request: Request, slug: FromPath[str]) -> Response:
@@ -447,7 +487,15 @@ class ParticipateController(Controller):
             return render_page(
                 request, "resume.html", locale, context, status=422, htmx_block="resume_form"
             )
-        cookie = _participant_cookie(request, round_, found.public_id)
+        # A new session id for this device: the one used before shows nothing any more.
+        session = await _service(request).resume(found)
+        if session is None:
+            context = round_page_context(round_, "resume", locale, request)
+            context.update(errors=[_code_error()], code=code)
+            return render_page(
+                request, "resume.html", locale, context, status=422, htmx_block="resume_form"
+            )
+        cookie = _participant_cookie(request, round_, session)
         if found.status == "submitted":
             return go(request, f"/r/{round_.slug}/thanks", cookies=[cookie])
         answers = await _service(request).answers(found)
@@ -455,7 +503,7 @@ class ParticipateController(Controller):
 
     @get("/withdraw", name="round_withdraw")
     async def withdraw_page(self, request: Request, slug: FromPath[str]) -> Response:
-        round_, locale = await _open_round(request, slug)
+        round_, locale = await _withdrawal_round(request, slug)
         context = round_page_context(round_, "withdraw", locale, request)
         context.update(errors=[], code="", step="code")
         return render_page(request, "withdraw.html", locale, context)
@@ -464,7 +512,7 @@ class ParticipateController(Controller):
     async def withdraw_check(
         self, request: Request, slug: FromPath[str], data: URLEncodedBody[FormData]
     ) -> Response:
-        round_, locale = await _open_round(request, slug)
+        round_, locale = await _withdrawal_round(request, slug)
         code = data.get("code", "")[:64]
         found = await _service(request).find_by_code(round_, code)
         context = round_page_context(round_, "withdraw", locale, request)
@@ -492,7 +540,7 @@ class ParticipateController(Controller):
 
     @get("/withdraw/done", name="round_withdrawn")
     async def withdrawn_page(self, request: Request, slug: FromPath[str]) -> Response:
-        round_, locale = await _open_round(request, slug)
+        round_, locale = await _withdrawal_round(request, slug)
         context = round_page_context(round_, "withdrawn", locale, request)
         return render_page(request, "withdrawn.html", locale, context)
 

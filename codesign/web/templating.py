@@ -20,7 +20,7 @@ from babel.numbers import format_decimal
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from codesign.i18n import language_name, text_direction, translations_for
+from codesign.i18n import formatting_locale, language_name, text_direction, translations_for
 from codesign.settings import project_dir
 
 # CommonMark without raw HTML: organizers' Markdown can never inject markup.
@@ -73,8 +73,10 @@ def _localised_number(context: jinja2.runtime.Context, value: int) -> str:
 def _localised_time(context: jinja2.runtime.Context, value: datetime) -> str:
     round_ = context.get("round")
     zone = round_.timezone if round_ is not None else "UTC"
+    # The round's region decides the clock ("GB": 08:09; "en" alone: 8:09 AM).
+    where = formatting_locale(context["locale"], round_.region if round_ is not None else "")
     # Short times show minutes only; every autosave in the same minute reuses the text.
-    return _short_time(value.replace(second=0, microsecond=0), zone, context["locale"])
+    return _short_time(value.replace(second=0, microsecond=0), zone, where)
 
 
 @functools.lru_cache(maxsize=512)

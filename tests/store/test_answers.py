@@ -8,7 +8,7 @@ import pytest
 
 from codesign.models import AnswerInput
 from codesign.services.demo import build_demo_round
-from codesign.store import participations
+from codesign.store import erasure, participations
 from codesign.store import rounds as round_store
 from codesign.store.db import Database
 
@@ -65,10 +65,10 @@ async def test_saves_after_submit_are_refused(db) -> None:
 async def test_withdraw_deletes_answers_and_the_code(db) -> None:
     qs = await _questions(db)
     p = await participations.start(db, 1, "key-four-xy", "pub-4", "en", False)
-    await participations.set_code_hash(db, p.id, "hash")
+    assert await participations.issue_first_code(db, p.id, "hash")
     await participations.save_answers(
         db, p.id, [AnswerInput(qs[0], value="2"), AnswerInput(qs[1], text="x")], "en"
     )
-    assert await participations.withdraw(db, p.id) == 2
+    assert await erasure.withdraw(db, p.id) == 2
     assert await participations.answers_for(db, p.id) == {}
     assert await participations.by_code_hash(db, 1, "hash") is None

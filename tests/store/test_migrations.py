@@ -55,3 +55,48 @@ async def test_a_failing_migration_is_rolled_back(tmp_path, monkeypatch) -> None
     assert "half_done" not in names and "rounds" in names
     assert 9999 not in {r[0] for r in plain.execute("SELECT version FROM schema_migrations")}
     plain.close()
+
+
+async def test_0008_takes_paper_responses_and_plain_text_hashes_out_of_reach(
+    tmp_path, monkeypatch
+) -> None:
+    """Paper rows imported before 0008 had session ids computed from the file; vectors
+    were keyed by a plain hash of the text. After it: random ids, no such keys."""
+    from codesign.store import db as db_module
+
+    every = db_module.migration_files()
+    monkeypatch.setattr(
+        db_module, "migration_files", lambda: [m for m in every if m[0] < 8]
+    )
+    path = str(tmp_path / "before.db")
+    db = Database(path)
+    await db.connect()
+    await db.close()
+    plain = sqlite3.connect(path)
+    plain.execute(
+        "INSERT INTO rounds (id, slug, status, default_locale, locales, created_at)"
+        " VALUES (1, 'old', 'open', 'en', 'en', '2026-01-01')"
+    )
+    plain.execute(
+        "INSERT INTO participations (round_id, public_id, start_key, code_shown, locale, status,"
+        " may_quote, created_at, updated_at) VALUES (1, 'paper-0123456789abcdef-1',"
+        " 'paper:0123456789abcdef:1', 1, 'en', 'submitted', 0, '2026-01-01', '2026-01-01')"
+    )
+    plain.execute(
+        "INSERT INTO answer_vectors (cache_key, vector, created_at) VALUES ('m|' || ?, x'00', '')",
+        ("a" * 64,),
+    )
+    plain.commit()
+    plain.close()
+
+    monkeypatch.setattr(db_module, "migration_files", lambda: every)
+    db = Database(path)
+    await db.connect()
+    row = await db.fetch_one("SELECT * FROM participations")
+    assert row["source"] == "paper" and row["paper_row"] == 1
+    assert "0123456789abcdef" not in row["public_id"] + row["start_key"]
+    assert len(row["ref"]) == 32
+    batch = await db.fetch_one("SELECT * FROM paper_batches")
+    assert batch["digest"] == "0123456789abcdef" and batch["id"] == row["paper_batch_id"]
+    assert await db.fetch_all("SELECT * FROM answer_vectors") == []
+    await db.close()

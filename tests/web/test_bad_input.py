@@ -138,7 +138,7 @@ async def test_saving_without_a_participation_explains_how_to_carry_on(client) -
     await journey.get("")
     response = await journey.post("/s/1", {"action": "next"})
     assert response.status_code == 400
-    assert "Carry on with my code" in response.text
+    assert "Carry on with your code" in response.text
 
 
 async def test_code_checks_are_rate_limited(client) -> None:

@@ -10,7 +10,7 @@ import pytest
 from codesign.models import NewQuestion, NewSection, QuestionText
 from codesign.services.demo import build_demo_round
 from codesign.store import rounds as round_store
-from tests.conftest import Journey
+from tests.conftest import CODE, Journey
 
 SLUG = "choices"
 SINGLE = {
@@ -238,7 +238,7 @@ async def test_withdraw_confirmation_names_the_choices(client, choice_round) -> 
         {c["single"]: c["single_ids"][2], c["multiple"]: c["multiple_ids"][1], "action": "next"},
     )
     code_page = await journey.get("/code?then=2")
-    code = re.search(r'id="resume-code"[^>]*>([^<]+)<', code_page.text).group(1)
+    code = CODE.search(code_page.text).group(1)
     other = Journey(client, slug=SLUG)
     await other.get("/withdraw?lang=es")
     confirm = await other.post("/withdraw?lang=es", {"code": code})
@@ -261,11 +261,12 @@ async def test_paper_import_reads_labels_ids_and_semicolons(client, choice_round
     responses, problems, rows = paper.parse(round_, good)
     assert problems == [] and rows == 3
     m = sorted([c["multiple_ids"][0], c["multiple_ids"][3]], key=int)
-    assert responses[0][2] == [
+    assert [r[0] for r in responses] == [2, 3, 4]  # rows as the spreadsheet numbers them
+    assert responses[0][3] == [
         (single.id, c["single_ids"][1], None),
         (multiple.id, ",".join(m), None),
     ]
-    assert responses[1][2] == [
+    assert responses[1][3] == [
         (single.id, c["single_ids"][0], None),
         (
             multiple.id,
@@ -273,7 +274,7 @@ async def test_paper_import_reads_labels_ids_and_semicolons(client, choice_round
             None,
         ),
     ]
-    assert responses[2][2] == [(single.id, "prefer_not", None), (multiple.id, "prefer_not", None)]
+    assert responses[2][3] == [(single.id, "prefer_not", None), (multiple.id, "prefer_not", None)]
     bad = b"1.1,1.2\r\nBy fax,\r\n,Mornings;prefer_not\r\nBy phone;In person,\r\n"
     responses, problems, _ = paper.parse(round_, bad)
     assert responses == []

@@ -7,8 +7,14 @@ import re
 
 from codesign.web.security import CONTENT_SECURITY_POLICY
 
-SAMPLES = {"slug": "demo", "position": "1", "round_id": "1", "section_id": "1", "locale": "es",
-           "file_path": "css/codesign.css"}
+SAMPLES = {
+    "slug": "demo",
+    "position": "1",
+    "round_id": "1",
+    "section_id": "1",
+    "locale": "es",
+    "file_path": "css/codesign.css",
+}
 
 
 def _concrete(path: str) -> str:
@@ -42,7 +48,9 @@ async def test_hsts_when_served_over_https(tmp_path) -> None:
     from codesign.settings import Settings
     from codesign.web.app import create_app
 
-    app = create_app(Settings(background_screening=False, db_path=str(tmp_path / "h.db"), https=True), demo=True)
+    app = create_app(
+        Settings(background_screening=False, db_path=str(tmp_path / "h.db"), https=True), demo=True
+    )
     async with AsyncTestClient(app=app) as client:
         response = await client.get("/r/demo")
         assert response.headers["strict-transport-security"].startswith("max-age=")

@@ -89,7 +89,12 @@ def _snapshot(path: str) -> str:
 def _client(tmp_path):
     db_path = str(tmp_path / "fuzz.db")
     app = create_app(
-        Settings(background_screening=False, db_path=db_path, public_posts_per_minute=10**7, code_attempts_per_minute=10**7),
+        Settings(
+            background_screening=False,
+            db_path=db_path,
+            public_posts_per_minute=10**7,
+            code_attempts_per_minute=10**7,
+        ),
         demo=True,
     )
     return db_path, TestClient(app=app, base_url="http://testserver.local")

@@ -44,6 +44,7 @@ NOTICES = {
     "published": N_("The round is marked as published."),
     "draft": N_("The round is a draft again."),
     "removed": N_("Removed."),
+    "paper-deleted": N_("The paper response is deleted for good. The audit log says who did it."),
     "signed-out": N_("You have signed out."),
 }
 

@@ -7,10 +7,12 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import Body, FromPath, URLEncodedBody
 
 from codesign.i18n import N_
 from codesign.services import paper
+from codesign.services.participation import FieldError
+from codesign.web.common import go
 from codesign.web.staff.common import BUILD, staff_page, staff_user
 from codesign.web.staff.rounds import load_round
 
@@ -24,7 +26,7 @@ class StaffPaperController(Controller):
     @get("/", name="staff_paper", opt=BUILD)
     async def paper_page(self, request: Request, round_id: FromPath[int]) -> Response:
         round_, _ = await load_round(request, round_id)
-        return staff_page(request, "staff/paper.html", _context(round_, None))
+        return staff_page(request, "staff/paper.html", await _context(request, round_, None))
 
     @get("/template.csv", name="staff_paper_template", opt=BUILD)
     async def template(self, request: Request, round_id: FromPath[int]) -> Response:
@@ -64,13 +66,60 @@ class StaffPaperController(Controller):
         return staff_page(
             request,
             "staff/paper.html",
-            _context(round_, report),
+            await _context(request, round_, report),
             status=status,
             htmx_block="report",
         )
 
+    @post("/delete", name="staff_paper_delete", opt=BUILD)
+    async def delete(
+        self, request: Request, round_id: FromPath[int], data: URLEncodedBody[dict[str, str]]
+    ) -> Response:
+        """Find one paper response by file and row; with confirm=yes, delete it for good.
 
-def _context(round_, report) -> dict[str, Any]:
+        Deleting is a staff action (the person asked on paper, or by phone): nothing on
+        the public site can reach a paper response.
+        """
+        round_, _ = await load_round(request, round_id)
+        db = request.app.state.db
+        batch_id, row = _number(data.get("batch", "")), _number(data.get("row", ""))
+        found = None
+        if batch_id is not None and row is not None:
+            if data.get("confirm") == "yes":
+                deleted = await paper.delete_response(
+                    db, staff_user(request), round_, batch_id, row
+                )
+                if deleted is not None:
+                    return go(request, f"/staff/rounds/{round_.id}/paper?done=paper-deleted")
+            else:
+                found = await paper.find_response(db, round_, batch_id, row)
+        context = await _context(request, round_, None)
+        context.update(found=found, chosen_batch=batch_id, chosen_row=data.get("row", "")[:9])
+        if found is None:
+            context["errors"] = [
+                FieldError(
+                    "row",
+                    N_(
+                        "There is no paper response in that row of that file. Check the row "
+                        "number in the spreadsheet. It may have been deleted already."
+                    ),
+                )
+            ]
+        return staff_page(
+            request,
+            "staff/paper.html",
+            context,
+            status=200 if found else 422,
+            htmx_block="delete_paper",
+        )
+
+
+def _number(raw: str) -> int | None:
+    raw = raw.strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else None
+
+
+async def _context(request: Request, round_, report) -> dict[str, Any]:
     numbers = paper.question_numbers(round_)
     questions = [(f"{s.position}.{q.position}", q) for s in round_.sections for q in s.questions]
     return {
@@ -80,4 +129,8 @@ def _context(round_, report) -> dict[str, Any]:
         "numbers": numbers,
         "errors": [],
         "open_for_paper": round_.status in ("open", "closed"),
+        "batches": await paper.batches(request.app.state.db, round_),
+        "found": None,
+        "chosen_batch": None,
+        "chosen_row": "",
     }

@@ -99,7 +99,7 @@ def _section(round_: Round, position: int) -> Section:
         return round_.sections[position - 1]
     raise PageError(
         404,
-        N_("We can't find this part of the consultation"),
+        N_("We can't find this section of the consultation"),
         N_("Go back to the start and try again."),
         links=[(f"/staff/rounds/{round_.id}", N_("Back to the round"))],
     )

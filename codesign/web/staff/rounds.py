@@ -96,6 +96,8 @@ def round_form_values(round_: Round | None, settings: RoundSettings | None) -> d
         response_due="",
         minutes_estimate="10",
         retention_days="365",
+        region="",
+        draft_days="30",
     )
     for i in range(MAX_CONTACTS):
         for f in CONTACT_FIELDS:
@@ -114,6 +116,8 @@ def round_form_values(round_: Round | None, settings: RoundSettings | None) -> d
         response_due=round_.response_due.isoformat() if round_.response_due else "",
         minutes_estimate=str(round_.minutes_estimate),
         retention_days=str(settings.retention_days),
+        region=round_.region,
+        draft_days=str(settings.draft_days),
     )
     for loc in settings.wanted_locales:
         values[f"offer_{loc}"] = "yes"

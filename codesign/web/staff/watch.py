@@ -63,7 +63,11 @@ class StaffWatchController(Controller):
         for loc in chosen:
             words = translations_for(loc)
             texts = round_.texts.get(loc) or round_.texts[round_.default_locale]
-            closes = format_day(round_.closes_at, loc, round_.timezone) if round_.closes_at else ""
+            closes = (
+                format_day(round_.closes_at, loc, round_.timezone, round_.region)
+                if round_.closes_at
+                else ""
+            )
             panels.append(
                 {
                     "locale": loc,

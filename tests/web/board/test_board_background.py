@@ -45,7 +45,7 @@ async def test_background_prepares_and_embeds_so_a_run_embeds_nothing(client) ->
     assert all(a.redacted and a.language for a in inputs)
     assert not any("@example" in t for t in vectoriser.embedded)  # redacted before embedding
     keys = [cache_key(vectoriser.name, a.redacted) for a in inputs]
-    assert set(await store.vectors_for(db, keys)) == set(keys)
+    assert set(await service.stored_vectors(keys)) == set(keys)
     embedded = len(vectoriser.embedded)
     assert embedded <= 40  # each distinct text once
     await _settle(service)  # nothing left to do: nothing embedded again
@@ -92,7 +92,9 @@ async def test_fitted_per_run_vectoriser_only_prepares(client) -> None:
 async def test_the_app_runs_it_and_cancels_it_on_shutdown(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(board_module, "BACKGROUND_PAUSE", 0.02)
     vectoriser = TopicVectoriser()
-    app = create_app(Settings(background_screening=False, db_path=str(tmp_path / "bg.db")), demo=True)
+    app = create_app(
+        Settings(background_screening=False, db_path=str(tmp_path / "bg.db")), demo=True
+    )
     app.state.board = BoardService(app.state.db, lambda: vectoriser)
     async with AsyncTestClient(app=app, base_url="http://testserver.local"):
         task = app.state.embed_task
@@ -113,7 +115,11 @@ async def test_the_app_runs_it_and_cancels_it_on_shutdown(tmp_path, monkeypatch)
 async def test_off_in_settings(tmp_path) -> None:
     assert from_env({}).background_embedding is True
     assert from_env({"CODESIGN_BACKGROUND_EMBEDDING": "0"}).background_embedding is False
-    app = create_app(Settings(background_screening=False, db_path=str(tmp_path / "off.db"), background_embedding=False))
+    app = create_app(
+        Settings(
+            background_screening=False, db_path=str(tmp_path / "off.db"), background_embedding=False
+        )
+    )
     async with AsyncTestClient(app=app, base_url="http://testserver.local"):
         assert getattr(app.state, "embed_task", None) is None
 

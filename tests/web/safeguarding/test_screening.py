@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 from codesign.store import safeguarding as store
-from tests.conftest import Journey
+from tests.conftest import CODE, Journey
 from tests.web.safeguarding.conftest import CALM, RISKY, screen_all, write, written_question
 from tests.web.staff.conftest import signed_in
 
@@ -136,7 +134,7 @@ async def test_withdrawing_removes_the_item_and_the_contact(client, sg) -> None:
     )
     assert saved.status_code == 303
     code_page = await journey.get("/code")
-    code = re.search(r'id="resume-code"[^>]*>([^<]+)<', code_page.text).group(1)
+    code = CODE.search(code_page.text).group(1)
     await journey.get("/review")
     await journey.post("/review", {"may_quote": "no", "action": "submit"})
     assert len(await _items(db)) == 1

@@ -187,7 +187,7 @@ async def test_edit_translate_completeness_open_and_lock(client, accounts) -> No
     )
     assert fixed.status_code == 303
 
-    # Participants answer; the dashboard counts each choice; exports name them.
+    # Participants answer and send; the dashboard counts each choice; exports name them.
     for chosen in ([option_ids[0], option_ids[2]], [option_ids[2]], ["prefer_not"]):
         journey = Journey(client, slug=row["slug"])
         client.cookies.delete(f"cs_{round_id}")  # a new person on the same test client
@@ -195,6 +195,9 @@ async def test_edit_translate_completeness_open_and_lock(client, accounts) -> No
         await journey.get("/s/1")
         response = await journey.post("/s/1", {f"q{qid}": chosen, "action": "next"})
         assert response.status_code == 303
+        await journey.get("/review")
+        sent = await journey.post("/review", {"may_quote": "no", "action": "submit"})
+        assert sent.headers["location"].endswith("/thanks")
     page = await staff.get(f"/staff/rounds/{round_id}/dashboard")
     text = " ".join(page.text.split())
     assert "3 answers" in text

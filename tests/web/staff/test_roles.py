@@ -50,6 +50,7 @@ MATRIX: dict[tuple[str, str], tuple[str, ...] | str] = {
     ("GET", "/staff/rounds/{round_id:int}/paper"): BUILD,
     ("GET", "/staff/rounds/{round_id:int}/paper/template.csv"): BUILD,
     ("POST", "/staff/rounds/{round_id:int}/paper"): BUILD,
+    ("POST", "/staff/rounds/{round_id:int}/paper/delete"): BUILD,
     # Last for each role: it ends the session.
     ("POST", "/staff/sign-out"): ALL,
 }

@@ -45,7 +45,9 @@ async def test_secure_cookie_behind_https(tmp_path) -> None:
     from codesign.settings import Settings
     from codesign.web.app import create_app
 
-    app = create_app(Settings(background_screening=False, db_path=str(tmp_path / "s.db"), https=True), demo=True)
+    app = create_app(
+        Settings(background_screening=False, db_path=str(tmp_path / "s.db"), https=True), demo=True
+    )
     async with AsyncTestClient(app=app, base_url="https://testserver.local") as client:
         service = await accounts_module_service(app)
         await service.create_user("a@example.org", "admin", PASSWORD)

@@ -51,8 +51,10 @@ async def test_dashboard_counts_and_polls(client, accounts) -> None:
     text = " ".join(page.text.split())
     assert "<dt>Started</dt><dd>2</dd>" in text
     assert "<dt>Sent their answers</dt><dd>1</dd>" in text
-    assert "2 answers" in text
-    assert '<th scope="row">Strongly agree</th>' in text and "1 (50%)" in text
+    # Only sent answers are counted; the one still being written is only "still answering".
+    assert "<dt>Still answering</dt><dd>1</dd>" in text
+    assert "1 answer" in text and "2 answers" not in text
+    assert '<th scope="row">Strongly agree</th>' in text and "1 (100%)" in text
     board.htmx = True
     block = await board.get("/staff/rounds/1/dashboard", headers={"hx-request": "true"})
     assert block.status_code == 200 and block.text.lstrip().startswith('<div id="live"')
@@ -61,7 +63,7 @@ async def test_dashboard_counts_and_polls(client, accounts) -> None:
 
 async def test_exports_are_redacted_neutralised_and_audited(client, accounts) -> None:
     await answer(client, '=HYPERLINK("http://x") call me on 07700 900123')
-    await answer(client, "@SUM(1)", submit=False)
+    await answer(client, "@SUM(1)")
     staff = await signed_in(client, "organizer")
     response = await staff.get("/staff/rounds/1/export.csv")
     assert response.status_code == 200
