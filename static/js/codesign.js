@@ -265,24 +265,73 @@
         if (result.ok && !unsaved()) go(link.href);
       });
     });
-    // The browser's "leave page?" question only while there are unsaved words.
-    window.addEventListener("beforeunload", function (event) {
-      if (leaving || going || !unsaved()) return;
-      event.preventDefault();
-      event.returnValue = "";
-    });
-    // Closing or reloading within the pause after typing: send the last words anyway.
-    window.addEventListener("pagehide", function () {
-      if (leaving || !unsaved()) return;
+    // Leaving with unsaved words (a reload, closing the tab, Back): send them on the way
+    // out, before the next page is asked for; the browser's "leave page?" question
+    // appears only then.
+    var lastWords = null;
+    var MARK = "codesign-sent-on-leaving";
+    function sendOnTheWayOut() {
       var sent = answers(false);
+      if (leaving || going || sent === confirmed || sent === lastWords) return false;
+      lastWords = sent;
+      // Only a time, never the words: the next page of this tab looks again (below).
+      try { sessionStorage.setItem(MARK, String(Date.now())); } catch (e) { /* private mode */ }
       if (keyFor !== sent) { key = newKey(); keyFor = sent; }
       var data = new FormData(form);
       data.set("save_key", key);
       fetch(url, {method: "POST", body: new URLSearchParams(data), headers: headers,
-        credentials: "same-origin", keepalive: true}).catch(function () {});
+        credentials: "same-origin", keepalive: true}).then(function (response) {
+        // Still here (the person chose to stay): the words may now be saved.
+        if (response.headers.get("x-save-result") === "saved") confirmed = sent;
+      }).catch(function () {});
+      return true;
+    }
+    window.addEventListener("beforeunload", function (event) {
+      if (leaving || going || !unsaved()) return;
+      sendOnTheWayOut();
+      event.preventDefault();
+      event.returnValue = "";
     });
+    // Phones often close a tab without "beforeunload".
+    window.addEventListener("pagehide", sendOnTheWayOut);
+    // The page before this one sent its last words on the way out, and this page may
+    // have been read before they landed: read it again and take the server's answers,
+    // unless the person has already changed something here.
+    var sentAt = 0;
+    try { sentAt = Number(sessionStorage.getItem(MARK)) || 0; sessionStorage.removeItem(MARK); }
+    catch (e) { sentAt = 0; }
+    function lookAgain(waits) {
+      if (!waits.length || unsaved() || pending) return;
+      setTimeout(function () {
+        fetch(window.location.href, {credentials: "same-origin"}).then(function (response) {
+          return response.text();
+        }).then(function (html) {
+          var fresh = new DOMParser().parseFromString(html, "text/html")
+            .getElementById(form.id);
+          if (!fresh || unsaved() || pending) return;
+          var changed = false;
+          for (var i = 0; i < form.elements.length; i++) {
+            var el = form.elements[i], twin = fresh.elements[i];
+            if (!twin || twin.name !== el.name || el.name === "save_key") continue;
+            if (el.type === "radio" || el.type === "checkbox") {
+              if (el.defaultChecked !== twin.defaultChecked) changed = true;
+              el.defaultChecked = el.checked = twin.defaultChecked;
+            } else if (el.tagName === "TEXTAREA" && el.defaultValue !== twin.defaultValue) {
+              changed = true;
+              el.defaultValue = el.value = twin.defaultValue;
+              updateCount(el, false);
+            }
+          }
+          if (!changed) { lookAgain(waits.slice(1)); return; }
+          confirmed = answers(true);
+          var status2 = fresh.querySelector("#save-status");
+          if (status2) show("saved", status2.innerHTML);
+        }).catch(function () { lookAgain(waits.slice(1)); });
+      }, waits[0]);
+    }
+    if (sentAt && Date.now() - sentAt < 30000) lookAgain([300, 1000, 3000]);
     // Answers the browser filled back in (a reload) differ from the page: save them.
-    if (unsaved()) later(0);
+    else if (unsaved()) later(0);
   }
 
   function enhance(root) {
