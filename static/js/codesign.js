@@ -174,7 +174,11 @@
     // a language…), or null for a save that stays on the page.
     function attempt(move, byPerson) {
       var sent = answers(false);
-      if (!move && sent === confirmed) return Promise.resolve({ok: true});
+      if (!move && sent === confirmed) {
+        // Back to what the server has (words typed, then removed): nothing to retry.
+        if (failing) { failing = false; clearTimeout(retry); status.textContent = ""; shown = ""; }
+        return Promise.resolve({ok: true});
+      }
       if (keyFor !== sent) { key = newKey(); keyFor = sent; }
       var data = new FormData(form);
       data.set("save_key", key);
@@ -192,7 +196,11 @@
             (response.ok ? 0 : response.status);
           var result = response.headers.get("x-save-result");
           var next = response.headers.get("hx-redirect");
-          if (problem >= 500 || problem === 429 || problem === 408) throw new Error("retry");
+          // Only our own answers count: a proxy's or a Wi-Fi login page's is a failure.
+          var ours = result || next || response.headers.has("x-error-status");
+          if (!ours || problem >= 500 || problem === 429 || problem === 408) {
+            throw new Error("retry");
+          }
           failing = false;
           backoff = 0;
           clearTimeout(retry);

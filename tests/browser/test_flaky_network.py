@@ -137,8 +137,10 @@ def test_offline_while_typing_says_so_keeps_trying_and_then_saves(
         # The app's own errors reach htmx as 200 + the real status in a header.
         {"status": 200, "headers": {"x-error-status": "500"}, "body": "<p>Sorry</p>"},
         {"status": 500, "body": "Internal Server Error"},
+        # A Wi-Fi login page answering instead of the server: not ours, not saved.
+        {"status": 200, "body": "<h1>Log in to the free Wi-Fi</h1>"},
     ],
-    ids=["503", "app-500", "500"],
+    ids=["503", "app-500", "500", "wifi-login-page"],
 )
 def test_server_errors_while_typing_are_never_called_saved(
     context, page, server_folder, answer
