@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -15,6 +16,8 @@ from codesign.settings import SUPPORTED_LOCALES, Settings
 from codesign.web.templating import Renderer
 
 LANG_COOKIE = "lang"
+#: A page of one round: its quick exit goes through that round's /leave, which ends the visit.
+_ROUND_PATH = re.compile(r"/r/([a-z0-9-]{1,100})(?:/|$)")
 
 
 class PageError(Exception):
@@ -113,15 +116,20 @@ def render_page(
         block, status = htmx_block, 200
     renderer: Renderer = request.app.state.renderer
     settings: Settings = request.app.state.settings
+    in_round = _ROUND_PATH.match(request.scope["path"])
     full = {
         "csrf_token": ScopeState.from_scope(request.scope).csrf_token or "",
         "exit_url": settings.exit_url,
+        "exit_href": f"/r/{in_round.group(1)}/leave" if in_round else settings.exit_url,
+        "safety_href": f"/r/{in_round.group(1)}/safety" if in_round else "",
         "path": request.scope["path"],
         "round": None,
         "round_open": True,
         "language_links": [],
         "contacts": [],
         "errors": [],
+        # An htmx swap: what replaces content takes focus (autofocus), a full page does not.
+        "swapped": block is not None,
         **context,
     }
     html = renderer.render(template, locale, full, block=block)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +28,7 @@ from codesign.services.participation import (
 from codesign.services.safeguarding import SafeguardingError, SafeguardingService
 from codesign.settings import Settings
 from codesign.web.common import (
+    LANG_COOKIE,
     PageError,
     go,
     is_htmx,
@@ -92,6 +94,35 @@ def _participant_cookie(
         # A session cookie: on a shared phone the next person cannot reopen the answers.
         max_age=0 if clear else None,
     )
+
+
+#: What a round's slug can be (`new_slug`, "demo"): safe to write into a cookie's Path.
+_SLUG = re.compile(r"[a-z0-9-]{1,100}")
+
+#: Submit actions of the section form; every one saves first (a plain "save" stays).
+_MOVES = ("next", "back", "skip")
+
+
+def _forget_visit(request: Request, slug: str) -> list[Cookie]:
+    """Expired copies of every cookie that ties this device to a visit of the round.
+
+    Found by name, not by a database lookup, so leaving works even when the round is
+    closed or gone. Only this round's path and the language choice are touched: a
+    staff session on the same browser (path /staff) stays signed in.
+    """
+    settings: Settings = request.app.state.settings
+    forget = [
+        Cookie(key=name, value="", path=f"/r/{slug}", httponly=True, samesite="lax",
+               secure=settings.https, max_age=0)
+        for name in request.cookies
+        if name.startswith("cs_") and name[3:].isdigit() and _SLUG.fullmatch(slug)
+    ]
+    if LANG_COOKIE in request.cookies:
+        forget.append(
+            Cookie(key=LANG_COOKIE, value="", path="/", httponly=True, samesite="lax",
+                   secure=settings.https, max_age=0)
+        )
+    return forget
 
 
 def round_page_context(round_: Round, page: str, locale: str, request: Request) -> dict[str, Any]:
@@ -204,6 +235,37 @@ def _section_url(round_: Round, position: int | None) -> str:
 class ParticipateController(Controller):
     path = "/r/{slug:str}"
 
+    @get("/leave", name="round_leave")
+    async def leave(self, request: Request, slug: FromPath[str]) -> Response:
+        """"Leave this page": end the visit on this device, then show the neutral site.
+
+        A plain link, so it works without script. The only place it sends anyone is
+        the configured exit URL (nothing in the request can change it). Cookies are
+        expired one by one rather than with Clear-Site-Data "cookies", which would also
+        sign staff out of every tab; "cache" drops any copy of the pages already seen.
+        """
+        settings: Settings = request.app.state.settings
+        return Redirect(
+            settings.exit_url,
+            status_code=303,
+            headers={"clear-site-data": '"cache"', "cache-control": "no-store"},
+            cookies=_forget_visit(request, slug),
+        )
+
+    @get("/safety", name="round_safety")
+    async def safety_page(self, request: Request, slug: FromPath[str]) -> Response:
+        # Readable whether or not the round is open: it is linked from every page.
+        round_ = await _service(request).round(slug) if _SLUG.fullmatch(slug) else None
+        if round_ is None or round_.status == "draft":
+            raise PageError(
+                404,
+                N_("We can't find this consultation"),
+                N_("Check the link or the code on the poster and try again."),
+            )
+        locale = resolve_locale(request, round_.locales, round_.default_locale)
+        context = round_page_context(round_, "safety", locale, request)
+        return render_page(request, "safety.html", locale, context)
+
     @get("/", name="round_start")
     async def start_page(self, request: Request, slug: FromPath[str]) -> Response:
         round_, locale = await _open_round(request, slug)
@@ -292,19 +354,27 @@ class ParticipateController(Controller):
             return go(request, f"/r/{round_.slug}/thanks")
         try:
             action = form_value(data, "action") or "save"
+            switch_to = form_value(data, "lang")
+            if switch_to is not None and switch_to not in round_.locales:
+                raise BadInput("not a language of this round")
+            moving = action in _MOVES or switch_to is not None
             result = await _service(request).save_section(
-                participation, section, data, locale, reload=not is_htmx(request)
+                participation, section, data, locale, reload=moving or not is_htmx(request)
             )
         except BadInput as exc:
             raise _bad_form() from exc
-        if is_htmx(request):
+        if is_htmx(request) and (result.errors or not moving):
             # The autosave status is a block of the section page: one source of markup.
+            # The header tells the script whether these exact answers are stored, so it
+            # never says "Saved" for a save that did not happen.
             status = {
                 "round": round_,
                 "errors": result.errors,
                 "last_saved": datetime.now(UTC) if result.saved else None,
             }
             response = render_page(request, "section.html", locale, status, block="save_status")
+            outcome = "saved" if result.saved and not result.errors else "not-saved"
+            response.headers["x-save-result"] = outcome
             if participation.support_offered and form_value(data, "support_shown") != "1":
                 # One of their answers may show risk: the support panel, once (out of band).
                 context = round_page_context(round_, "section", locale, request)
@@ -314,17 +384,21 @@ class ParticipateController(Controller):
                 )
                 response.content = str(response.content) + str(panel.content)
             return response
-        context = round_page_context(round_, "section", locale, request)
-        context.update(
-            section_context(
-                round_, section, position, locale, result.answers or {}, data, result.errors
-            )
-        )
         # Moving on: screen what they wrote now, so the next page offers support at once.
         await _safeguarding(request).screen_participation(participation.id)
         if result.errors:
+            context = round_page_context(round_, "section", locale, request)
+            context.update(
+                section_context(
+                    round_, section, position, locale, result.answers or {}, data, result.errors
+                )
+            )
             context.update(await _support(request, participation, fresh=True))
             return render_page(request, "section.html", locale, context, status=422)
+        if switch_to is not None:
+            # The same section in the other language, its content note already read.
+            note = "note=read&" if section.has_content_note(switch_to) else ""
+            return go(request, f"{_section_url(round_, position)}?{note}lang={switch_to}")
         target = position - 1 if action == "back" else position + 1
         if action == "back" and target < 1:
             return go(request, f"/r/{round_.slug}")
@@ -582,7 +656,8 @@ def section_context(
             ) or ""
         else:
             values[question.id] = ""
-    saved_times = [a.saved_at for a in answers.values()]
+    # Only this section's answers: a section nobody has touched says nothing about saving.
+    saved_times = [answers[q.id].saved_at for q in section.questions if q.id in answers]
     return {
         "section": section,
         "st": section.texts[locale],
@@ -595,7 +670,8 @@ def section_context(
         "prefer_not": PREFER_NOT,
         "question_field": question_field,
         "back_url": f"/r/{round_.slug}" if position == 1 else _section_url(round_, position - 1),
-        "skip_url": _section_url(round_, position + 1),
+        # Language choices become submit buttons of this form, so switching keeps the text.
+        "language_form": "section-form",
     }
 
 

@@ -8,11 +8,13 @@ a 360 px phone viewport) so participants never share a session.
 
 from __future__ import annotations
 
+import http.server
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -34,8 +36,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-#: Where "Leave this page" goes by default; answered locally, nothing leaves the machine.
-EXIT_HOST = "https://www.bbc.co.uk/"
 EXIT_PAGE = "<!doctype html><html lang=en><title>Weather</title><h1>Weather</h1></html>"
 
 
@@ -62,6 +62,36 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+#: Where "Leave this page" ends up: a stand-in for the neutral site, served on this
+#: machine under another site name (localhost, not 127.0.0.1), so nothing leaves it.
+#: A real server, not a route: the exit is a server redirect, which routes don't see.
+EXIT_PORT = _free_port()
+EXIT_HOST = f"http://localhost:{EXIT_PORT}/"
+
+
+class _NeutralPage(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+        body = EXIT_PAGE.encode()
+        self.send_response(200)
+        self.send_header("content-type", "text/html; charset=utf-8")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="package")
+def neutral_site() -> Iterator[str]:
+    site = http.server.ThreadingHTTPServer(("127.0.0.1", EXIT_PORT), _NeutralPage)
+    thread = threading.Thread(target=site.serve_forever, daemon=True)
+    thread.start()
+    yield EXIT_HOST
+    site.shutdown()
+    site.server_close()
+
+
 @pytest.fixture(scope="package")
 def server_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Where the server keeps its database (`b.db`) and log (`server.log`)."""
@@ -69,13 +99,13 @@ def server_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="package")
-def server(server_folder: Path) -> Iterator[str]:
+def server(server_folder: Path, neutral_site: str) -> Iterator[str]:
     """The real site with the demo round; yields its base URL."""
     folder = server_folder
     port = _free_port()
     env = dict(os.environ)
     env.pop("CODESIGN_DB", None)
-    env.pop("CODESIGN_EXIT_URL", None)
+    env["CODESIGN_EXIT_URL"] = neutral_site + "weather"
     # The suite checks many codes from one address; the real limit is tested elsewhere.
     env["CODESIGN_CODE_ATTEMPTS_PER_MINUTE"] = "10000"
     env["CODESIGN_PUBLIC_POSTS_PER_MINUTE"] = "10000"

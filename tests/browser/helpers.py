@@ -115,3 +115,32 @@ def html_language(page: Any) -> tuple[str | None, str | None]:
         page.get_attribute("html", "lang"),
         page.get_attribute("html", "dir"),
     )
+
+
+# --- what the server holds ------------------------------------------------------------
+
+
+def visit_id(context: Any) -> str:
+    """This browser's participation (the cookie's value), to look its answers up."""
+    for cookie in context.cookies():
+        if re.fullmatch(r"cs_\d+", cookie["name"]):
+            return cookie["value"]
+    raise AssertionError("this browser has no participation cookie")
+
+
+def stored_answers(db_path: Any, public_id: str) -> dict[int, str | None]:
+    """What the database holds for one participation: question id -> value or text.
+
+    Read straight from the server's SQLite file (WAL mode lets a reader look while
+    the server writes), so a test sees what was really saved, not what a page says.
+    """
+    import sqlite3
+    from contextlib import closing
+
+    with closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as conn:
+        rows = conn.execute(
+            "SELECT a.question_id, COALESCE(a.text, a.value) FROM answers a"
+            " JOIN participations p ON p.id = a.participation_id WHERE p.public_id = ?",
+            (public_id,),
+        ).fetchall()
+    return dict(rows)

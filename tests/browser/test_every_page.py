@@ -1,9 +1,11 @@
 """Every participant page, in every language, checked as a phone sees it.
 
 One walk per language visits each page state a participant can meet – the start
-page, the consent error, every section and the content note, the private code,
-review, thanks, resume and its wrong-code error, withdraw, its confirmation,
-the withdrawn page and an error page – and on each one checks:
+page, the consent error, every section and the content note, the save status
+(saving, not saved yet, saved), the private code, "Staying safe online", review,
+thanks, resume and its wrong-code error, withdraw, its confirmation, the
+withdrawn page, an error page and the start page after leaving – and on each one
+checks:
 
 - axe-core finds no violations (all default rules, at 360 px);
 - nothing scrolls sideways at 320 px (WCAG 1.4.10 Reflow);
@@ -19,7 +21,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import LANGUAGES, RTL
+from tests.browser.conftest import EXIT_HOST, LANGUAGES, RTL
 from tests.browser.helpers import (
     CODE_PATTERN,
     axe_violations,
@@ -70,7 +72,24 @@ def test_every_participant_page_passes_axe_reflow_and_language(page, lang: str) 
     page.wait_for_url("**/r/demo/s/1")
     look.check("section 1")
 
+    # The save status in each of its states: saving, not saved yet (offline), saved.
+    held = []
+    page.route(
+        "**/r/demo/s/1",
+        lambda route: held.append(route) if route.request.method == "POST" else route.continue_(),
+    )
     page.fill("textarea", "Más tiempo, s'il vous plaît – وقت أطول")
+    page.wait_for_selector("[data-saving]", state="visible")
+    look.check("section 1, saving")
+    held[0].abort()
+    page.unroute("**/r/demo/s/1")
+    page.wait_for_selector("#save-status:not(:empty)")
+    look.check("section 1, not saved yet")
+    page.wait_for_function(
+        "() => document.getElementById('save-status').textContent.includes(':')",
+        timeout=15_000,
+    )
+    look.check("section 1, saved")
     page.click("button[value=next]")
     page.wait_for_url(re.compile(r"/r/demo/code\?then=2$"))
     look.check("private code")
@@ -92,6 +111,9 @@ def test_every_participant_page_passes_axe_reflow_and_language(page, lang: str) 
         page.goto(f"/r/demo/s/{position}")
         assert page.locator("#section-form").count() == 1
         look.check(f"section {position}")
+
+    page.goto("/r/demo/safety")
+    look.check("staying safe online")
 
     page.goto("/r/demo/review")
     look.check("review")
@@ -121,6 +143,14 @@ def test_every_participant_page_passes_axe_reflow_and_language(page, lang: str) 
     assert missing is not None and missing.status == 404
     look.check("error page (unknown round)")
 
-    assert len(look.checked) == 17
+    # Leaving: the next person to open the link meets a fresh start (the language
+    # choice is forgotten too, so it is asked for again).
+    page.goto("/r/demo/resume")
+    page.click(".exit")
+    page.wait_for_url(EXIT_HOST + "**")
+    page.goto(f"/r/demo?lang={lang}")
+    look.check("start, after leaving")
+
+    assert len(look.checked) == 22
     report = "\n".join(look.problems)
     assert not look.problems, f"{len(look.problems)} problem(s) in {lang!r}:\n{report}"

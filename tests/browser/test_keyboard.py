@@ -86,7 +86,7 @@ def test_whole_journey_by_keyboard_alone(page, lang: str) -> None:
     press_and_wait(page, "Enter", "**/r/demo/s/2")
 
     # Section 2: skip it.
-    tab_to(page, "#section-form a.button--secondary")
+    tab_to(page, "#section-form button[value=skip]")
     press_and_wait(page, "Enter", "**/r/demo/s/3")
 
     # Section 3 starts with a content note: choose to read it.
@@ -96,13 +96,13 @@ def test_whole_journey_by_keyboard_alone(page, lang: str) -> None:
     tab_to(page, "textarea")
     keys.type(second_words)
     # One Tab too far (to "Skip this section"), then Shift+Tab back to "Save and continue".
-    tab_to(page, "#section-form a.button--secondary")
+    tab_to(page, "#section-form button[value=skip]")
     tab_to(page, "button[value=next]", backwards=True, limit=1)
     press_and_wait(page, "Enter", "**/r/demo/s/4")
 
     for position in (4, 5):
         target = "**/r/demo/review" if position == 5 else f"**/r/demo/s/{position + 1}"
-        tab_to(page, "#section-form a.button--secondary")
+        tab_to(page, "#section-form button[value=skip]")
         press_and_wait(page, "Enter", target)
 
     # Review shows exactly what was typed and chosen, in this language.

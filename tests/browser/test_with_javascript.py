@@ -49,14 +49,25 @@ def test_character_count_appears_and_warns_calmly_past_the_limit(page) -> None:
     page.wait_for_function(
         "el => el.textContent === '5 of 5,000 characters'", arg=count.element_handle()
     )
-    # The count is announced politely, not on every key press.
-    assert count.get_attribute("aria-live") == "polite"
+    # The count is seen, not read out: far from the limit its live region stays silent.
+    live = page.locator(f"#{area.get_attribute('id')}-count-live")
+    assert count.get_attribute("aria-live") is None
+    assert live.get_attribute("aria-live") == "polite"
+    page.wait_for_timeout(800)
+    assert live.inner_text() == ""
+    # Near the limit it is read out, and past it the calm message is.
+    area.fill("x" * 4600)
+    area.press("x")
+    page.wait_for_function("el => el.textContent.startsWith('4,601')", arg=live.element_handle())
     area.fill("x" * 5001)
+    area.press("x")
     page.wait_for_function("el => el.classList.contains('count--over')", arg=count.element_handle())
-    assert count.inner_text() == t(
-        "en", "This is longer than we can save. Please make it shorter - nothing is lost."
+    over = t("en", "This is longer than we can save. Please make it shorter - nothing is lost.")
+    assert count.inner_text() == over
+    page.wait_for_function(
+        "([el, text]) => el.textContent === text", arg=[live.element_handle(), over]
     )
-    assert page.input_value("textarea") == "x" * 5001  # nothing is cut off
+    assert page.input_value("textarea") == "x" * 5002  # nothing is cut off
 
 
 @pytest.mark.parametrize("lang", ["es", "fr", "ar"])

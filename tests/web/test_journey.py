@@ -61,12 +61,12 @@ async def test_whole_journey_without_javascript(journey: Journey) -> None:
     again = await journey.get("/code")
     assert CODE.search(again.text) is None and "We showed your code once already" in again.text
 
-    # Back saves and goes back; Skip is a plain link to the next section.
+    # Back saves and goes back; Skip is a button of the form: it keeps what was typed.
     q2 = await journey.questions(2)
     back = await journey.post("/s/2", {q2[0]: "prefer_not", "action": "back"})
     assert back.headers["location"] == "/r/demo/s/1"
     page2 = await journey.get("/s/2")
-    assert 'href="/r/demo/s/3">Skip this section' in page2.text
+    assert 'name="action" value="skip">Skip this section</button>' in page2.text
 
     # A section with a content note shows the note first, with both choices.
     note = await journey.get("/s/3")
@@ -225,7 +225,8 @@ async def test_support_and_exit_on_every_page(journey: Journey, path: str) -> No
     await journey.start()
     page = await journey.get(path)
     assert page.status_code == 200
-    assert "data-exit" in page.text and "https://www.bbc.co.uk/weather" in page.text
+    # The exit goes through the round's own step, which ends the visit on this device.
+    assert "data-exit" in page.text and 'href="/r/demo/leave"' in page.text
     assert "If you want to talk to someone" in page.text
 
 

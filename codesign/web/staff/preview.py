@@ -157,6 +157,8 @@ class StaffPreviewController(Controller):
         context.update(
             skip_url=_step_url(round_, locale, position + 1),
             back_url=_step_url(round_, locale, position - 1),
+            # Languages stay links to the other preview: there is nothing to save first.
+            language_form="",
         )
         if section.has_content_note(locale) and request.query_params.get("note") != "read":
             context["participant_template"] = "content_note.html"
@@ -177,13 +179,16 @@ class StaffPreviewController(Controller):
         sent = await participate.multi_form(request)
         data = {key: values[-1] for key, values in sent.items()}
         if is_htmx(request) and data.get("action") is None:
-            return render_page(
+            response = render_page(
                 request,
                 "section.html",
                 locale,
                 {"errors": [], "last_saved": None, "round": round_},
                 block="save_status",
             )
+            # Nothing to keep in a preview: the script may treat the page as up to date.
+            response.headers["x-save-result"] = "saved"
+            return response
         step = -1 if data.get("action") == "back" else 1
         return go(request, _step_url(round_, locale, position + step))
 
