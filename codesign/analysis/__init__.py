@@ -7,6 +7,8 @@ database, no web).  Main entry points:
 - :func:`assign_answers` — place new answers in themes a person has edited;
 - :func:`redact` — replace personal details by placeholders;
 - :func:`flag` — phrases that a person should look at (never a diagnosis);
+- :func:`load_detector` — the risk detector (e5 neighbours + the phrases) for
+  a vectoriser's vectors; :meth:`RiskDetector.screen` gives a :class:`Screening`;
 - :func:`detect_language`.
 """
 
@@ -15,6 +17,7 @@ from .flags import flag, is_risk
 from .language import detect_language, normalise_language
 from .pipeline import theme_answers
 from .redact import redact
+from .risk import RiskDetector, load_detector
 from .types import (
     OTHER,
     Assignment,
@@ -22,7 +25,9 @@ from .types import (
     Member,
     Redacted,
     Redaction,
+    RiskReason,
     SavedTheme,
+    Screening,
     Theme,
     ThemeResult,
 )
@@ -37,7 +42,10 @@ __all__ = [
     "Member",
     "Redacted",
     "Redaction",
+    "RiskDetector",
+    "RiskReason",
     "SavedTheme",
+    "Screening",
     "TfidfVectoriser",
     "Theme",
     "ThemeResult",
@@ -48,6 +56,7 @@ __all__ = [
     "embed",
     "flag",
     "is_risk",
+    "load_detector",
     "normalise_language",
     "redact",
     "saved_themes",

@@ -11,10 +11,16 @@ Two purposes:
 Each language (en, es, fr, ar) has a small lexicon of phrases; matching is on
 lower-cased, accent-folded text (Arabic: hamza/alef and taa-marbuta folded),
 at word starts, so "kill myself" also finds "killing myself" via the stem
-``kill`` entries.  Entries are deliberately phrase-level ("want to die", not
-"die") to keep false alarms low on everyday text ("my phone died").
-``tests/analysis/fixtures/flag_cases.json`` is the labelled set;
-``benchmarks/flags_eval.py`` prints recall and the false-alarm rate.
+``kill`` entries.  The lexicon is the *precise* first signal of
+:mod:`codesign.analysis.risk`, whose e5 neighbours catch indirect wording:
+entries are first-person phrases or say who does what to whom ("he hits me",
+"I was raped", "want to die"), never a bare topic word ("abuse", "suicide",
+"knife", "en danger"), which fires on talk *about* safeguarding policy, and
+never hyperbole ("this form is killing me", "my son will kill me", Spanish
+"no estoy seguro" = "I am not sure").  On the labelled answers in
+``tests/analysis/fixtures/risk/`` it catches about one positive in eight and
+raises a false alarm on about one negative in a hundred;
+``benchmarks/flags_eval.py`` prints the figures.
 """
 
 from __future__ import annotations
@@ -181,7 +187,7 @@ LEXICON: dict[str, dict[str, list[str]]] = {
             r"me suicider",
             r"(?:veux|vais|voudrais|envie de|pense a|penser a|essaye de|tente de) me tuer",
             r"(?:pense|pensé|penser|pensais) au suicide",
-            r"idees suicidaires",
+            r"(?:j'ai|j ai|je fais|mes) (?:des |encore des )?idees (?:suicidaires|noires)",
             r"mettre fin a (?:mes jours|ma vie)",
             r"(?:je veux|j'ai envie d'|envie d'|je pense a|penser a|je vais) en finir"
             r"(?:\s*[.,!;]|\s*$| avec (?:la vie|tout|moi))",
@@ -259,19 +265,19 @@ LEXICON: dict[str, dict[str, list[str]]] = {
             r"لا اريد العيش",
             r"لم اعد اريد (?:ان اعيش|العيش)",
             r"(?:اخذت|ساخذ|اخذ) جرعه زائده",
-            r"اتمنى الموت",
-            r"(?:بدي|رح|راح) انتحر",
+            r"(?<!كنت )اتمنى الموت",
             r"ما عاد بدي (?:عيش|اعيش)",
             r"(?:ma 3ad|mish|ma) ?badd?i (?:3ish|3eesh|a3ish)",
             r"badd?i (?:mout|moot|emout)",
         ],
+        # "كنت ..." (I used to ...) tells of a past the writer has left behind
         "self_harm": [
-            r"اوذي نفسي",
+            r"(?<!كنت )اوذي نفسي",
             r"ايذاء نفسي",
-            r"اجرح نفسي",
+            r"(?<!كنت )اجرح نفسي",
             r"جرح نفسي",
-            r"اؤذي نفسي",
-            r"(?:اجرح|احرق|اذي|اؤذي|اضرب) حالي",
+            r"(?<!كنت )اؤذي نفسي",
+            r"(?<!كنت )(?:اجرح|احرق|اذي|اؤذي|اضرب) حالي",
         ],
         "abuse": [
             r"يضربني",
@@ -330,7 +336,8 @@ def fold(text: str) -> str:
 
 
 @functools.lru_cache(maxsize=8)
-def _compiled(language: str) -> list[tuple[str, re.Pattern[str], str]]:
+def _compiled(language: str) -> tuple[re.Pattern[str], list[tuple[str, re.Pattern[str], str]]]:
+    """One pattern for "does anything match?" and the patterns one by one."""
     out = []
     for kind, patterns in LEXICON[language].items():
         for p in patterns:
@@ -338,7 +345,9 @@ def _compiled(language: str) -> list[tuple[str, re.Pattern[str], str]]:
             # word start; Arabic may carry prefix letters (و ف ب ل ك) and the article ال
             prefix = r"(?:^|(?<=\s))(?:[وفبلك]{0,2}|[وفبلك]?ال)" if language == "ar" else r"\b"
             out.append((kind, re.compile(prefix + folded), p))
-    return out
+    # most answers match nothing: one scan of them all is much cheaper than one per pattern
+    anything = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern, _ in out))
+    return anything, out
 
 
 def flag(text: str, language: str = "") -> list[Flag]:
@@ -355,7 +364,10 @@ def flag(text: str, language: str = "") -> list[Flag]:
         languages.append("en")  # English phrases turn up in every language's answers
     found: dict[tuple[str, int], Flag] = {}
     for lang in languages:
-        for kind, pattern, _source in _compiled(lang):
+        anything, patterns = _compiled(lang)
+        if anything.search(folded) is None:
+            continue
+        for kind, pattern, _source in patterns:
             for m in pattern.finditer(folded):
                 found.setdefault((kind, m.start()), Flag(kind, m.group(), m.start(), m.end()))
     return sorted(found.values(), key=lambda f: (f.start, f.kind))

@@ -16,6 +16,8 @@ import msgspec
 
 from .command import USAGE_ERROR, UsageError, _Parser, read_table
 
+DISTRESSING = "distressing"
+
 
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(
@@ -40,6 +42,8 @@ def main(argv: list[str]) -> int:
 def _reason(kind: str, source: str, detail: str) -> str:
     if source == "phrase":
         return f"phrase '{detail}'"
+    if kind == DISTRESSING:
+        return "close to answers that may distress a reader"
     return f"close to answers about {detail}"
 
 

@@ -1,7 +1,64 @@
-"""Screen answers for risk: the phrase lexicon plus nearest labelled answers in e5 space.
+"""Screen answers for risk: a precise phrase lexicon plus the nearest labelled answers.
 
-(The measured choice of method is summarised in ``METHOD`` below and in
-``tests/analysis/fixtures/risk/README.md``.)
+A screening is a reason for a person to read an answer, never a diagnosis.
+
+Method (chosen by measurement; ``python benchmarks/flags_eval.py --methods``
+repeats the comparison by nested cross-validation on the TRAIN split only):
+
+- Vectors are the app's multilingual-e5-small vectors.  Each language's mean
+  vector is subtracted and the rows re-normalised (without this, answers
+  cluster by language as much as by meaning: false alarms 0.36 instead of 0.24
+  for a plain kNN margin).
+- **Class-wise kNN margin**: an answer's risk margin is the highest, over the
+  five risk kinds, mean cosine to its ``K`` nearest training answers of that
+  kind, minus the highest, over the groups of negative training answers
+  (idioms, policy talk, complaints, hardship, family, neutral), mean cosine to
+  its ``K`` nearest answers of that group.  Comparing against the closest
+  *kind* of harmless answer is what separates "this form is killing me" from
+  "I want it to stop" better than one pool of negatives does.
+- One threshold, chosen by 5-fold inner cross-validation on the training
+  answers so that ``TARGET_RECALL`` of the out-of-fold positives reach it;
+  the margin is mapped to a 0..1 score by a logistic curve through that
+  threshold (slope fitted on the same out-of-fold margins), so risk iff
+  ``score >= THRESHOLD`` (0.5) for every detector.
+- A lexicon phrase (``flags.py``) also makes an answer risk; its score is then
+  at least the threshold.  Kinds are the lexicon's, then those whose own
+  margin passes the threshold and whose score is within ``KIND_MARGIN`` of
+  the best kind's, most likely first (train split, nested CV: the listed kinds
+  include the right one for 0.86 of caught positives, 1.6 kinds per answer;
+  every passing kind would list 3.4 kinds per answer; the best kind alone is
+  right for 0.72 — kinds overlap, abuse and danger most).
+- Distressing (for readers): kNN margin, distressing vs all other training
+  answers, threshold for ``DISTRESS_RECALL``; or a distressing phrase.
+- Languages without a stored mean (the app may see pt, de, it …) are centred
+  on the mean of the batch's own answers in that language when there are at
+  least ``BATCH_MIN`` of them, else on the mean of the stored language means.
+  Measured by leaving each main language out: the global mean did nearly as
+  well as the language's own mean for en/es/fr but missed half the Arabic
+  positives (another script), while batches of 10 answers gave the own-mean
+  figures.  On de / it / pt, screened file by file (batch mean) false alarms
+  were 0.06 / 0.25 / 0.06, one answer at a time (global mean) 0.19 / 0.31 /
+  0.06, recall 1.00 both ways.  An answer screened on its own always gets the
+  global mean, so its screening does not depend on other people's answers.
+
+Figures (train split, 805 answers, nested 5-fold CV; recall / false-alarm
+rate at thresholds chosen by inner CV): class-wise kNN K=10 0.96 / 0.20
+(K=5 0.96 / 0.22, K=20 0.94 / 0.22; for recall 0.92: 0.92 / 0.16); kNN margin
+over one pool of negatives (the stack notes' method) k=5 0.95 / 0.24, k=10
+0.96 / 0.23, not centred 0.96 / 0.36; per-kind thresholds 0.99 / 0.42;
+logistic regression 0.95 / 0.28; kNN + logistic regression 0.96 / 0.25; the
+lexicon alone 0.11 / 0.00.  An RBF SVM (0.95 / 0.20), an NCA projection and a
+logistic regression stacked on neighbour features did no better and are
+harder to explain.  On this deliberately hard set of negatives (idioms,
+policy talk, hardship) the false-alarm target of 0.10 is not reached with
+these vectors; test-split figures are in ``tests/analysis/fixtures/risk/README.md``.
+
+The shipped data (``risk_model.npz``, built by ``benchmarks/build_risk_model.py``
+from the TRAIN split only) holds float16 centred vectors of the training
+answers, their labels, languages and negative groups, the language means and
+the thresholds — no texts.  It names the vectoriser it was built with; any
+other vectoriser gets the lexicon alone.  Scoring is pure numpy over the given
+vectors (measured 0.2–0.6 ms per answer); embedding is the caller's job.
 """
 
 from __future__ import annotations
@@ -17,7 +74,7 @@ import numpy as np
 
 from .flags import RISK_KINDS, flag
 from .language import normalise_language
-from .types import RiskReason, Screening
+from .types import Flag, RiskReason, Screening
 from .vectorise import E5_NAME
 
 DISTRESSING = "distressing"
@@ -26,13 +83,15 @@ MODEL_FORMAT = 1
 THRESHOLD = 0.5
 """Score at and above which an answer is screened as risk (for every detector)."""
 
-K = 5
-TARGET_RECALL = 0.94
+K = 10
+DISTRESS_K = 10
+TARGET_RECALL = 0.95
 DISTRESS_RECALL = 0.92
 INNER_FOLDS = 5
-KIND_SHARE = 0.5  # a kind is listed when its neighbours weigh at least this share of the best
+KIND_MARGIN = 0.03  # kinds listed: those within this similarity of the best one (and passing)
 GLOBAL = "*"  # key of the mean used for languages without a stored mean
-BATCH_MIN = 0  # 0: never centre on the batch's own answers
+BATCH_MIN = 10  # answers of one unknown language in a batch before their own mean is used
+NEGATIVE = "negative"  # group of negatives given without a group
 
 
 def _unit_rows(x: np.ndarray) -> np.ndarray:
@@ -57,7 +116,7 @@ def centre_rows(
     x: np.ndarray,
     languages: Sequence[str],
     means: dict[str, np.ndarray],
-    batch_min: int = BATCH_MIN,
+    batch_min: int = 0,
 ) -> np.ndarray:
     """Subtract each row's language mean and re-normalise.
 
@@ -79,15 +138,32 @@ def centre_rows(
 
 
 def _top_mean(sims: np.ndarray, k: int) -> np.ndarray:
+    """Mean of each row's ``k`` largest values (all of them when fewer; -1 when none)."""
     k = min(k, sims.shape[1])
     if k == 0:
-        return np.zeros(len(sims), dtype=sims.dtype)
+        return np.full(len(sims), -1.0, dtype=np.float32)
     return np.partition(sims, sims.shape[1] - k, axis=1)[:, -k:].mean(axis=1)
 
 
-def knn_margin(sims: np.ndarray, positive: np.ndarray, k: int = K) -> np.ndarray:
+def knn_margin(sims: np.ndarray, positive: np.ndarray, k: int) -> np.ndarray:
     """Mean similarity to the k nearest positives minus that to the k nearest negatives."""
     return _top_mean(sims[:, positive], k) - _top_mean(sims[:, ~positive], k)
+
+
+def class_margins(
+    sims: np.ndarray, kinds: np.ndarray, groups: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-kind scores (n, kinds) and the nearest negative group's score (n,).
+
+    ``kinds`` is the training answers' boolean kind matrix; ``groups`` their
+    negative group number (-1 for positives).  An answer's risk margin is
+    ``per_kind.max(1) - negative``.
+    """
+    per_kind = np.stack([_top_mean(sims[:, kinds[:, j]], k) for j in range(kinds.shape[1])], 1)
+    negative = np.stack(
+        [_top_mean(sims[:, groups == g], k) for g in range(int(groups.max()) + 1)], 1
+    ).max(axis=1)
+    return per_kind, negative
 
 
 def threshold_for_recall(positive_scores: np.ndarray, recall: float) -> float:
@@ -108,7 +184,7 @@ def fit_slope(z: np.ndarray, y: np.ndarray, iterations: int = 50) -> float:
     y = np.asarray(y, dtype=np.float64)
     a = 1.0
     for _ in range(iterations):
-        p = 1.0 / (1.0 + np.exp(-a * z))
+        p = 1.0 / (1.0 + np.exp(-np.clip(a * z, -60, 60)))
         grad = float(np.sum((y - p) * z)) - 1e-3 * a  # tiny ridge keeps separable data finite
         hess = float(np.sum(p * (1 - p) * z * z)) + 1e-3
         step = grad / hess
@@ -149,15 +225,17 @@ class RiskModel:
     vectoriser: str
     vectors: np.ndarray  # language-centred, L2-normalised, float32 (n, d)
     kinds: np.ndarray  # bool (n, len(RISK_KINDS)); a row without any kind is a negative
+    groups: np.ndarray  # int (n,): negative group number, -1 for positives
+    group_names: tuple[str, ...]
     distressing: np.ndarray  # bool (n,)
     languages: np.ndarray  # str (n,)
     means: dict[str, np.ndarray]  # per language, and GLOBAL
     k: int
     threshold: float  # risk margin at which the score is THRESHOLD
     slope: float
+    distress_k: int
     distress_threshold: float
     distress_slope: float
-    kind_share: float
     batch_min: int
     train_digest: str
 
@@ -166,10 +244,17 @@ class RiskModel:
         return self.kinds.any(axis=1)
 
 
-def _margins(
-    model_vectors: np.ndarray, labels: np.ndarray, queries: np.ndarray, k: int
-) -> np.ndarray:
-    return knn_margin(queries @ model_vectors.T, labels, k)
+def _group_numbers(
+    y: np.ndarray, negative_groups: Sequence[str] | None
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    names = [
+        (negative_groups[i] if negative_groups is not None else "") or NEGATIVE
+        for i in np.flatnonzero(~y)
+    ]
+    group_names = tuple(sorted(set(names)))
+    groups = np.full(len(y), -1, dtype=np.int64)
+    groups[~y] = [group_names.index(n) for n in names]
+    return groups, group_names
 
 
 def fit_risk_model(
@@ -178,27 +263,31 @@ def fit_risk_model(
     kinds: Sequence[Sequence[str]],
     distressing: Sequence[bool],
     ids: Sequence[str],
+    negative_groups: Sequence[str] | None = None,
     *,
     vectoriser: str = E5_NAME,
     k: int = K,
+    distress_k: int = DISTRESS_K,
     target_recall: float = TARGET_RECALL,
     distress_recall: float = DISTRESS_RECALL,
     folds: int = INNER_FOLDS,
-    kind_share: float = KIND_SHARE,
     batch_min: int = BATCH_MIN,
 ) -> tuple[RiskModel, dict[str, np.ndarray]]:
     """Fit the detector on labelled training answers (raw e5 vectors).
 
-    Thresholds come from inner cross-validation: each training answer is scored
-    by a model built from the other folds (their own language means too), and
-    the threshold keeps ``target_recall`` of those out-of-fold positives.
-    Returns the model and the out-of-fold margins (``"risk"``, ``"distress"``).
+    ``negative_groups`` names each negative's group (the fixtures' style:
+    idiom, policy …; ignored for positives).  Thresholds come from inner
+    cross-validation: each training answer is scored by a model built from the
+    other folds (their own language means too), and the threshold keeps
+    ``target_recall`` of those out-of-fold positives.  Returns the model and
+    the out-of-fold margins (``"risk"``, ``"distress"``).
     """
     x = np.asarray(vectors, dtype=np.float32)
     langs = [normalise_language(lang) for lang in languages]
     y_kinds = np.array([[kd in ks for kd in RISK_KINDS] for ks in kinds], dtype=bool)
     y = y_kinds.any(axis=1)
     y_dis = np.asarray(distressing, dtype=bool)
+    groups, group_names = _group_numbers(y, negative_groups)
     strata = [
         f"{lang}/{'+'.join(sorted(ks)) or 'none'}" for lang, ks in zip(langs, kinds, strict=True)
     ]
@@ -209,12 +298,15 @@ def fit_risk_model(
         tr, te = fold != f, fold == f
         if not te.any():
             continue
-        means_f = balanced_means(x[tr], [lang for lang, t in zip(langs, tr, strict=True) if t])
-        xc_tr = centre_rows(x[tr], [lang for lang, t in zip(langs, tr, strict=True) if t], means_f)
+        tr_langs = [lang for lang, t in zip(langs, tr, strict=True) if t]
+        means_f = balanced_means(x[tr], tr_langs)
+        xc_tr = centre_rows(x[tr], tr_langs, means_f)
         xc_te = centre_rows(x[te], [lang for lang, t in zip(langs, te, strict=True) if t], means_f)
         sims = xc_te @ xc_tr.T
-        oof[te] = knn_margin(sims, y[tr], k)
-        oof_dis[te] = knn_margin(sims, y_dis[tr], k)
+        # group numbers stay those of the whole set: a group absent from a fold scores -1
+        per_kind, negative = class_margins(sims, y_kinds[tr], groups[tr], k)
+        oof[te] = per_kind.max(axis=1) - negative
+        oof_dis[te] = knn_margin(sims, y_dis[tr], distress_k)
     thr = threshold_for_recall(oof[y], target_recall)
     dthr = threshold_for_recall(oof_dis[y_dis], distress_recall)
     means = balanced_means(x, langs)
@@ -222,15 +314,17 @@ def fit_risk_model(
         vectoriser=vectoriser,
         vectors=centre_rows(x, langs, means),
         kinds=y_kinds,
+        groups=groups,
+        group_names=group_names,
         distressing=y_dis,
         languages=np.asarray(langs, dtype="U16"),
         means=means,
         k=k,
         threshold=thr,
         slope=fit_slope(oof - thr, y),
+        distress_k=distress_k,
         distress_threshold=dthr,
         distress_slope=fit_slope(oof_dis - dthr, y_dis),
-        kind_share=kind_share,
         batch_min=batch_min,
         train_digest=ids_digest(ids),
     )
@@ -247,6 +341,8 @@ def save_model(model: RiskModel, path: str | Path = MODEL_FILE) -> None:
         kind_names=np.array(RISK_KINDS, dtype="U16"),
         vectors=model.vectors.astype(np.float16),
         kind_bits=bits,
+        groups=model.groups.astype(np.int8),
+        group_names=np.array(model.group_names, dtype="U16"),
         distressing=model.distressing.astype(bool),
         languages=model.languages.astype("U16"),
         mean_languages=np.array(mean_langs, dtype="U16"),
@@ -254,9 +350,9 @@ def save_model(model: RiskModel, path: str | Path = MODEL_FILE) -> None:
         k=np.int64(model.k),
         threshold=np.float64(model.threshold),
         slope=np.float64(model.slope),
+        distress_k=np.int64(model.distress_k),
         distress_threshold=np.float64(model.distress_threshold),
         distress_slope=np.float64(model.distress_slope),
-        kind_share=np.float64(model.kind_share),
         batch_min=np.int64(model.batch_min),
         train_digest=np.str_(model.train_digest),
     )
@@ -272,28 +368,54 @@ def read_model(path: str | Path = MODEL_FILE) -> RiskModel:
         kinds = ((bits[:, None] >> np.arange(len(RISK_KINDS))) & 1).astype(bool)
         vectors = _unit_rows(z["vectors"].astype(np.float32))
         means = dict(zip(z["mean_languages"].tolist(), z["means"].astype(np.float32), strict=True))
-        if GLOBAL not in means or len(vectors) != len(kinds):
+        groups = z["groups"].astype(np.int64)
+        if GLOBAL not in means or not (len(vectors) == len(kinds) == len(groups)):
             raise ValueError("risk model file is incomplete")
         return RiskModel(
             vectoriser=str(z["vectoriser"]),
             vectors=vectors,
             kinds=kinds,
+            groups=groups,
+            group_names=tuple(z["group_names"].tolist()),
             distressing=z["distressing"].astype(bool),
             languages=z["languages"],
             means=means,
             k=int(z["k"]),
             threshold=float(z["threshold"]),
             slope=float(z["slope"]),
+            distress_k=int(z["distress_k"]),
             distress_threshold=float(z["distress_threshold"]),
             distress_slope=float(z["distress_slope"]),
-            kind_share=float(z["kind_share"]),
             batch_min=int(z["batch_min"]),
             train_digest=str(z["train_digest"]),
         )
 
 
+def _phrase_reasons(flags: list[Flag]) -> list[RiskReason]:
+    seen: dict[tuple[str, str], RiskReason] = {}
+    for f in flags:
+        seen.setdefault((f.kind, f.term), RiskReason(f.kind, "phrase", f.term))
+    return list(seen.values())
+
+
+def _from_phrases(flags: list[Flag]) -> Screening:
+    kinds = list(dict.fromkeys(f.kind for f in flags if f.kind in RISK_KINDS))
+    return Screening(
+        risk=bool(kinds),
+        kinds=kinds,
+        distressing=any(f.kind == DISTRESSING for f in flags),
+        score=1.0 if kinds else 0.0,
+        reasons=_phrase_reasons(flags),
+    )
+
+
 class RiskDetector:
-    """Screens answers; ``model`` ``None`` means the lexicon alone."""
+    """Screens answers; ``model`` ``None`` means the lexicon alone.
+
+    ``name`` says what screens ("e5-knn+lexicon" or "lexicon"); ``uses_model``
+    tells the app whether the embedding model takes part, so that its pages
+    can say so plainly.  Risk iff ``score >= threshold``.
+    """
 
     def __init__(self, model: RiskModel | None = None, *, use_lexicon: bool = True) -> None:
         if model is None and not use_lexicon:
@@ -305,15 +427,16 @@ class RiskDetector:
             (["e5-knn"] if model is not None else []) + (["lexicon"] if use_lexicon else [])
         )
         self.threshold = THRESHOLD
-        if model is not None:
-            self._pos = model.vectors[model.positive]
-            self._neg = model.vectors[~model.positive]
-            self._pos_kinds = model.kinds[model.positive]
 
     def screen(
         self, texts: list[str], languages: list[str], vectors: np.ndarray | None
     ) -> list[Screening]:
-        """One :class:`Screening` per text; ``vectors`` are raw e5 vectors (or ``None``)."""
+        """One :class:`Screening` per text.
+
+        ``languages`` are language codes or locales (one per text, "" when
+        unknown); ``vectors`` the raw, L2-normalised e5 vectors of the texts
+        (one row each) or ``None`` for the lexicon alone.
+        """
         if len(languages) != len(texts):
             raise ValueError("one language per text is needed")
         langs = [normalise_language(lang) for lang in languages]
@@ -322,69 +445,59 @@ class RiskDetector:
         else:
             phrase = [[] for _ in texts]
         if self.model is None or vectors is None or not len(texts):
-            return [self._from_phrases(f) for f in phrase]
+            return [_from_phrases(f) for f in phrase]
         x = np.asarray(vectors, dtype=np.float32)
         if x.shape != (len(texts), self.model.vectors.shape[1]):
             raise ValueError(f"vectors of shape {x.shape} for {len(texts)} texts")
-        return self._with_model(
-            texts, phrase, centre_rows(x, langs, self.model.means, self.model.batch_min)
-        )
+        xc = centre_rows(x, langs, self.model.means, self.model.batch_min)
+        return self._with_model(texts, phrase, xc)
 
-    @staticmethod
-    def _phrase_reasons(flags) -> list[RiskReason]:
-        seen: dict[tuple[str, str], RiskReason] = {}
-        for f in flags:
-            seen.setdefault((f.kind, f.term), RiskReason(f.kind, "phrase", f.term))
-        return list(seen.values())
-
-    def _from_phrases(self, flags) -> Screening:
-        kinds = list(dict.fromkeys(f.kind for f in flags if f.kind in RISK_KINDS))
-        return Screening(
-            risk=bool(kinds),
-            kinds=kinds,
-            distressing=any(f.kind == DISTRESSING for f in flags),
-            score=1.0 if kinds else 0.0,
-            reasons=self._phrase_reasons(flags),
-        )
-
-    def _with_model(self, texts: list[str], phrase: list, xc: np.ndarray) -> list[Screening]:
+    def _with_model(
+        self, texts: list[str], phrase: list[list[Flag]], xc: np.ndarray
+    ) -> list[Screening]:
         m = self.model
         assert m is not None  # noqa: S101 - only called with a model
-        sp = xc @ self._pos.T
-        sn = xc @ self._neg.T
-        margin = _top_mean(sp, m.k) - _top_mean(sn, m.k)
-        score = _sigmoid(m.slope * (margin - m.threshold))
-        dis = _top_mean(xc @ m.vectors[m.distressing].T, m.k) - _top_mean(
-            xc @ m.vectors[~m.distressing].T, m.k
-        )
-        near = np.argsort(-sp, axis=1, kind="stable")[:, : m.k]
+        sims = xc @ m.vectors.T
+        per_kind, negative = class_margins(sims, m.kinds, m.groups, m.k)
+        kind_margin = per_kind - negative[:, None]
+        score = _sigmoid(m.slope * (kind_margin.max(axis=1) - m.threshold))
+        dis = knn_margin(sims, m.distressing, m.distress_k)
         out = []
         for i, flags in enumerate(phrase):
-            if not texts[i].strip():  # a blank answer's vector says nothing about it
-                out.append(self._from_phrases(flags))
+            if not (texts[i] or "").strip():  # a blank answer's vector says nothing about it
+                out.append(_from_phrases(flags))
                 continue
-            lex_kinds = list(dict.fromkeys(f.kind for f in flags if f.kind in RISK_KINDS))
-            risk = bool(score[i] >= THRESHOLD) or bool(lex_kinds)
-            s = float(score[i]) if score[i] >= THRESHOLD or not lex_kinds else THRESHOLD
-            weights = (self._pos_kinds[near[i]] * np.maximum(sp[i, near[i]], 0)[:, None]).sum(0)
-            best = float(weights.max())
-            order = [j for j in np.argsort(-weights, kind="stable") if weights[j] > 0]
-            near_kinds = [RISK_KINDS[j] for j in order if weights[j] >= m.kind_share * best]
-            kinds = list(dict.fromkeys(lex_kinds + near_kinds)) if risk else []
-            reasons = self._phrase_reasons(flags)
-            if score[i] >= THRESHOLD and near_kinds:
-                reasons.append(RiskReason(near_kinds[0], "similar", near_kinds[0]))
+            lex_kinds = [f.kind for f in flags if f.kind in RISK_KINDS]
+            by_model = bool(score[i] >= THRESHOLD)
+            best = per_kind[i].max()
+            passing = [
+                RISK_KINDS[j]
+                for j in np.argsort(-per_kind[i], kind="stable")
+                if kind_margin[i, j] >= m.threshold and per_kind[i, j] >= best - KIND_MARGIN
+            ]
+            kinds = list(dict.fromkeys(lex_kinds + passing))
+            reasons = _phrase_reasons(flags)
+            if by_model:
+                reasons.append(RiskReason(passing[0], "similar", passing[0]))
             distressing = any(f.kind == DISTRESSING for f in flags)
             if dis[i] >= m.distress_threshold:
                 distressing = True
                 reasons.append(RiskReason(DISTRESSING, "similar", DISTRESSING))
-            out.append(Screening(risk, kinds, distressing, round(s, 4), reasons))
+            s = round(float(score[i]) if by_model or not lex_kinds else THRESHOLD, 4)
+            if not kinds and s >= THRESHOLD:  # rounding must not lift a score to the threshold
+                s = THRESHOLD - 1e-4
+            out.append(Screening(bool(kinds), kinds, distressing, s, reasons))
         return out
 
 
 @functools.lru_cache(maxsize=4)
 def load_detector(vectoriser_name: str | None) -> RiskDetector:
-    """The shipped detector for vectors of ``vectoriser_name`` (lexicon alone otherwise)."""
+    """The shipped detector for vectors of ``vectoriser_name``; the lexicon alone otherwise.
+
+    Only vectors of the model the shipped data was built with (``E5_NAME``)
+    can be compared with it; for any other name, ``None``, or a missing file,
+    the lexicon screens alone.
+    """
     if vectoriser_name is None or vectoriser_name != E5_NAME or not MODEL_FILE.exists():
         return RiskDetector(None)
     model = read_model(MODEL_FILE)

