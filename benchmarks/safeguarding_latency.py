@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote_plus
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -67,11 +68,15 @@ def _on_list(db: str) -> dict[str, float]:
 async def one(port: int, n: int, text: str, pause: float) -> float:
     """Write `text`, wait `pause` seconds, send; returns when the send was answered."""
     conn, headers, prefix = await participant(port, client_address(n))
-    body = f"{prefix}{text}&save_key=k{n:06d}{random.randrange(10**9):09d}"  # noqa: S311
+    key = f"k{n:06d}{random.randrange(10**9):09d}"  # noqa: S311
+    body = f"{prefix}{quote_plus(text)}&save_key={key}"
     status, _, _ = await conn.request("POST", "/r/demo/s/1", headers, body.encode("utf-8"))
     if status != 200:
         raise RuntimeError(f"save answered {status}")
-    await asyncio.sleep(pause)
+    if pause:
+        await asyncio.sleep(pause)
+        await conn.close()  # the server lets idle keep-alive connections go after 5 s
+        conn.writer = None
     token = prefix.split("&", 1)[0]
     form = f"{token}&may_quote=no&action=submit".encode()
     plain = {k: v for k, v in headers.items() if k != "hx-request"}
@@ -97,14 +102,25 @@ async def main(participants: int, calm_every: int) -> None:
                 text = f"{base} ({n})"
                 jobs.append(one(port, n, text, 0.0 if n % 2 else 6.0))
                 wanted.append((text, not calm))
+            # Watch the list while people send, so a quick arrival is timed as quick.
+            seen: dict[str, float] = {}
+            done = asyncio.Event()
+
+            async def watch() -> None:
+                deadline = time.monotonic() + TIMEOUT
+                while time.monotonic() < deadline and not done.is_set():
+                    for text, at in _on_list(db).items():
+                        seen.setdefault(text, at)
+                    await asyncio.sleep(0.1)
+
+            watcher = asyncio.create_task(watch())
             sent_at = await asyncio.gather(*jobs)
             sent = {t: at for (t, risky), at in zip(wanted, sent_at, strict=True) if risky}
-            seen: dict[str, float] = {}
             deadline = time.monotonic() + TIMEOUT
-            while len(seen) < len(sent) and time.monotonic() < deadline:
-                for text, at in _on_list(db).items():
-                    seen.setdefault(text, at)
-                await asyncio.sleep(0.1)
+            while any(t not in seen for t in sent) and time.monotonic() < deadline:
+                await asyncio.sleep(0.2)
+            done.set()
+            await watcher
             waits = [seen[t] - sent[t] for t in sent if t in seen]
             missing = [t for t in sent if t not in seen]
             calm_listed = [t for t in _on_list(db) if t not in sent]
