@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -149,9 +150,11 @@ def risk_split(cases: Sequence[dict], test_share: float = RISK_TEST_SHARE) -> di
 
     groups: dict[str, list[str]] = {}
     for c in cases:
-        groups.setdefault(f"{c['lang']}/{'+'.join(sorted(c['kinds'])) or 'none'}", []).append(
-            c["id"]
-        )
+        # Cases added later (ids "<lang>-o…", extra.jsonl) form strata of their own, so
+        # adding them never moves an earlier case between train and test.
+        later = "/later" if re.fullmatch(r"[a-z]{2}-o\d+", c["id"]) else ""
+        key = f"{c['lang']}/{'+'.join(sorted(c['kinds'])) or 'none'}{later}"
+        groups.setdefault(key, []).append(c["id"])
     out: dict[str, str] = {}
     for ids in groups.values():
         ordered = sorted(ids, key=lambda i: hashlib.sha256(f"risk-split:{i}".encode()).digest())
