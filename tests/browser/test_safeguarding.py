@@ -129,6 +129,17 @@ def test_support_panel_on_the_next_page_without_javascript(browser, server, lang
     context.close()
 
 
+def _prepared_answer(db: Path, words: str) -> int | None:
+    import sqlite3
+
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+        row = conn.execute(
+            "SELECT id FROM answers WHERE text LIKE ? AND redacted IS NOT NULL",
+            (words + "%",),
+        ).fetchone()
+    return row[0] if row else None
+
+
 def _cli(*args: str, stdin: str | None = None) -> None:
     subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
         [sys.executable, "-m", "codesign.cli", *args],
@@ -188,6 +199,18 @@ def test_the_lead_reads_the_sent_answer_in_every_language(browser, server, serve
             assert "known phrases only" not in staff.inner_text("main")
         _check(staff, f"queue-{lang}", problems)
         href = links.last.get_attribute("href")
+        # An answer kept closed on the board's pages, opened on its own page (no script
+        # needed): the one just sent, once the board's background step has prepared it.
+        answer_id = None
+        for _ in range(60):
+            answer_id = _prepared_answer(server_folder / "b.db", RISKY["en"] + " Please")
+            if answer_id is not None:
+                break
+            staff.wait_for_timeout(500)
+        assert answer_id is not None, "the sent answer was never prepared for the board"
+        staff.goto(f"/staff/rounds/1/board/answers/{answer_id}/read?back=q/2/other")
+        assert RISKY["en"] in staff.inner_text("main blockquote")
+        _check(staff, f"closed-answer-{lang}", problems)
         staff.goto(href)
         assert RISKY["en"] in staff.inner_text("blockquote.answer-text")
         _check(staff, f"item-{lang}", problems)
