@@ -61,11 +61,14 @@ STATUS_LABELS = {
 class SafeguardingError(Exception):
     """A calm message id for the person (translated where shown)."""
 
-    def __init__(self, message: str, status: int = 409, limit: int | None = None) -> None:
+    def __init__(
+        self, message: str, status: int = 409, limit: int | None = None, field: str = "note"
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.params = {"limit": limit} if limit is not None else {}
+        self.field = field  # which form field a 422 is about
 
 
 class QueueView(msgspec.Struct, frozen=True):
@@ -281,7 +284,9 @@ class SafeguardingService:
     ) -> None:
         await self._handler(user, round_)
         if status not in store.STATUSES or status == "new":
-            raise SafeguardingError(N_("Choose what happened with this answer."), 422)
+            raise SafeguardingError(
+                N_("Choose what happened with this answer."), 422, field="status"
+            )
         note = clean_note(note, MAX_NOTE)
         if status == "action_taken" and not note:
             raise SafeguardingError(N_("Write a short note on what was done."), 422)

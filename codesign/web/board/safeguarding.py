@@ -30,7 +30,6 @@ FormData = dict[str, str]
 NOTICES = {
     "status": N_("What happened is saved."),
     "note": N_("The note is saved."),
-    "flagged": N_("The answer is on the safeguarding lead's list now."),
 }
 
 
@@ -184,8 +183,7 @@ class SafeguardingController(Controller):
         except SafeguardingError as exc:
             if exc.status != 422:
                 raise _refused(round_, exc) from None
-            field = "note" if "note" in exc.message or exc.params else "status"
-            error = FieldError(field, exc.message, exc.params)
+            error = FieldError(exc.field, exc.message, exc.params)
             return await self._item_page(request, round_, item_id, values, [error], 422)
         return go(request, f"{base_url(round_)}/safeguarding/{item_id}?saved=status")
 
