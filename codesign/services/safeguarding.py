@@ -39,6 +39,8 @@ log = logging.getLogger("codesign.safeguarding")
 SCREEN_BATCH = 16
 MAX_NOTE = 2000
 MAX_CONTACT = 200
+#: A draft is screened once its words have rested this long (moving on screens at once).
+DRAFT_SETTLE = timedelta(seconds=3)
 #: Seconds between looks for new items to notify about and items to escalate.
 NOTIFY_INTERVAL = 30.0
 KINDS = RISK_KINDS
@@ -151,7 +153,10 @@ class SafeguardingService:
         Vectors of sent answers go to the shared cache (a board's run reuses
         them); a draft's vector is used and dropped, as its text keeps changing.
         """
-        return await self._screen(await store.answers_to_screen(self.db, batch))
+        settled = utcnow() - DRAFT_SETTLE
+        return await self._screen(
+            await store.answers_to_screen(self.db, batch, drafts_saved_before=settled)
+        )
 
     async def screen_participation(self, participation_id: int) -> bool:
         """Screen one participant's changed answers now (they are moving to another page,

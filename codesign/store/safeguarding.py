@@ -104,15 +104,29 @@ def _kinds(value: str | None) -> list[str]:
 
 
 async def answers_to_screen(
-    db: Database, limit: int, participation_id: int | None = None
+    db: Database,
+    limit: int,
+    participation_id: int | None = None,
+    drafts_saved_before: datetime | None = None,
 ) -> list[ScreenInput]:
-    """Oldest first; or only one participation's (screened as they move on)."""
-    only = "" if participation_id is None else " AND a.participation_id = ?"
+    """Oldest first; or only one participation's (screened as they move on).
+
+    `drafts_saved_before`: a draft still being typed waits until its words settle, so
+    someone typing is screened once, not at every autosave.
+    """
+    where = "a.screened = 0 AND a.text IS NOT NULL"
+    params: tuple = ()
+    if participation_id is not None:
+        where += " AND a.participation_id = ?"
+        params += (participation_id,)
+    if drafts_saved_before is not None:
+        where += " AND (p.status != 'started' OR a.saved_at < ?)"
+        params += (to_db_time(drafts_saved_before),)
     rows = await db.fetch_all(
         "SELECT a.id, a.text, a.locale, p.status FROM answers a"
         " JOIN participations p ON p.id = a.participation_id"
-        f" WHERE a.screened = 0 AND a.text IS NOT NULL{only} ORDER BY a.id LIMIT ?",
-        (limit,) if participation_id is None else (participation_id, limit),
+        f" WHERE {where} ORDER BY a.id LIMIT ?",
+        (*params, limit),
     )
     return [
         ScreenInput(r["id"], r["text"] or "", r["locale"], r["status"] == "submitted") for r in rows

@@ -22,6 +22,17 @@ RISKY = "Honestly I want to kill myself, nobody would notice."
 CALM = "Evening appointments would help me a lot."
 
 
+@pytest.fixture(autouse=True)
+def drafts_settle_at_once(monkeypatch):
+    """Screen drafts as soon as they are saved (the site waits for the words to rest;
+    test_screening checks that wait)."""
+    from datetime import timedelta
+
+    from codesign.services import safeguarding as module
+
+    monkeypatch.setattr(module, "DRAFT_SETTLE", timedelta(0))
+
+
 @pytest.fixture
 async def sg(client, accounts):  # noqa: F811
     """The demo round with the board member as lead and the organizer as deputy."""

@@ -143,3 +143,19 @@ async def test_withdrawing_removes_the_item_and_the_contact(client, sg) -> None:
     assert await _items(db) == []
     left = await db.fetch_one("SELECT COUNT(*) AS n FROM safeguarding_contacts")
     assert left["n"] == 0
+
+
+async def test_a_draft_being_typed_waits_for_its_words_to_rest(client, sg, monkeypatch) -> None:
+    from datetime import timedelta
+
+    from codesign.services import safeguarding as module
+
+    monkeypatch.setattr(module, "DRAFT_SETTLE", timedelta(minutes=5))
+    journey = Journey(client)
+    position, field = await write(journey, RISKY)
+    assert await sg.screen_step(100) == 0  # still being typed: not screened at every save
+    # Moving on screens it at once, whatever the wait.
+    moved = await journey.post(f"/s/{position}", {field: RISKY, "action": "next"})
+    assert moved.status_code == 303
+    row = await client.app.state.db.fetch_one("SELECT screened, risk FROM answers")
+    assert (row["screened"], row["risk"]) == (1, 1)
