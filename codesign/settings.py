@@ -21,6 +21,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     code_attempts_per_minute: int = 10
     #: Public POSTs (answers, consent) per client per minute.
     public_posts_per_minute: int = 600
+    #: Staff sign-in POSTs per client per minute (`CODESIGN_SIGN_IN_POSTS_PER_MINUTE`).
+    sign_in_posts_per_minute: int = 30
     #: Set when served behind HTTPS: Secure cookies and HSTS.
     https: bool = False
     #: Addresses of reverse proxies whose X-Forwarded-For names the real client
@@ -72,6 +74,7 @@ def from_env(environ: dict[str, str] | None = None, **overrides: object) -> Sett
         ("max_body_bytes", "CODESIGN_MAX_BODY_BYTES"),
         ("code_attempts_per_minute", "CODESIGN_CODE_ATTEMPTS_PER_MINUTE"),
         ("public_posts_per_minute", "CODESIGN_PUBLIC_POSTS_PER_MINUTE"),
+        ("sign_in_posts_per_minute", "CODESIGN_SIGN_IN_POSTS_PER_MINUTE"),
     ):
         if env.get(name):
             values[key] = int(env[name])

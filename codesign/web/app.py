@@ -149,7 +149,11 @@ def create_app(
         cache_control=CacheControlHeader(max_age=_YEAR, public=True),
         name="static",
     )
-    limits = rate_limits(settings.code_attempts_per_minute, settings.public_posts_per_minute)
+    limits = rate_limits(
+        settings.code_attempts_per_minute,
+        settings.public_posts_per_minute,
+        settings.sign_in_posts_per_minute,
+    )
 
     app = Litestar(
         route_handlers=[
