@@ -59,12 +59,16 @@ def create_app(
     renderer = Renderer()
     csrf = CSRFConfig(
         secret="set-at-start-up-from-the-database",  # noqa: S106 - replaced in on_startup
-        cookie_name="csrftoken",
+        # Under HTTPS the __Host- prefix makes browsers refuse the cookie unless it is
+        # Secure, for this exact host and for Path=/: no subdomain can plant one.
+        cookie_name="__Host-csrftoken" if settings.https else "csrftoken",
         header_name="x-csrftoken",
         cookie_httponly=False,  # htmx sends it back in a header; the value is no secret
         cookie_samesite="lax",
         cookie_secure=settings.https,
-        exclude=["/healthz", "/static"],
+        # Anchored: Litestar searches the path, so "/static" alone would also exempt
+        # "/r/static/start" or any path with those letters in it.
+        exclude=["^/healthz$", "^/static/"],
     )
 
     async def on_startup(app: Litestar) -> None:
