@@ -7,6 +7,7 @@ import logging
 from datetime import timedelta
 
 from litestar import Litestar, Response, get
+from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader
@@ -26,7 +27,7 @@ from codesign.services.safeguarding import (
     notify_in_background,
     screen_in_background,
 )
-from codesign.settings import Settings, from_env, project_dir
+from codesign.settings import Settings, allowed_hosts, from_env, project_dir
 from codesign.store import secrets as secret_store
 from codesign.store.db import Database
 from codesign.web.board import board_router
@@ -159,7 +160,20 @@ def create_app(
         settings.sign_in_posts_per_minute,
     )
 
+    hosts = allowed_hosts(settings)
+    if not hosts:
+        log.warning(
+            "no CODESIGN_PUBLIC_URL or CODESIGN_ALLOWED_HOSTS: any Host header is accepted"
+            " and share links follow it"
+        )
     app = Litestar(
+        # A forged Host header is refused before any page can print it into a link;
+        # load balancers' health checks come by address, so /healthz takes any host.
+        allowed_hosts=(
+            AllowedHostsConfig(allowed_hosts=hosts, exclude=["^/healthz$"], www_redirect=False)
+            if hosts
+            else None
+        ),
         route_handlers=[
             index,
             health,

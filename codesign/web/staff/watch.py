@@ -24,7 +24,10 @@ POLL_SECONDS = 5
 
 
 def public_url(request: Request, slug: str) -> str:
-    return str(request.base_url).rstrip("/") + f"/r/{slug}"
+    """The round's address for people: the configured public URL, else this request's
+    (whose Host the allowed-hosts check has vetted, where hosts are configured)."""
+    base = request.app.state.settings.public_url or str(request.base_url)
+    return base.rstrip("/") + f"/r/{slug}"
 
 
 class StaffWatchController(Controller):
