@@ -176,6 +176,11 @@ def _check_length(errors: list[FieldError], field: str, value: str, limit: int) 
         errors.append(FieldError(field, _TOO_LONG, {"count": len(value), "limit": limit}))
 
 
+#: The years a round's dates may fall in.
+FIRST_YEAR = 2000
+LAST_YEAR = 2200
+
+
 def _parse_moment(
     errors: list[FieldError], form: Mapping[str, str], field: str, tz: ZoneInfo | None
 ) -> datetime | None:
@@ -186,6 +191,17 @@ def _parse_moment(
         value = datetime.fromisoformat(raw[:30])
     except ValueError:
         errors.append(FieldError(field, N_("Enter the date and time like 2027-03-31 17:00.")))
+        return None
+    # Far years can't be turned into UTC (0001-01-01 in Tokyo is in year 0) and no
+    # round runs for centuries: a calm message instead.
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        errors.append(
+            FieldError(
+                field,
+                N_("Choose a date between the years %(first)s and %(last)s."),
+                {"first": str(FIRST_YEAR), "last": str(LAST_YEAR)},
+            )
+        )
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=tz or ZoneInfo("UTC"))

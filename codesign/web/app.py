@@ -41,7 +41,7 @@ from codesign.web.health import health
 from codesign.web.outcomes import OutcomesController
 from codesign.web.participate import ParticipateController
 from codesign.web.ratelimit import STORES, CounterStore, rate_limits
-from codesign.web.security import security_headers_hook
+from codesign.web.security import ImpossibleRequestMiddleware, security_headers_hook
 from codesign.web.staff import create_demo_staff, staff_router
 from codesign.web.templating import Renderer
 
@@ -186,7 +186,7 @@ def create_app(
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         csrf_config=csrf,
-        middleware=[limit.middleware for limit in limits],
+        middleware=[ImpossibleRequestMiddleware, *(limit.middleware for limit in limits)],
         stores={name: CounterStore() for name in STORES},
         before_send=[security_headers_hook(settings.https)],
         exception_handlers={
