@@ -112,6 +112,12 @@ class RoundMissing(Exception):
     pass
 
 
+async def may_read_answers(db: Database, user: StaffUser, round_id: int) -> bool:
+    """The one rule for raw answers (board pages, exports): only the staff who sit on the
+    round, admins too. An admin manages rounds without reading what people wrote."""
+    return await user_store.is_member(db, round_id, user.id)
+
+
 class Refused(Exception):
     """An action the round's state does not allow; `message` says why, calmly."""
 
