@@ -197,6 +197,8 @@ class AuditEntry(msgspec.Struct, frozen=True):
     action: str
     round_id: int | None
     detail: str
+    #: Repeated failed sign-ins are one entry with a count.
+    tries: int = 1
 
 
 class RoundSummary(msgspec.Struct, frozen=True):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import msgspec
 
@@ -21,6 +22,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     code_attempts_per_minute: int = 10
     #: Public POSTs (answers, consent) per client per minute.
     public_posts_per_minute: int = 600
+    #: Staff sign-in POSTs per client per minute (`CODESIGN_SIGN_IN_POSTS_PER_MINUTE`).
+    sign_in_posts_per_minute: int = 30
     #: Set when served behind HTTPS: Secure cookies and HSTS.
     https: bool = False
     #: Addresses of reverse proxies whose X-Forwarded-For names the real client
@@ -37,8 +40,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     background_screening: bool = True
     #: Seconds between looks for answers to screen when there is no backlog.
     screening_interval: float = 2.0
-    #: The site's address as people reach it, for links in emails (`CODESIGN_PUBLIC_URL`).
+    #: The site's address as people reach it (`CODESIGN_PUBLIC_URL`): share links, QR
+    #: codes, posters and emails use it, never the request's Host header.
     public_url: str = ""
+    #: Host names requests may carry (`CODESIGN_ALLOWED_HOSTS`, comma-separated,
+    #: `*.example.org` allowed); the public URL's host always is. None set: any host.
+    allowed_hosts: str = ""
     #: Outgoing mail for the safeguarding lead's notices (`CODESIGN_SMTP_*`); none when no host.
     smtp_host: str = ""
     smtp_port: int = 587
@@ -53,6 +60,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     reading_break_after: int = 10
     #: Who staff can talk to after reading something hard (`CODESIGN_STAFF_SUPPORT`).
     staff_support: str = ""
+
+
+def allowed_hosts(settings: Settings) -> list[str]:
+    """The Host names to accept: those listed, plus the public URL's own."""
+    hosts = [h.strip().lower() for h in settings.allowed_hosts.split(",") if h.strip()]
+    public = urlsplit(settings.public_url).hostname if settings.public_url else None
+    if public and public not in hosts:
+        hosts.append(public)
+    return hosts
 
 
 def _flag(value: str | None, default: bool) -> bool:
@@ -72,11 +88,13 @@ def from_env(environ: dict[str, str] | None = None, **overrides: object) -> Sett
         ("max_body_bytes", "CODESIGN_MAX_BODY_BYTES"),
         ("code_attempts_per_minute", "CODESIGN_CODE_ATTEMPTS_PER_MINUTE"),
         ("public_posts_per_minute", "CODESIGN_PUBLIC_POSTS_PER_MINUTE"),
+        ("sign_in_posts_per_minute", "CODESIGN_SIGN_IN_POSTS_PER_MINUTE"),
     ):
         if env.get(name):
             values[key] = int(env[name])
     for key, name in (
         ("public_url", "CODESIGN_PUBLIC_URL"),
+        ("allowed_hosts", "CODESIGN_ALLOWED_HOSTS"),
         ("smtp_host", "CODESIGN_SMTP_HOST"),
         ("smtp_user", "CODESIGN_SMTP_USER"),
         ("smtp_password", "CODESIGN_SMTP_PASSWORD"),

@@ -10,12 +10,13 @@ import hashlib
 import hmac
 import re
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import cache
 
 import msgspec
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
 
 from codesign.i18n import N_
 from codesign.models import STAFF_ROLES, StaffUser
@@ -32,24 +33,22 @@ SESSION_LIFETIME = timedelta(hours=12)
 #: …or after this long without a request.
 SESSION_IDLE = timedelta(hours=2)
 _TOUCH_EVERY = timedelta(minutes=5)
-#: Failed sign-ins allowed in the window, per account and per client.
-ACCOUNT_FAILURES = 5
+#: Failed sign-ins allowed in the window: per account from one client (the attacker's
+#: guesses pause that client, not the owner elsewhere), per client over all accounts, and
+#: per account from anywhere (only reached by guessing from many addresses at once).
+PAIR_FAILURES = 5
 CLIENT_FAILURES = 20
+ACCOUNT_FAILURES = 50
 FAILURE_WINDOW = timedelta(minutes=15)
-
-# A short list of the passwords people pick most; long enough ones among them
-# are still refused. (A breached-password service would be better; this needs none.)
-COMMON_PASSWORDS = frozenset(
-    """
-    123456789012 1234567890123 12345678901234 qwertyuiopas qwertyuiop123 password1234
-    password12345 passwordpassword password123! iloveyou1234 letmein12345 welcome12345
-    welcome123456 changeme1234 changeme12345 administrator admin1234567 adminadmin123
-    abc123456789 aaaaaaaaaaaa 111111111111 000000000000 qwerty123456 1q2w3e4r5t6y
-    1qaz2wsx3edc zaq12wsxcde3 football1234 baseball1234 monkey123456 dragon123456
-    sunshine1234 princess1234 trustno11234 superman1234 starwars1234 correcthorsebatterystaple
-    codesign1234 codesign12345 consultation riversidesupport passw0rd1234 p@ssw0rd1234
-    """.split()
-)
+#: Progressive delay before the password is checked, once an account has this many
+#: failures from anywhere: it slows guessing from many addresses without locking anyone out.
+DELAY_AFTER = 3
+DELAY_FIRST = 0.5
+DELAY_MOST = 5.0
+#: Passwords need zxcvbn's top score (about 10^10 guesses or more).
+STRONG_ENOUGH = 4
+#: zxcvbn's own advice: estimate on the first 100 characters (its time grows with length).
+_ESTIMATE_CHARS = 100
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 
@@ -106,13 +105,22 @@ def check_email(email: str) -> str:
     return email
 
 
+def failure_delay(account_failures: int) -> float:
+    """Seconds to wait before checking a password, doubling with the account's failures."""
+    if account_failures <= DELAY_AFTER:
+        return 0.0
+    return min(DELAY_FIRST * 2 ** (account_failures - DELAY_AFTER - 1), DELAY_MOST)
+
+
 def check_password(password: str, email: str = "") -> None:
     if len(password) < MIN_PASSWORD:
         raise AccountError(N_("Use a password of at least 12 characters."))
     if len(password) > MAX_PASSWORD:
         raise AccountError(N_("Use a password of at most 256 characters."))
-    folded = password.lower()
-    if folded in COMMON_PASSWORDS or len(set(password)) < 4 or (email and folded == email):
+    # zxcvbn knows common passwords, names, words, keyboard runs, dates and l33t;
+    # the email and the site's name count as guessable too.
+    hints = [email, email.split("@")[0], "codesign"] if email else ["codesign"]
+    if zxcvbn(password[:_ESTIMATE_CHARS], user_inputs=hints)["score"] < STRONG_ENOUGH:
         raise AccountError(
             N_("This password is too easy to guess. Try a few unrelated words together.")
         )
@@ -134,13 +142,45 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+class DailyKey:
+    """A key that lives only in this process's memory and is replaced every day (UTC).
+
+    Client pseudonyms (`HMAC(key, address)`) are kept for a day at most; with the key
+    nowhere on disk, a copy of the database can't turn them back into addresses (there
+    are only 2^32 IPv4 addresses to try). A restart or a new day starts counts afresh.
+    """
+
+    def __init__(self) -> None:
+        self._day: date | None = None
+        self._key = b""
+
+    def current(self) -> bytes:
+        today = utcnow().date()
+        if today != self._day:
+            self._day, self._key = today, secrets.token_bytes(32)
+        return self._key
+
+
 class AccountService:
     def __init__(self, db: Database, key: str) -> None:
         self.db = db
         self.key = key.encode()
+        self.client_key = DailyKey()
+        # Argon2 is CPU by design: one at a time keeps the other core for participants,
+        # however many sign-ins arrive together.
+        self._hashing = asyncio.Semaphore(1)
 
     def _keyed(self, kind: str, value: str) -> str:
         return hmac.new(self.key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()[:32]
+
+    def client_pseudonym(self, client: str) -> str:
+        key = self.client_key.current()
+        return hmac.new(key, f"client:{client}".encode(), hashlib.sha256).hexdigest()[:32]
+
+    def unknown_email(self, email: str) -> str:
+        """The audit log's name for text that matched no account: often a password typed
+        in the wrong box, so only a keyed hash is kept (the same text, the same name)."""
+        return "unknown-email:" + self._keyed("unknown-email", email)[:16]
 
     async def create_user(self, email: str, role: str, password: str) -> StaffUser:
         email = check_email(email)
@@ -168,26 +208,46 @@ class AccountService:
         email = normalise_email(email)[:MAX_EMAIL]
         password = password[:MAX_PASSWORD]
         account_key = self._keyed("account", email)
-        client_key = self._keyed("client", client)
+        client_key = self.client_pseudonym(client)
         since = utcnow() - FAILURE_WINDOW
-        shown = clean_text(email, 100)
-        if (
-            await user_store.failures_since(self.db, since, account_key=account_key)
-            >= ACCOUNT_FAILURES
-            or await user_store.failures_since(self.db, since, client_key=client_key)
-            >= CLIENT_FAILURES
-        ):
-            await audit.add(self.db, shown, "sign_in_paused")
-            return SignInResult(None, paused=True)
         found = await user_store.by_email(self.db, email)
         user = found[0] if found else None
+        actor = user.email if user else self.unknown_email(email)
+        user_id = user.id if user else None
+        # Counted before the hash, so simultaneous guesses can't all slip through.
+        reservation = await user_store.reserve_attempt(
+            self.db,
+            account_key,
+            client_key,
+            since,
+            pair_limit=PAIR_FAILURES,
+            client_limit=CLIENT_FAILURES,
+            account_limit=ACCOUNT_FAILURES,
+        )
+        if reservation.attempt_id is None:
+            await audit.add_folded(
+                self.db, actor, "sign_in_paused", self._keyed("paused", client_key), since,
+                user_id=user_id,
+            )
+            return SignInResult(None, paused=True)
+        delay = failure_delay(reservation.account_failures)
+        if delay:
+            await asyncio.sleep(delay)
         # Argon2 takes tens of milliseconds of CPU by design: off the event loop.
-        stored, matches = await asyncio.to_thread(_check, found[1] if found else None, password)
+        async with self._hashing:
+            stored, matches = await asyncio.to_thread(
+                _check, found[1] if found else None, password
+            )
         verified = matches and user is not None and user.active
-        await user_store.record_attempt(self.db, account_key, client_key, verified)
         if not verified or user is None:
-            await audit.add(self.db, shown, "sign_in_failed")
+            await audit.add_folded(
+                self.db, actor, "sign_in_failed", self._keyed("failed", actor), since,
+                user_id=user_id,
+            )
             return SignInResult(None)
+        await user_store.settle_success(
+            self.db, reservation.attempt_id, account_key, client_key
+        )
         if _hasher().check_needs_rehash(stored):
             rehashed = await asyncio.to_thread(_hasher().hash, password)
             await user_store.set_password_hash(self.db, user.id, rehashed)

@@ -3,7 +3,6 @@ report, and the public outcomes page ("you said, we did")."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 
@@ -11,7 +10,7 @@ import msgspec
 
 from codesign.models import Round, StaffUser
 from codesign.services.board import BoardService, ThemeCard, open_questions
-from codesign.services.watching import neutralise
+from codesign.services.watching import csv_writer, neutralise
 from codesign.store import audit
 from codesign.store import themes as store
 from codesign.store.db import utcnow
@@ -132,7 +131,7 @@ async def export(service: BoardService, user: StaffUser, round_: Round, fmt: str
             indent=1,
         )
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out)
     writer.writerow(ANSWER_COLUMNS)
     for theme in themes:
         rows = [{**theme, "response_locale": "", "response": ""}]

@@ -112,6 +112,12 @@ class RoundMissing(Exception):
     pass
 
 
+async def may_read_answers(db: Database, user: StaffUser, round_id: int) -> bool:
+    """The one rule for raw answers (board pages, exports): only the staff who sit on the
+    round, admins too. An admin manages rounds without reading what people wrote."""
+    return await user_store.is_member(db, round_id, user.id)
+
+
 class Refused(Exception):
     """An action the round's state does not allow; `message` says why, calmly."""
 
@@ -176,6 +182,11 @@ def _check_length(errors: list[FieldError], field: str, value: str, limit: int) 
         errors.append(FieldError(field, _TOO_LONG, {"count": len(value), "limit": limit}))
 
 
+#: The years a round's dates may fall in.
+FIRST_YEAR = 2000
+LAST_YEAR = 2200
+
+
 def _parse_moment(
     errors: list[FieldError], form: Mapping[str, str], field: str, tz: ZoneInfo | None
 ) -> datetime | None:
@@ -186,6 +197,17 @@ def _parse_moment(
         value = datetime.fromisoformat(raw[:30])
     except ValueError:
         errors.append(FieldError(field, N_("Enter the date and time like 2027-03-31 17:00.")))
+        return None
+    # Far years can't be turned into UTC (0001-01-01 in Tokyo is in year 0) and no
+    # round runs for centuries: a calm message instead.
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        errors.append(
+            FieldError(
+                field,
+                N_("Choose a date between the years %(first)s and %(last)s."),
+                {"first": str(FIRST_YEAR), "last": str(LAST_YEAR)},
+            )
+        )
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=tz or ZoneInfo("UTC"))

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable
+from typing import Any
 
 import msgspec
 import segno
@@ -145,10 +146,18 @@ def choice_text(labels: dict[str, str], value: str | None) -> str | None:
     return "; ".join(label for option_id, label in labels.items() if option_id in ids)
 
 
-def neutralise(cell: object) -> str:
-    """A CSV cell a spreadsheet shows as text, never runs as a formula."""
+def neutralise(cell: object) -> str | int | float:
+    """A CSV cell a spreadsheet shows as text, never runs as a formula (numbers stay numbers)."""
+    if isinstance(cell, int | float) and not isinstance(cell, bool):
+        return cell
     text = "" if cell is None else str(cell)
     return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def csv_writer(out: io.StringIO) -> Any:
+    """Every text cell in quotes: a spreadsheet that splits on ";" (the French, Spanish and
+    German default) then keeps "a;=1+1" whole instead of starting a cell with "="."""
+    return csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
 
 
 EXPORT_COLUMNS = (
@@ -253,7 +262,7 @@ def _export_rows(
 
 def to_csv(rows: Iterable[dict]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out)
     writer.writerow(EXPORT_COLUMNS)
     for row in rows:
         writer.writerow(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from codesign.models import AuditEntry
 from codesign.store.db import Database, WriteConnection, from_db_time, to_db_time, utcnow
 
@@ -38,6 +40,35 @@ async def add_in(
     )
 
 
+async def add_folded(
+    db: Database,
+    actor: str,
+    action: str,
+    fold_key: str,
+    since: datetime,
+    *,
+    user_id: int | None = None,
+) -> None:
+    """One row per `fold_key` since `since`: a repeat adds to its count instead of a row."""
+
+    async def work(conn: WriteConnection) -> None:
+        now = to_db_time(utcnow())
+        cursor = await conn.execute(
+            "UPDATE audit_log SET tries = tries + 1, at = ? WHERE id = ("
+            " SELECT id FROM audit_log WHERE fold_key = ? AND action = ? AND at >= ?"
+            " ORDER BY id DESC LIMIT 1)",
+            (now, fold_key, action, to_db_time(since)),
+        )
+        if cursor.rowcount == 0:
+            await conn.execute(
+                "INSERT INTO audit_log (at, user_id, actor, action, detail, fold_key)"
+                " VALUES (?, ?, ?, ?, '', ?)",
+                (now, user_id, actor, action, fold_key),
+            )
+
+    await db.write(work)
+
+
 async def recent(db: Database, limit: int = 200, before_id: int | None = None) -> list[AuditEntry]:
     rows = await db.fetch_all(
         "SELECT * FROM audit_log WHERE (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?",
@@ -51,6 +82,7 @@ async def recent(db: Database, limit: int = 200, before_id: int | None = None) -
             action=r["action"],
             round_id=r["round_id"],
             detail=r["detail"],
+            tries=r["tries"],
         )
         for r in rows
     ]

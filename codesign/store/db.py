@@ -8,6 +8,7 @@ that only one writer ever holds SQLite's write lock.
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 import threading
 from collections.abc import Awaitable, Callable, Generator, Iterable
@@ -30,6 +31,24 @@ _PRAGMAS = (
     # leaves nothing a copy of the file could recover.
     "PRAGMA secure_delete = ON",
 )
+
+
+def create_private(path: str) -> None:
+    """Make sure a database file exists readable by its owner only (0600).
+
+    SQLite gives the -wal and -shm files the main file's mode, so they follow. An
+    existing file that others can read is tightened too: it holds people's answers.
+    """
+    if path == ":memory:" or path.startswith("file:"):
+        return
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        for name in (path, path + "-wal", path + "-shm"):
+            if os.path.exists(name) and os.stat(name).st_mode & 0o077:
+                os.chmod(name, 0o600)
+    else:
+        os.close(fd)
 
 
 def utcnow() -> datetime:
@@ -188,6 +207,7 @@ class Database:
         self.batched_writes = 0
 
     async def connect(self) -> None:
+        create_private(self.path)
         self._writer_thread = ThreadPoolExecutor(1, thread_name_prefix="codesign-writer")
         self._writer_conn = await self._in_writer(self._open_writer)
         self._writer = WriteConnection(self._writer_conn)

@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 # The purge deletes every trace of an answer, as a withdrawal does: one place for both.
+from codesign.store.db import create_private
 from codesign.store.erasure import purge_expired_answers, purge_unsent_drafts
 
 __all__ = ["backup", "purge_expired_answers", "purge_unsent_drafts"]
@@ -20,6 +21,7 @@ def backup(db_path: str, destination: str) -> int:
     if target.exists():
         raise FileExistsError(f"{destination} exists; choose a new file name")
     source = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    create_private(str(target))  # a backup holds everything the database does
     copy = sqlite3.connect(str(target))
     try:
         source.backup(copy, pages=1024)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime, timedelta
 
+import msgspec
+
 from codesign.models import StaffUser
 from codesign.store.db import Database, WriteConnection, from_db_time, to_db_time, utcnow
 
@@ -141,42 +143,69 @@ async def delete_session(db: Database, token_hash: str) -> None:
 # Sign-in attempts -------------------------------------------------------
 
 
-async def record_attempt(db: Database, account_key: str, client_key: str, ok: bool) -> None:
-    async def work(conn: WriteConnection) -> None:
+class Reservation(msgspec.Struct, frozen=True):
+    """A sign-in attempt counted before its password is checked."""
+
+    attempt_id: int | None  # None: over a limit, nothing reserved
+    account_failures: int  # failures for this account from anywhere, this one included
+
+
+async def reserve_attempt(
+    db: Database,
+    account_key: str,
+    client_key: str,
+    since: datetime,
+    *,
+    pair_limit: int,
+    client_limit: int,
+    account_limit: int,
+) -> Reservation:
+    """Count an attempt as failed before the slow hash runs, in the writer's one transaction.
+
+    Concurrent guesses each reserve in turn, so no burst gets more than the limits through
+    to the hash; a good password turns its reservation into a success (`settle_attempt`).
+    """
+
+    async def work(conn: WriteConnection) -> Reservation:
+        at = to_db_time(since)
+        counts = await conn.execute_fetchall(
+            "SELECT"
+            " COALESCE(SUM(account_key = ? AND client_key = ?), 0) AS pair,"
+            " COALESCE(SUM(client_key = ?), 0) AS client,"
+            " COALESCE(SUM(account_key = ?), 0) AS account"
+            " FROM sign_in_attempts WHERE ok = 0 AND at >= ?"
+            " AND (account_key = ? OR client_key = ?)",
+            (account_key, client_key, client_key, account_key, at, account_key, client_key),
+        )
+        pair, client, account = counts[0]["pair"], counts[0]["client"], counts[0]["account"]
+        if pair >= pair_limit or client >= client_limit or account >= account_limit:
+            return Reservation(None, account)
         now = utcnow()
-        await conn.execute(
-            "INSERT INTO sign_in_attempts (account_key, client_key, ok, at) VALUES (?, ?, ?, ?)",
-            (account_key, client_key, int(ok), to_db_time(now)),
+        cursor = await conn.execute(
+            "INSERT INTO sign_in_attempts (account_key, client_key, ok, at) VALUES (?, ?, 0, ?)",
+            (account_key, client_key, to_db_time(now)),
         )
         # Attempts older than a day no longer count for anything.
         await conn.execute(
             "DELETE FROM sign_in_attempts WHERE at < ?", (to_db_time(now - timedelta(days=1)),)
         )
-        if ok:
-            # A good password clears that account's failures.
-            await conn.execute(
-                "DELETE FROM sign_in_attempts WHERE account_key = ? AND ok = 0", (account_key,)
-            )
+        return Reservation(int(cursor.lastrowid), account + 1)
+
+    return await db.write(work)
+
+
+async def settle_success(db: Database, attempt_id: int, account_key: str, client_key: str) -> None:
+    """A good password: its reservation counts as a success and clears this client's failures
+    for the account (other clients' failures still count: they may be an attacker's)."""
+
+    async def work(conn: WriteConnection) -> None:
+        await conn.execute("UPDATE sign_in_attempts SET ok = 1 WHERE id = ?", (attempt_id,))
+        await conn.execute(
+            "DELETE FROM sign_in_attempts WHERE account_key = ? AND client_key = ? AND ok = 0",
+            (account_key, client_key),
+        )
 
     await db.write(work)
-
-
-async def failures_since(
-    db: Database, since: datetime, *, account_key: str = "", client_key: str = ""
-) -> int:
-    if account_key:
-        row = await db.fetch_one(
-            "SELECT COUNT(*) AS n FROM sign_in_attempts WHERE account_key = ? AND ok = 0"
-            " AND at >= ?",
-            (account_key, to_db_time(since)),
-        )
-    else:
-        row = await db.fetch_one(
-            "SELECT COUNT(*) AS n FROM sign_in_attempts WHERE client_key = ? AND ok = 0"
-            " AND at >= ?",
-            (client_key, to_db_time(since)),
-        )
-    return int(row["n"]) if row else 0
 
 
 async def forget_attempts_before(db: Database, before: datetime) -> None:

@@ -7,6 +7,7 @@ import logging
 from datetime import timedelta
 
 from litestar import Litestar, Response, get
+from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader
@@ -26,7 +27,7 @@ from codesign.services.safeguarding import (
     notify_in_background,
     screen_in_background,
 )
-from codesign.settings import Settings, from_env, project_dir
+from codesign.settings import Settings, allowed_hosts, from_env, project_dir
 from codesign.store import secrets as secret_store
 from codesign.store.db import Database
 from codesign.web.board import board_router
@@ -40,7 +41,7 @@ from codesign.web.health import health
 from codesign.web.outcomes import OutcomesController
 from codesign.web.participate import ParticipateController
 from codesign.web.ratelimit import STORES, CounterStore, rate_limits
-from codesign.web.security import security_headers_hook
+from codesign.web.security import ImpossibleRequestMiddleware, security_headers_hook
 from codesign.web.staff import create_demo_staff, staff_router
 from codesign.web.templating import Renderer
 
@@ -59,12 +60,16 @@ def create_app(
     renderer = Renderer()
     csrf = CSRFConfig(
         secret="set-at-start-up-from-the-database",  # noqa: S106 - replaced in on_startup
-        cookie_name="csrftoken",
+        # Under HTTPS the __Host- prefix makes browsers refuse the cookie unless it is
+        # Secure, for this exact host and for Path=/: no subdomain can plant one.
+        cookie_name="__Host-csrftoken" if settings.https else "csrftoken",
         header_name="x-csrftoken",
         cookie_httponly=False,  # htmx sends it back in a header; the value is no secret
         cookie_samesite="lax",
         cookie_secure=settings.https,
-        exclude=["/healthz", "/static"],
+        # Anchored: Litestar searches the path, so "/static" alone would also exempt
+        # "/r/static/start" or any path with those letters in it.
+        exclude=["^/healthz$", "^/static/"],
     )
 
     async def on_startup(app: Litestar) -> None:
@@ -149,9 +154,26 @@ def create_app(
         cache_control=CacheControlHeader(max_age=_YEAR, public=True),
         name="static",
     )
-    limits = rate_limits(settings.code_attempts_per_minute, settings.public_posts_per_minute)
+    limits = rate_limits(
+        settings.code_attempts_per_minute,
+        settings.public_posts_per_minute,
+        settings.sign_in_posts_per_minute,
+    )
 
+    hosts = allowed_hosts(settings)
+    if not hosts:
+        log.warning(
+            "no CODESIGN_PUBLIC_URL or CODESIGN_ALLOWED_HOSTS: any Host header is accepted"
+            " and share links follow it"
+        )
     app = Litestar(
+        # A forged Host header is refused before any page can print it into a link;
+        # load balancers' health checks come by address, so /healthz takes any host.
+        allowed_hosts=(
+            AllowedHostsConfig(allowed_hosts=hosts, exclude=["^/healthz$"], www_redirect=False)
+            if hosts
+            else None
+        ),
         route_handlers=[
             index,
             health,
@@ -164,7 +186,7 @@ def create_app(
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         csrf_config=csrf,
-        middleware=[limit.middleware for limit in limits],
+        middleware=[ImpossibleRequestMiddleware, *(limit.middleware for limit in limits)],
         stores={name: CounterStore() for name in STORES},
         before_send=[security_headers_hook(settings.https)],
         exception_handlers={

@@ -20,7 +20,8 @@ from litestar.types import Receive, Scope, Send
 
 CODES = {"limit": "codes"}
 POSTS = {"limit": "posts"}
-STORES = ("rate_limit_codes", "rate_limit_posts")
+SIGN_IN = {"limit": "sign_in"}
+STORES = ("rate_limit_codes", "rate_limit_posts", "rate_limit_sign_in")
 
 #: Expired counters are swept when a store holds more keys than this.
 SWEEP_AT = 10_000
@@ -122,7 +123,9 @@ def _client_key(prefix: str) -> Callable[[Request], str]:
     return identify
 
 
-def rate_limits(code_per_minute: int, posts_per_minute: int) -> list[RateLimitConfig]:
+def rate_limits(
+    code_per_minute: int, posts_per_minute: int, sign_in_per_minute: int = 30
+) -> list[RateLimitConfig]:
     # RateLimit-* headers on every save cost ~10% of its time and no participant's
     # browser reads them; a 429 page says Retry-After instead (codesign.web.errors).
     return [
@@ -138,6 +141,14 @@ def rate_limits(code_per_minute: int, posts_per_minute: int) -> list[RateLimitCo
             identifier_for_request=_client_key("post:"),
             store=STORES[1],
             middleware_class=_middleware("posts"),
+            set_rate_limit_headers=False,
+        ),
+        # Sign-in POSTs, known account or not, before any hashing or audit row.
+        RateLimitConfig(
+            rate_limit=("minute", sign_in_per_minute),
+            identifier_for_request=_client_key("sign-in:"),
+            store=STORES[2],
+            middleware_class=_middleware("sign_in"),
             set_rate_limit_headers=False,
         ),
     ]

@@ -1,10 +1,12 @@
-"""Security headers on every response, including errors and static files."""
+"""Security headers on every response, including errors and static files; requests no
+page could answer refused before any handler runs."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from litestar.types import Message, Scope
+from litestar.exceptions import HTTPException, NotFoundException
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -48,3 +50,24 @@ def security_headers_hook(https: bool) -> Callable[[Message, Scope], Awaitable[N
         ]
 
     return add_headers
+
+
+#: SQLite's integers are 64-bit: a larger id in a URL can name nothing.
+_LARGEST_ID = 2**63 - 1
+
+
+class ImpossibleRequestMiddleware:
+    """Refuse, calmly, what no page could answer, before any handler or file lookup runs:
+    a NUL byte in the path (file systems refuse it) or an id beyond SQLite's integers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            if "\x00" in scope.get("path", ""):
+                raise HTTPException(status_code=400)
+            for value in (scope.get("path_params") or {}).values():
+                if isinstance(value, int) and not -_LARGEST_ID <= value <= _LARGEST_ID:
+                    raise NotFoundException()
+        await self.app(scope, receive, send)

@@ -36,11 +36,27 @@ async def test_passwords_are_argon2id_hashes(db) -> None:
 
 @pytest.mark.parametrize(
     "password",
-    ["short", "password1234", "aaaaaaaaaaaaaaaa", "qwertyuiop123", "x" * 300],
+    [
+        "short",
+        "password1234",
+        "aaaaaaaaaaaaaaaa",
+        "qwertyuiop123",
+        "x" * 300,
+        # A keyboard run and a season with a year: long enough, easy to guess.
+        "qwertyuiop12",
+        "Summer2026!!",
+        "Riverside2026!",
+    ],
 )
 def test_weak_or_silly_passwords_are_refused(password: str) -> None:
     with pytest.raises(AccountError):
         check_password(password)
+
+
+def test_the_email_is_a_guessable_password() -> None:
+    with pytest.raises(AccountError):
+        check_password("ana.lopez.ramirez@example.org", "ana.lopez.ramirez@example.org")
+    check_password("a calm long passphrase", "ana@example.org")  # no exception
 
 
 async def test_roles_and_duplicates_are_checked(db) -> None:

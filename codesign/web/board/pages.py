@@ -22,12 +22,24 @@ from codesign.services.board import (
 )
 from codesign.services.board_opinions import opinion_overview
 from codesign.services.participation import FieldError
-from codesign.services.rounds_admin import AccessDenied, RoundMissing, RoundsAdmin
+from codesign.services.rounds_admin import (
+    AccessDenied,
+    RoundMissing,
+    RoundsAdmin,
+    may_read_answers,
+)
 from codesign.services.safeguarding import KIND_LABELS
 from codesign.store import themes as store
 from codesign.store import users as user_store
 from codesign.web.common import PageError, go, is_htmx
-from codesign.web.staff.common import ADMIN_ONLY, ANY_STAFF, staff_locale, staff_page, staff_user
+from codesign.web.staff.common import (
+    ADMIN_ONLY,
+    ANY_STAFF,
+    not_on_round,
+    staff_locale,
+    staff_page,
+    staff_user,
+)
 
 FormData = dict[str, str]
 
@@ -77,13 +89,8 @@ async def board_round(request: Request, round_id: int, *, members_only: bool = T
         raise _not_found() from None
     except AccessDenied:
         round_ = None
-    if round_ is None or (members_only and not await user_store.is_member(db, round_id, user.id)):
-        raise PageError(
-            403,
-            N_("This round is not one of yours"),
-            N_("Only the staff on a round can see its feedback. Ask an admin to add you."),
-            links=[("/staff/", N_("Go to your rounds"))],
-        )
+    if round_ is None or (members_only and not await may_read_answers(db, user, round_id)):
+        raise not_on_round()
     return round_
 
 

@@ -8,6 +8,7 @@ from litestar.params import URLEncodedBody
 from codesign.i18n import N_
 from codesign.services.participation import FieldError
 from codesign.web.common import go
+from codesign.web.ratelimit import SIGN_IN
 from codesign.web.staff.common import (
     ANY_STAFF,
     PUBLIC,
@@ -39,7 +40,7 @@ class StaffAuthController(Controller):
             {"email": "", "next": safe_next(request.query_params.get("next"))},
         )
 
-    @post("/sign-in", name="staff_sign_in_check", opt=PUBLIC)
+    @post("/sign-in", name="staff_sign_in_check", opt={**PUBLIC, **SIGN_IN})
     async def sign_in(self, request: Request, data: URLEncodedBody[FormData]) -> Response:
         email = data.get("email", "")[:254]
         next_url = safe_next(data.get("next"))

@@ -101,6 +101,16 @@ async def staff_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> 
     connection.state.staff = user
 
 
+def not_on_round() -> PageError:
+    """Raw answers asked for by someone not on the round (`may_read_answers`)."""
+    return PageError(
+        403,
+        N_("This round is not one of yours"),
+        N_("Only the staff on a round can see its feedback. Ask an admin to add you."),
+        links=[("/staff/", N_("Go to your rounds"))],
+    )
+
+
 def staff_user(request: Request) -> StaffUser:
     return request.state.staff
 

@@ -8,9 +8,16 @@ from litestar.params import FromPath
 
 from codesign.i18n import N_, format_day, format_moment, translations_for
 from codesign.services import watching
-from codesign.services.rounds_admin import effective_status
+from codesign.services.rounds_admin import effective_status, may_read_answers
 from codesign.settings import SUPPORTED_LOCALES
-from codesign.web.staff.common import ANY_STAFF, BUILD, staff_locale, staff_page, staff_user
+from codesign.web.staff.common import (
+    ANY_STAFF,
+    BUILD,
+    not_on_round,
+    staff_locale,
+    staff_page,
+    staff_user,
+)
 from codesign.web.staff.rounds import load_round
 
 #: Poster words, shown in each language the organizer picks (not the page's language).
@@ -24,7 +31,10 @@ POLL_SECONDS = 5
 
 
 def public_url(request: Request, slug: str) -> str:
-    return str(request.base_url).rstrip("/") + f"/r/{slug}"
+    """The round's address for people: the configured public URL, else this request's
+    (whose Host the allowed-hosts check has vetted, where hosts are configured)."""
+    base = request.app.state.settings.public_url or str(request.base_url)
+    return base.rstrip("/") + f"/r/{slug}"
 
 
 class StaffWatchController(Controller):
@@ -126,6 +136,8 @@ class StaffWatchController(Controller):
 
     async def _export(self, request: Request, round_id: int, fmt: str) -> Response:
         round_, _ = await load_round(request, round_id)
+        if not await may_read_answers(request.app.state.db, staff_user(request), round_.id):
+            raise not_on_round()
         body, _rows = await watching.export(request.app.state.db, staff_user(request), round_, fmt)
         media = "text/csv; charset=utf-8" if fmt == "csv" else MediaType.JSON
         if fmt == "csv":
