@@ -27,6 +27,7 @@ from codesign.analysis.vectorise import Vectoriser, cache_key
 from codesign.i18n import N_, translations_for
 from codesign.models import Round, StaffUser
 from codesign.services.mail import Mailer
+from codesign.services.rounds_admin import may_read_answers
 from codesign.store import audit
 from codesign.store import safeguarding as store
 from codesign.store import themes as theme_store
@@ -213,16 +214,27 @@ class SafeguardingService:
     # Who may do what ------------------------------------------------------------------
 
     async def role(self, user: StaffUser, round_: Round) -> str | None:
-        """ "lead", "deputy", "admin" (sees escalations, may act), or None."""
+        """ "lead", "deputy", "admin" (on the round: may act on escalations), or None."""
         settings = await theme_store.settings_for(self.db, round_.id)
         if settings.safeguarding_user_id == user.id:
             return "lead"
         if settings.safeguarding_deputy_id == user.id:
             return "deputy"
-        return "admin" if user.role == "admin" else None
+        if user.role == "admin" and await may_read_answers(self.db, user, round_.id):
+            return "admin"
+        return None
 
     async def _handler(self, user: StaffUser, round_: Round) -> str:
         role = await self.role(user, round_)
+        if role is None and user.role == "admin":
+            # The one rule for raw answers: admins read them only on rounds they sit on.
+            raise SafeguardingError(
+                N_(
+                    "You are not on this round's staff. To read these answers, add "
+                    "yourself on the round's page."
+                ),
+                403,
+            )
         if role is None:
             raise SafeguardingError(
                 N_(
