@@ -190,9 +190,7 @@ def phrase_label(
     name falls back to the key terms.
     """
     ok = [
-        i
-        for i, d in enumerate(docs)
-        if is_quotable_text(d) and (quotable is None or quotable[i])
+        i for i, d in enumerate(docs) if is_quotable_text(d) and (quotable is None or quotable[i])
     ]
     if not ok:
         return make_label(terms)
