@@ -49,6 +49,7 @@ MIN_THEME_SIZE = 2
 OTHER_MADS = 3.0
 N_QUOTES = 3
 N_TERMS = 8
+TERM_COPIES = 3
 
 
 def _normalise_rows(x: np.ndarray) -> np.ndarray:
@@ -233,7 +234,17 @@ def theme_answers(
     ok_u = np.ones(m, dtype=bool)
     for i in range(n):
         ok_u[of_row[i]] &= ok[i]
-    docs = [[u_redacted[j] for j in np.flatnonzero(labels_u == t)] for t in range(k_final)]
+    # key terms: a group of copies counts up to TERM_COPIES times — enough that a
+    # repeated answer's words register (and pass class_tfidf's "used once" filter),
+    # too few for 30 copies to drown the theme's other words
+    docs = [
+        [
+            u_redacted[j]
+            for j in np.flatnonzero(labels_u == t)
+            for _ in range(min(int(weight_of[j]), TERM_COPIES))
+        ]
+        for t in range(k_final)
+    ]
     terms = class_tfidf(docs, languages, top=N_TERMS)
     name_language = normalise_language(label_language) if label_language else None
     if not name_language:

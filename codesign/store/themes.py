@@ -81,6 +81,7 @@ class ThemeInput(msgspec.Struct, frozen=True):
     theme_id: int | None  # None: not placed yet, or in "other" (see `placed`)
     placed: bool
     assigned_by: str | None
+    quotable: bool = False  # screened, not risk-flagged, not distressing: may be quoted or named
 
 
 class ThemeRow(msgspec.Struct, frozen=True):
@@ -415,7 +416,8 @@ async def run_by_id(db: Database, run_id: int) -> Run | None:
 async def theme_inputs(db: Database, question_id: int) -> list[ThemeInput]:
     rows = await db.fetch_all(
         "SELECT a.id, a.text, a.locale, a.redacted, a.language, tm.answer_id AS placed,"
-        " tm.theme_id, tm.assigned_by FROM answers a"
+        " tm.theme_id, tm.assigned_by,"
+        " (a.screened = 1 AND a.risk = 0 AND a.distressing = 0) AS quotable FROM answers a"
         " JOIN participations p ON p.id = a.participation_id"
         " LEFT JOIN theme_members tm ON tm.answer_id = a.id"
         f" WHERE a.question_id = ? AND {THEMED} ORDER BY a.id",
@@ -431,6 +433,7 @@ async def theme_inputs(db: Database, question_id: int) -> list[ThemeInput]:
             theme_id=r["theme_id"],
             placed=r["placed"] is not None,
             assigned_by=r["assigned_by"],
+            quotable=bool(r["quotable"]),
         )
         for r in rows
     ]
