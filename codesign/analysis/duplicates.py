@@ -75,17 +75,23 @@ def copy_groups(texts: Sequence[str], vectors: np.ndarray | None = None) -> list
         first = np.array([rows[0] for rows in slot_rows], dtype=np.int64)
         xs = np.asarray(vectors, dtype=np.float32)[first]
         slot_key = [keys[r] for r in first]
+        lengths = np.array([len(k) for k in slot_key], dtype=np.float32)
+        cols = np.arange(m)
         for lo in range(0, m, _BLOCK):
             sims = xs[lo : lo + _BLOCK] @ xs.T
-            for a, b in zip(*np.nonzero(sims >= NEAR_COSINE), strict=True):
+            rows = np.arange(lo, min(lo + _BLOCK, m))[:, None]
+            la, lb = lengths[rows], lengths[None, :]
+            # cheap filters first (each pair once; lengths that cannot reach NEAR_RATIO)
+            near = (sims >= NEAR_COSINE) & (cols[None, :] > rows)
+            near &= 2 * np.minimum(la, lb) >= NEAR_RATIO * (la + lb)
+            near &= (la > 0) & (lb > 0)
+            for a, b in zip(*np.nonzero(near), strict=True):
                 a, b = int(a) + lo, int(b)
-                if b <= a or not slot_key[a] or not slot_key[b]:
-                    continue
                 ka, kb = slot_key[a], slot_key[b]
                 if _DIGITS.findall(ka) != _DIGITS.findall(kb):
                     continue  # "3 hours" and "4 hours" are different answers
                 matcher = difflib.SequenceMatcher(None, ka, kb, autojunk=False)
-                if matcher.real_quick_ratio() >= NEAR_RATIO and matcher.ratio() >= NEAR_RATIO:
+                if matcher.quick_ratio() >= NEAR_RATIO and matcher.ratio() >= NEAR_RATIO:
                     ra, rb = find(a), find(b)
                     if ra != rb:
                         parent[max(ra, rb)] = min(ra, rb)
