@@ -4,6 +4,9 @@
 
 Sections (``--only``): ``banking`` (Banking77 test, k=77 and automatic k),
 ``sib`` (SIB-200 en+es+fr+ar mixed, k=7 and automatic k, translation pairs),
+``copies`` (the same mix with 15 sentences copied 8–30 times in every language,
+as copied answers and paper batches are: translations still with their English
+twin, themes ≥ 90% one language, the other bucket, against the mix without copies),
 ``tfidf`` (the fallback vectoriser on both), ``speed`` (10,000 answers with
 cached vectors; embedding throughput; peak memory), ``langid`` (accuracy on
 SIB-200 sentences cut to a few words), ``redaction`` and ``flags`` (fixture
@@ -30,8 +33,10 @@ sys.path.insert(0, str(ROOT))
 from codesign.analysis.evaluate import (  # noqa: E402
     cluster_metrics,
     flag_scores,
+    one_language_themes,
     pair_rate,
     redaction_scores,
+    twin_rate,
 )
 from codesign.analysis.pipeline import theme_answers  # noqa: E402
 from codesign.analysis.vectorise import (  # noqa: E402
@@ -91,6 +96,79 @@ def sib(data: Path, vec, cache) -> None:
     for k in (7, None):
         r = theme_answers(texts, langs, k=k, vectoriser=vec, cache=cache)
         report(f"sib200 mixed n={len(texts)} k={'auto' if k is None else k}", r, topics, ids)
+
+
+COPIED_SENTENCES = 15
+
+
+def copy_variant(text: str, i: int) -> str:
+    """The i-th copy of a sentence: as typed again by hand or from a paper batch."""
+    variants = (
+        text,
+        text.lower(),
+        text.rstrip(".!?؟ "),
+        "  " + text.replace(" ", "  ", 1),
+        text.upper(),
+        text,
+    )
+    return variants[i % len(variants)]
+
+
+def with_copies(texts, topics, ids, langs):
+    """The SIB-200 mix with 15 sentences copied 8–30 times in every language.
+
+    Which sentences and how many copies are fixed (every 67th sentence id; 8 + the
+    id mod 23 copies), so every run measures the same set.
+    """
+    chosen = sorted(set(ids), key=int)[::67][:COPIED_SENTENCES]
+    copies = {pid: 8 + int(pid) % 23 for pid in chosen}
+    out = [list(texts), list(topics), list(ids), list(langs)]
+    flags = [False] * len(texts)
+    for text, topic, pid, lang in zip(texts, topics, ids, langs, strict=True):
+        for i in range(copies.get(pid, 0)):
+            for col, value in zip(out, (copy_variant(text, i), topic, pid, lang), strict=True):
+                col.append(value)
+            flags.append(True)
+    return (*out, flags)
+
+
+def sib_copies(data: Path, vec, cache) -> None:
+    """Copies must not crowd out the rest: compare the mix with and without them."""
+    texts, topics, ids, langs = load_sib(data)
+    plain = theme_answers(texts, langs, vectoriser=vec, cache=cache)
+    texts2, topics2, ids2, langs2, copied = with_copies(texts, topics, ids, langs)
+    t0 = time.perf_counter()
+    dup = theme_answers(texts2, langs2, vectoriser=vec, cache=cache)
+    wall = time.perf_counter() - t0
+    again = theme_answers(texts2, langs2, vectoriser=vec, cache=cache)
+    same = (dup.themes, dup.members, dup.other) == (again.themes, again.members, again.other)
+    for name, r, tx, lg, pid, keep in (
+        ("without copies", plain, texts, langs, ids, [True] * len(texts)),
+        ("with copies", dup, texts2, langs2, ids2, [not c for c in copied]),
+    ):
+        labels = [m.theme for m in r.members]
+        orig = [i for i, k in enumerate(keep) if k]
+        twins = twin_rate(
+            [labels[i] for i in orig],
+            [pid[i] for i in orig],
+            [lg[i] for i in orig],
+            home="eng_Latn",
+        )
+        heavy, nthemes = one_language_themes(labels, lg)
+        other_orig = sum(labels[i] == -1 for i in orig) / len(orig)
+        print(
+            f"sib200 mixed {name} n={len(tx)} k={r.k}: translations with their English twin "
+            f"{twins:.3f}, themes >=90% one language {heavy}/{nthemes}, other (original "
+            f"answers) {other_orig:.3f}, other (all) {len(r.other) / len(tx):.3f}",
+            flush=True,
+        )
+    biggest = max(dup.themes, key=lambda t: t.quote_counts[:1] or [0])
+    print(
+        f"sib200 with copies: {wall:.2f} s; same output on a second run: {same}; "
+        f"distinct answers {dup.settings.get('distinct_answers')}; quotes of theme "
+        f"{biggest.id}: said by {biggest.quote_counts}",
+        flush=True,
+    )
 
 
 def tfidf(data: Path) -> None:
@@ -182,7 +260,7 @@ def fixtures() -> None:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
-    p.add_argument("--only", default="banking,sib,tfidf,speed,langid,fixtures")
+    p.add_argument("--only", default="banking,sib,copies,tfidf,speed,langid,fixtures")
     args = p.parse_args()
     data = Path(args.data_dir)
     only = set(args.only.split(","))
@@ -194,6 +272,8 @@ def main() -> None:
             banking(data, vec, cache)
         if "sib" in only:
             sib(data, vec, cache)
+        if "copies" in only:
+            sib_copies(data, vec, cache)
         if "speed" in only:
             speed(data, vec, cache)
         if "tfidf" in only:

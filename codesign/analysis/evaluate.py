@@ -217,3 +217,37 @@ def screening_scores(cases: Sequence[dict], screenings: Sequence) -> dict:
         "misses": misses,
         "alarms": false,
     }
+
+
+def twin_rate(
+    labels: Sequence[int], pair_ids: Sequence[object], languages: Sequence[str], home: str = "en"
+) -> float:
+    """Share of translations that share a (non-other) theme with their ``home`` twin.
+
+    Rows with the same ``pair_id`` are translations of one sentence; each row in
+    another language counts once, as a hit when its label equals the home row's.
+    """
+    home_label: dict[object, int] = {}
+    for lab, pid, lang in zip(labels, pair_ids, languages, strict=True):
+        if lang == home:
+            home_label[pid] = int(lab)
+    hits = total = 0
+    for lab, pid, lang in zip(labels, pair_ids, languages, strict=True):
+        if lang != home and pid in home_label:
+            total += 1
+            hits += int(lab) == home_label[pid] != -1
+    return hits / total if total else 0.0
+
+
+def one_language_themes(
+    labels: Sequence[int], languages: Sequence[str], share: float = 0.9
+) -> tuple[int, int]:
+    """(themes where one language holds at least ``share`` of the answers, themes)."""
+    by_theme: dict[int, list[str]] = {}
+    for lab, lang in zip(labels, languages, strict=True):
+        if lab != -1:
+            by_theme.setdefault(int(lab), []).append(lang)
+    heavy = sum(
+        max(langs.count(x) for x in set(langs)) >= share * len(langs) for langs in by_theme.values()
+    )
+    return heavy, len(by_theme)

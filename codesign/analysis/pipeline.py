@@ -24,18 +24,20 @@ theme as ``secondary``.
 
 Determinism: nothing depends on the order of the input rows (the clustering
 sorts rows by content), seeds are fixed, themes are numbered by size (then by
-their first row).  Only ``seconds`` differs between two identical runs.
+their smallest text).  Only ``seconds`` differs between two identical runs.
 """
 
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import MutableMapping, Sequence
 
 import numpy as np
 
 from . import cluster as clustering
-from .label import class_tfidf, make_label
+from .duplicates import copy_groups
+from .label import class_tfidf, is_quotable_text, phrase_label
 from .language import detect_language, normalise_language
 from .redact import redact
 from .types import OTHER, Member, Theme, ThemeResult
@@ -47,6 +49,7 @@ MIN_THEME_SIZE = 2
 OTHER_MADS = 3.0
 N_QUOTES = 3
 N_TERMS = 8
+TERM_COPIES = 3
 
 
 def _normalise_rows(x: np.ndarray) -> np.ndarray:
@@ -123,6 +126,8 @@ def theme_answers(
     cache: MutableMapping[str, np.ndarray] | None = None,
     detect: bool = True,
     lexical_weight: float | None = None,
+    label_language: str | None = None,
+    quotable: Sequence[bool] | None = None,
 ) -> ThemeResult:
     """Theme the free-text answers to one question.
 
@@ -130,7 +135,10 @@ def theme_answers(
     or taken as given with ``detect=False``).  ``k`` overrides the automatic
     number of themes.  ``cache`` maps :func:`vectorise.cache_key` to vectors
     so that re-theming never re-embeds.  Quotes and terms come from the
-    redacted texts only.
+    redacted texts only.  ``label_language`` is the language theme names are
+    written in (the round's main language; default: the answers' most common
+    one).  ``quotable`` marks answers that may be quoted or named from (False
+    for risk-flagged ones); formula-like and near-empty answers never are.
     """
     t0 = time.perf_counter()
     vectoriser = vectoriser or default_vectoriser()
@@ -140,50 +148,67 @@ def theme_answers(
         return ThemeResult(vectoriser.name, 0, 0, "no answers", 0.0, 0.0, [], [], [], {}, 0.0, {})
     x, _ = embed(redacted, vectoriser, cache)
     x = x.astype(np.float64)
-    means = language_means(x, languages)
+
+    # Copies are themed once: every later step up to the expansion below sees one
+    # row per group of copies ("unique" rows), so 30 copies weigh like one answer
+    # in the clustering, the language means and the theme centres; sizes count them.
+    rep = np.asarray(copy_groups(redacted, x if vectoriser.cacheable else None), dtype=np.int64)
+    uniq = np.unique(rep)
+    pos = np.full(n, -1, dtype=np.int64)
+    pos[uniq] = np.arange(len(uniq))
+    of_row = pos[rep]  # each row's index among the unique rows
+    u_languages = [languages[i] for i in uniq]
+    u_redacted = [redacted[i] for i in uniq]
+    m = len(uniq)
+
+    means = language_means(x[uniq], u_languages)
     xc = centre(x, languages, means)
+    xu = xc[uniq]
 
     # clustering space
-    lang_keys = [lang or "?" for lang in languages]
-    shares = np.array([lang_keys.count(lang) for lang in set(lang_keys)]) / n
+    lang_keys = [lang or "?" for lang in u_languages]
+    shares = np.array([lang_keys.count(lang) for lang in set(lang_keys)]) / m
     weight = LEXICAL_WEIGHT if lexical_weight is None else lexical_weight
     weight *= float((shares**2).sum())
-    if vectoriser.cacheable and weight > 0 and n >= 20:
-        lex = tfidf_svd(redacted, fit_max=clustering.WARD_SAMPLE).astype(np.float64)
-        xs = _normalise_rows(np.hstack([xc, weight * lex]))
+    if vectoriser.cacheable and weight > 0 and m >= 20:
+        lex = tfidf_svd(u_redacted, fit_max=clustering.WARD_SAMPLE).astype(np.float64)
+        xs = _normalise_rows(np.hstack([xu, weight * lex]))
     else:
         weight = 0.0
-        xs = xc
-    labels, k_used, how = clustering.cluster(xs, k)
+        xs = xu
+    labels_u, k_used, how = clustering.cluster(xs, k)
 
     # theme space: centres, scores, other bucket, secondary themes
-    cent = clustering.centroids(xc, labels, k_used)
-    sims_all = xc @ cent.T
-    own = sims_all[np.arange(n), labels]
-    threshold = other_threshold(own) if n >= 10 else -1.0
-    labels = labels.copy()
-    labels[own < threshold] = OTHER
+    cent = clustering.centroids(xu, labels_u, k_used)
+    own_u = (xu @ cent.T)[np.arange(m), labels_u]
+    threshold = other_threshold(own_u) if m >= 10 else -1.0
+    labels_u = labels_u.copy()
+    labels_u[own_u < threshold] = OTHER
+    labels = labels_u[of_row]
     sizes = np.bincount(labels[labels != OTHER], minlength=k_used)
     for t in np.flatnonzero((sizes > 0) & (sizes < MIN_THEME_SIZE)):
         labels[labels == t] = OTHER
-    # renumber by size, then by first row
+    # renumber by size (answers, copies included), then by the smallest text (not
+    # by row, so that the order of the input cannot change the numbering)
     present = [t for t in range(k_used) if (labels == t).any()]
-    first_row = {t: int(np.flatnonzero(labels == t)[0]) for t in present}
-    order = sorted(present, key=lambda t: (-int((labels == t).sum()), first_row[t]))
+    least = {t: min(redacted[i] for i in np.flatnonzero(labels == t)) for t in present}
+    order = sorted(present, key=lambda t: (-int((labels == t).sum()), least[t]))
     renum = {old: new for new, old in enumerate(order)}
     labels = np.array([renum.get(int(lab), OTHER) for lab in labels], dtype=np.int64)
+    labels_u = labels[uniq]
     k_final = len(order)
-    cent = clustering.centroids(xc, np.where(labels == OTHER, 0, labels), max(k_final, 1))
     if k_final:
-        # recompute centres from the kept members only
+        # centres from the kept unique members only
         cent = np.stack(
             [
-                _normalise_rows(xc[labels == t].mean(axis=0, keepdims=True))[0]
+                _normalise_rows(xu[labels_u == t].mean(axis=0, keepdims=True))[0]
                 for t in range(k_final)
             ]
         )
-        sims_all = xc @ cent.T
-    spread = robust_spread(own)[1] if n >= 10 else 0.0
+    else:
+        cent = np.zeros((0, xc.shape[1]))
+    sims_all = xc @ cent.T
+    spread = robust_spread(own_u)[1] if m >= 10 else 0.0
 
     members: list[Member] = []
     for i in range(n):
@@ -202,32 +227,66 @@ def theme_answers(
                 secondary = second
         members.append(Member(i, lab, round(score, 4), secondary, languages[i]))
 
-    # labels, terms and quotes
-    docs = [[redacted[i] for i in np.flatnonzero(labels == t)] for t in range(k_final)]
+    # names, terms and quotes: from each theme's distinct answers
+    weight_of = np.bincount(of_row, minlength=m)
+    ok = [True] * n if quotable is None else [bool(q) for q in quotable]
+    # a group of copies is quotable only when every copy is (one flagged copy holds it back)
+    ok_u = np.ones(m, dtype=bool)
+    for i in range(n):
+        ok_u[of_row[i]] &= ok[i]
+    # key terms: a group of copies counts up to TERM_COPIES times — enough that a
+    # repeated answer's words register (and pass class_tfidf's "used once" filter),
+    # too few for 30 copies to drown the theme's other words
+    docs = [
+        [
+            u_redacted[j]
+            for j in np.flatnonzero(labels_u == t)
+            for _ in range(min(int(weight_of[j]), TERM_COPIES))
+        ]
+        for t in range(k_final)
+    ]
     terms = class_tfidf(docs, languages, top=N_TERMS)
+    name_language = normalise_language(label_language) if label_language else None
+    if not name_language:
+        counts = Counter(u_languages)
+        name_language = min(counts, key=lambda lang: (-counts[lang], lang or ""))
     themes = []
     for t in range(k_final):
         rows = np.flatnonzero(labels == t)
-        by_closeness = rows[np.lexsort((rows, -sims_all[rows, t]))]
+        us = np.flatnonzero(labels_u == t)
+        close_u = xu[us] @ cent[t]
+        by_closeness = us[np.lexsort((np.array([u_redacted[j] for j in us]), -close_u))]
         quotes: list[str] = []
-        for r in by_closeness:
-            if redacted[r] not in quotes:
-                quotes.append(redacted[r])
+        quote_counts: list[int] = []
+        for j in by_closeness:
+            if ok_u[j] and is_quotable_text(u_redacted[j]):
+                quotes.append(u_redacted[j])
+                quote_counts.append(int(weight_of[j]))
             if len(quotes) == N_QUOTES:
                 break
         term_list = [w for w, _ in terms[t]]
+        label = phrase_label(
+            [u_redacted[j] for j in us],
+            [u_languages[j] or "" for j in us],
+            term_list,
+            name_language or "",
+            closeness=[float(c) for c in close_u],
+            quotable=[bool(ok_u[j]) for j in us],
+        )
         themes.append(
             Theme(
                 id=t,
-                label=make_label(term_list),
+                label=label,
                 size=len(rows),
                 terms=term_list,
                 quotes=quotes,
                 rows=[int(r) for r in rows],
                 centroid=[round(float(v), 6) for v in cent[t]],
+                quote_counts=quote_counts,
+                distinct=len(us),
             )
         )
-    quality = _quality(xc, labels)
+    quality = _quality(xu, labels_u)
     return ThemeResult(
         vectoriser=vectoriser.name,
         n=n,
@@ -247,5 +306,7 @@ def theme_answers(
             "lexical_weight": round(weight, 4),
             "detect_language": int(detect),
             "quality": "mean cosine silhouette in the theme space, other excluded",
+            "distinct_answers": m,
+            "name_language": name_language,
         },
     )

@@ -49,6 +49,8 @@ class Theme(msgspec.Struct, frozen=True):
     quotes: list[str]
     rows: list[int]
     centroid: list[float]
+    quote_counts: list[int] = []  # per quote: how many answers said it (copies included)
+    distinct: int = 0  # distinct answers in the theme once copies are counted as one
 
 
 class ThemeResult(msgspec.Struct, frozen=True):

@@ -314,7 +314,9 @@ class BoardService:
             user_id=user.id,
             round_id=round_.id,
         )
-        task = asyncio.create_task(self._execute(run_id, question_id, kind), name=f"run-{run_id}")
+        task = asyncio.create_task(
+            self._execute(run_id, question_id, kind, round_.default_locale), name=f"run-{run_id}"
+        )
         self.tasks[run_id] = task
         task.add_done_callback(lambda _t: self.tasks.pop(run_id, None))
         return run_id
@@ -334,9 +336,11 @@ class BoardService:
         while self.tasks:
             await asyncio.gather(*list(self.tasks.values()), return_exceptions=True)
 
-    async def _execute(self, run_id: int, question_id: int, kind: str) -> None:
+    async def _execute(
+        self, run_id: int, question_id: int, kind: str, label_language: str | None = None
+    ) -> None:
         try:
-            await self._analyse(run_id, question_id, kind)
+            await self._analyse(run_id, question_id, kind, label_language)
         except Exception as exc:  # the run fails; the page says so calmly
             log.exception("analysis run %s failed", run_id)
             await store.fail_run(self.db, run_id, type(exc).__name__)
@@ -387,7 +391,9 @@ class BoardService:
             return np.zeros((0, 1), dtype=np.float32), cache
         return np.stack([cache[k] for k in keys]).astype(np.float32), cache
 
-    async def _analyse(self, run_id: int, question_id: int, kind: str) -> None:
+    async def _analyse(
+        self, run_id: int, question_id: int, kind: str, label_language: str | None = None
+    ) -> None:
         await store.update_run(self.db, run_id, 2, "prepare")
         await self.prepare(question_id, run_id)
         inputs = await store.theme_inputs(self.db, question_id)
@@ -398,10 +404,13 @@ class BoardService:
             _, cache = await self._vectors(texts, run_id, 30, 50)
             await store.update_run(self.db, run_id, 82, "themes")
             before = set(cache)
+            # names in the round's main language, never from a flagged answer
             result = await asyncio.to_thread(
                 theme_answers,
                 texts,
                 languages,
+                label_language=label_language,
+                quotable=[a.quotable for a in inputs],
                 detect=False,
                 vectoriser=vectoriser,
                 cache=cache if vectoriser.cacheable else None,
@@ -613,6 +622,8 @@ class BoardService:
             texts,
             languages,
             k=2,
+            label_language=round_.default_locale,
+            quotable=[a.quotable for a in inputs],
             detect=False,
             vectoriser=vectoriser,
             cache=cache if vectoriser.cacheable else None,

@@ -102,6 +102,9 @@ async def rebuild_stale_themes(db: Database) -> int:
             [t.label for t in themes],
             [t.terms for t in themes],
             N_TERMS,
+            # a name the model took from an answer is made again without the answers that left
+            doc_languages=[t.languages for t in themes],
+            model_made=[not t.touched for t in themes],
         )
         updates, drops = [], []
         for theme, (terms, label) in zip(themes, described, strict=True):

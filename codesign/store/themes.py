@@ -15,8 +15,10 @@ from datetime import datetime
 import msgspec
 import numpy as np
 
+from codesign.analysis.label import is_quotable_text
 from codesign.store.db import Database, WriteConnection, from_db_time, to_db_time, utcnow
 
+QUOTE_SPARE = 5  # extra quote candidates fetched, as junk answers are dropped after the query
 THEMED = "p.status = 'submitted' AND a.text IS NOT NULL AND a.text != ''"
 
 
@@ -81,6 +83,7 @@ class ThemeInput(msgspec.Struct, frozen=True):
     theme_id: int | None  # None: not placed yet, or in "other" (see `placed`)
     placed: bool
     assigned_by: str | None
+    quotable: bool = False  # screened, not risk-flagged, not distressing: may be quoted or named
 
 
 class ThemeRow(msgspec.Struct, frozen=True):
@@ -109,6 +112,7 @@ class AnswerRow(msgspec.Struct, frozen=True):
     assigned_by: str
     assigned_by_user: str | None
     assigned_at: datetime | None
+    said_by: int = 1  # quotes only: how many answers in the theme have this exact text
 
 
 class NewTheme(msgspec.Struct, frozen=True):
@@ -415,7 +419,8 @@ async def run_by_id(db: Database, run_id: int) -> Run | None:
 async def theme_inputs(db: Database, question_id: int) -> list[ThemeInput]:
     rows = await db.fetch_all(
         "SELECT a.id, a.text, a.locale, a.redacted, a.language, tm.answer_id AS placed,"
-        " tm.theme_id, tm.assigned_by FROM answers a"
+        " tm.theme_id, tm.assigned_by,"
+        " (a.screened = 1 AND a.risk = 0 AND a.distressing = 0) AS quotable FROM answers a"
         " JOIN participations p ON p.id = a.participation_id"
         " LEFT JOIN theme_members tm ON tm.answer_id = a.id"
         f" WHERE a.question_id = ? AND {THEMED} ORDER BY a.id",
@@ -431,6 +436,7 @@ async def theme_inputs(db: Database, question_id: int) -> list[ThemeInput]:
             theme_id=r["theme_id"],
             placed=r["placed"] is not None,
             assigned_by=r["assigned_by"],
+            quotable=bool(r["quotable"]),
         )
         for r in rows
     ]
@@ -683,23 +689,33 @@ async def quotes(
 ) -> dict[int, list[AnswerRow]]:
     """The answers closest to each theme's centre, leaving out flagged and unscreened ones.
 
+    Each text once (copies of an answer are one quote, ``said_by`` counts them);
+    formula-like and near-empty answers are never quotes.
     `quotable_only`: only from participants who allowed quoting.
     """
     quotable = " AND p.may_quote = 1" if quotable_only else ""
     rows = await db.fetch_all(
-        f"SELECT * FROM (SELECT {_ANSWER_COLUMNS}, ROW_NUMBER() OVER"
-        " (PARTITION BY tm.theme_id ORDER BY tm.score DESC, a.id) AS rank"
+        "SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY theme_id"
+        " ORDER BY score DESC, id) AS rank FROM ("
+        f"SELECT {_ANSWER_COLUMNS},"
+        " COUNT(*) OVER (PARTITION BY tm.theme_id, a.redacted) AS said_by,"
+        " ROW_NUMBER() OVER (PARTITION BY tm.theme_id, a.redacted"
+        " ORDER BY tm.score DESC, a.id) AS copy_rank"
         " FROM theme_members tm JOIN answers a ON a.id = tm.answer_id"
         " JOIN participations p ON p.id = a.participation_id"
         " WHERE tm.question_id = ? AND tm.theme_id IS NOT NULL AND a.risk = 0 AND a.screened = 1"
-        f" AND a.distressing = 0 AND a.redacted IS NOT NULL{quotable}) ranked"
+        f" AND a.distressing = 0 AND a.redacted IS NOT NULL{quotable}) copies"
+        " WHERE copy_rank = 1) ranked"
         " WHERE rank <= ? ORDER BY theme_id, rank",
-        (question_id, per_theme),
+        # room for the junk left out below
+        (question_id, per_theme + QUOTE_SPARE),
     )
     out: dict[int, list[AnswerRow]] = {}
     for r in rows:
-        out.setdefault(r["theme_id"], []).append(_answer(r))
-    return out
+        kept = out.setdefault(r["theme_id"], [])
+        if len(kept) < per_theme and is_quotable_text(r["redacted"] or ""):
+            kept.append(msgspec.structs.replace(_answer(r), said_by=int(r["said_by"])))
+    return {t: kept for t, kept in out.items() if kept}
 
 
 async def theme_answers(

@@ -131,6 +131,7 @@ def test_board_journey_and_every_board_page(browser, board_site: str, server_fol
     assert page.url.split("?")[0].endswith(first)
     # Move the first answer to "other".
     moved = page.locator("ol.answers > li").first.get_attribute("id")
+    # (an answer also has the hand-flag form: pick the move form's own controls)
     page.locator(f"#{moved} select[name=target]").select_option("other")
     submit(page, f"#{moved} form[action$='/move'] button", "done=moved")
     page.goto(question_url.replace("/q/2", "/q/2/other"))

@@ -123,3 +123,31 @@ async def test_split_makes_two_themes_by_a_person(db, vectoriser) -> None:
     assert sum(sizes) == merged.size and min(sizes) > 0
     answers = await store.theme_answers(db, q, made[1])
     assert all(x.assigned_by == "person" for x in answers)
+
+
+async def test_card_quotes_are_distinct_texts_said_by_many_never_formulas(db, vectoriser) -> None:
+    round_ = await round_store.load_round(db, "demo")
+    q = round_.sections[0].questions[1].id
+    answers = generate(60, seed=3, flagged_every=0)
+    answers += [("times", "en", '=HYPERLINK("http://x.example","evening opening")')] * 3
+    answers += [("times", "en", "ok")] * 3
+    await fill_round(db, round_, answers, question_id=q)
+    service = BoardService(db, lambda: vectoriser)
+    assert (await service.run_analysis(BOARD, round_, q)).status == "done"
+
+    async def screened(conn) -> None:  # as the safeguarding screening leaves them
+        await conn.execute("UPDATE answers SET screened = 1")
+
+    await db.write(screened)
+    quotes = await store.quotes(db, q, 5)
+    assert quotes
+    texts = [a.redacted for theme in quotes.values() for a in theme]
+    assert "ok" not in texts and not any("HYPERLINK" in t for t in texts)
+    for theme_id, shown in quotes.items():
+        # each text once per card, with how many answers in the theme say it
+        assert len({a.redacted for a in shown}) == len(shown)
+        members = await store.theme_answers(db, q, theme_id)
+        for a in shown:
+            assert a.said_by == sum(m.redacted == a.redacted for m in members if not m.risk)
+    # the generated round repeats its phrases: some quote stands for several people
+    assert any(a.said_by > 1 for theme in quotes.values() for a in theme)
