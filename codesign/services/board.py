@@ -24,7 +24,7 @@ import hashlib
 import hmac
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 
 import msgspec
@@ -242,6 +242,8 @@ class BoardService:
         # one embedding at a time: the model is shared by runs and the background
         self._embed_lock = threading.Lock()
         self._vector_secret: str | None = None
+        #: Set by the app: screens every answer waiting for its risk screening.
+        self.screen_first: Callable[[], Awaitable[object]] | None = None
 
     async def _secret(self) -> str:
         if self._vector_secret is None:
@@ -395,6 +397,10 @@ class BoardService:
         self, run_id: int, question_id: int, kind: str, label_language: str | None = None
     ) -> None:
         await store.update_run(self.db, run_id, 2, "prepare")
+        if self.screen_first is not None:
+            # Answers not screened for risk yet can be neither names nor quotes: screen
+            # what is waiting, so a run right after an import names its themes well.
+            await self.screen_first()
         await self.prepare(question_id, run_id)
         inputs = await store.theme_inputs(self.db, question_id)
         vectoriser = self.vectoriser

@@ -159,6 +159,13 @@ class SafeguardingService:
             await store.answers_to_screen(self.db, batch, drafts_saved_before=settled)
         )
 
+    async def screen_waiting(self) -> int:
+        """Screen everything waiting (drafts too, settled or not); before a board's run."""
+        done = 0
+        while n := await self._screen(await store.answers_to_screen(self.db, 64)):
+            done += n
+        return done
+
     async def screen_participation(self, participation_id: int) -> bool:
         """Screen one participant's changed answers now (they are moving to another page,
         which then shows the support panel at once); returns whether support is offered."""

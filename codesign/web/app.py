@@ -98,6 +98,7 @@ def create_app(
             lambda keys: app.state.board.stored_vectors(keys),
             lambda vectors: app.state.board.save_vectors(vectors),
         )
+        app.state.board.screen_first = lambda: app.state.safeguarding.screen_waiting()
         # Vectors for new written answers, off every participant's request path.
         if settings.background_embedding:
             app.state.embed_task = asyncio.create_task(

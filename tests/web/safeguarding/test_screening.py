@@ -159,3 +159,33 @@ async def test_a_draft_being_typed_waits_for_its_words_to_rest(client, sg, monke
     assert moved.status_code == 303
     row = await client.app.state.db.fetch_one("SELECT screened, risk FROM answers")
     assert (row["screened"], row["risk"]) == (1, 1)
+
+
+async def test_a_board_run_screens_what_is_waiting_first(client, sg) -> None:
+    """Unscreened answers can be neither names nor quotes: a run right after an
+    import screens them first, so its themes get readable names."""
+    from codesign.models import StaffUser
+    from codesign.services.board_demo import fill_round, generate
+    from codesign.store import rounds as round_store
+    from codesign.store import themes as theme_store
+
+    db = client.app.state.db
+    board = client.app.state.board
+    board.screen_first = sg.screen_waiting
+    round_ = await round_store.load_round(db, "demo")
+    section = round_.sections[0]
+    await fill_round(
+        db, round_, generate(60, seed=3), question_id=section.questions[1].id,
+        agreement_id=section.questions[0].id,
+    )  # fmt: skip
+    waiting = await db.fetch_one("SELECT COUNT(*) AS n FROM answers WHERE screened = 0")
+    assert waiting["n"] > 0
+    user = StaffUser(id=0, email="board@example.org", role="board")
+    run = await board.run_analysis(user, round_, section.questions[1].id)
+    assert run.status == "done"
+    waiting = await db.fetch_one(
+        "SELECT COUNT(*) AS n FROM answers WHERE screened = 0 AND text IS NOT NULL"
+    )
+    assert waiting["n"] == 0
+    labels = [t.label for t in await theme_store.themes_for(db, section.questions[1].id)]
+    assert labels and all(" / " not in label for label in labels), labels
