@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import msgspec
 import numpy as np
@@ -29,6 +29,7 @@ from codesign.models import Round, StaffUser
 from codesign.services.mail import Mailer
 from codesign.services.rounds_admin import may_read_answers
 from codesign.store import audit
+from codesign.store import rounds as round_store
 from codesign.store import safeguarding as store
 from codesign.store import themes as theme_store
 from codesign.store import users as user_store
@@ -45,6 +46,7 @@ DRAFT_SETTLE = timedelta(seconds=3)
 #: Seconds between looks for new items to notify about and items to escalate.
 NOTIFY_INTERVAL = 30.0
 KINDS = RISK_KINDS
+STATUSES = store.STATUSES
 #: Words for the kinds: what an answer *may* be about, never a diagnosis.
 KIND_LABELS = {
     "suicide": N_("may be about ending their life"),
@@ -79,6 +81,8 @@ class QueueView(msgspec.Struct, frozen=True):
     counts: store.QueueCounts
     uses_model: bool
     role: str  # "lead", "deputy" or "admin"
+    status: str | None  # the filter shown (None: all)
+    waiting_since: datetime  # open items received before this wait too long
 
 
 class ItemView(msgspec.Struct, frozen=True):
@@ -254,14 +258,16 @@ class SafeguardingService:
 
     # The queue ---------------------------------------------------------------------------
 
-    async def queue(self, user: StaffUser, round_: Round, status: str | None) -> QueueView:
+    async def queue(
+        self, user: StaffUser, round_: Round, status: str | None, escalate_after: timedelta
+    ) -> QueueView:
         role = await self._handler(user, round_)
-        if status is not None and status not in store.STATUSES:
+        if status is not None and status not in STATUSES:
             status = None
         found = await store.items(self.db, round_.id, status)
         counts = await store.counts(self.db, round_.id)
         uses_model = await self.uses_model()
-        return QueueView(found, counts, uses_model, role)
+        return QueueView(found, counts, uses_model, role, status, utcnow() - escalate_after)
 
     async def open_item(
         self, user: StaffUser, round_: Round, item_id: int, *, record: bool = True
@@ -450,8 +456,6 @@ class SafeguardingService:
     async def _message(
         self, notice: store.Notice, link: Callable[[int], str], *, escalated: bool
     ) -> tuple[str, str]:
-        from codesign.store import rounds as round_store
-
         title, locale = await round_store.title_and_locale(self.db, notice.round_id)
         t = translations_for(locale)
         if escalated:

@@ -61,13 +61,12 @@ def _safeguarding(request: Request) -> SafeguardingService:
 
 
 async def _support(
-    request: Request, participation: Participation, *, fresh: bool = False
+    request: Request, participation: Participation, *, offered: bool | None = None
 ) -> dict[str, Any]:
-    """Whether this participant is offered support (an answer may show risk), and
-    whether they left a way to be contacted."""
-    offered = participation.support_offered
-    if fresh and not offered:
-        offered = await _safeguarding(request).screen_participation(participation.id)
+    """Whether this participant is offered support (an answer may show risk; `offered`
+    when just screened), and whether they left a way to be contacted."""
+    if offered is None:
+        offered = participation.support_offered
     has_contact = offered and await _safeguarding(request).has_contact(participation.id)
     return {"support_offered": offered, "has_contact": has_contact}
 
@@ -385,7 +384,7 @@ class ParticipateController(Controller):
                 response.content = str(response.content) + str(panel.content)
             return response
         # Moving on: screen what they wrote now, so the next page offers support at once.
-        await _safeguarding(request).screen_participation(participation.id)
+        offered = await _safeguarding(request).screen_participation(participation.id)
         if result.errors:
             context = round_page_context(round_, "section", locale, request)
             context.update(
@@ -393,7 +392,7 @@ class ParticipateController(Controller):
                     round_, section, position, locale, result.answers or {}, data, result.errors
                 )
             )
-            context.update(await _support(request, participation, fresh=True))
+            context.update(await _support(request, participation, offered=offered))
             return render_page(request, "section.html", locale, context, status=422)
         if switch_to is not None:
             # The same section in the other language, its content note already read.

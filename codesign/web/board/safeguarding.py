@@ -16,11 +16,11 @@ from codesign.services.safeguarding import (
     KIND_LABELS,
     MAX_NOTE,
     STATUS_LABELS,
+    STATUSES,
     SafeguardingError,
     SafeguardingService,
 )
 from codesign.settings import Settings
-from codesign.store.safeguarding import STATUSES
 from codesign.web.board.pages import _page, base_url, board_round
 from codesign.web.common import PageError, go, is_htmx
 from codesign.web.staff.common import ANY_STAFF, SESSION_COOKIE, staff_locale, staff_user
@@ -79,7 +79,6 @@ class SafeguardingController(Controller):
     def _context(self, request: Request, round_: Round, **extra) -> dict:
         locale = staff_locale(request)
         prompts = {qid: (section, prompt) for qid, section, prompt in open_questions(round_)}
-        escalate = timedelta(hours=_settings(request).escalate_after_hours)
         notice = NOTICES.get(request.query_params.get("saved", ""), "")
         return {
             "round": round_,
@@ -88,7 +87,6 @@ class SafeguardingController(Controller):
             "status_labels": STATUS_LABELS,
             "statuses": STATUSES,
             "when": lambda value: format_moment(value, locale, round_.timezone) if value else "",
-            "escalate_after": escalate,
             "sg_url": f"{base_url(round_)}/safeguarding",
             **({"notice": notice} if notice else {}),
             **extra,
@@ -98,23 +96,17 @@ class SafeguardingController(Controller):
     async def queue(self, request: Request, round_id: FromPath[int]) -> Response:
         round_ = await board_round(request, round_id, members_only=False)
         status = request.query_params.get("status") or None
+        escalate_after = timedelta(hours=_settings(request).escalate_after_hours)
         try:
-            view = await safeguarding(request).queue(staff_user(request), round_, status)
+            view = await safeguarding(request).queue(
+                staff_user(request), round_, status, escalate_after
+            )
         except SafeguardingError as exc:
             raise _refused(round_, exc) from None
-        from codesign.store.db import utcnow
-
-        waiting_since = utcnow() - timedelta(hours=_settings(request).escalate_after_hours)
         return _page(
             request,
             "board/safeguarding.html",
-            self._context(
-                request,
-                round_,
-                view=view,
-                status=status if status in STATUSES else None,
-                waiting_since=waiting_since,
-            ),
+            self._context(request, round_, view=view, status=view.status),
         )
 
     @get("/safeguarding/{item_id:int}", name="board_safeguarding_item", opt=ANY_STAFF)
