@@ -19,7 +19,10 @@ Groups are then described by what people actually answered (never the
 imputed values): per section, each group's mean score and its shares who agree
 (4–5) and disagree (1–2). A section where every group leans the same way and
 the groups' means are close is *consensus*; the sections where the groups'
-means are furthest apart are where they *differ most*.
+means are furthest apart are where they *differ most*. What *marks a group out*
+is where its own mean is furthest from everyone else's who was grouped: the
+board reads "this group agrees more with section 3 than the others" rather than
+a bare group number.
 """
 
 from __future__ import annotations
@@ -38,6 +41,10 @@ MIN_SILHOUETTE = 0.15
 CONSENSUS_SPREAD = 0.75
 #: Groups' means at least this far apart: a section where they differ.
 DIFFER_SPREAD = 1.0
+#: A group's mean at least this far from the others' mean: a section that marks it out.
+MARK_DIFFERENCE = 0.75
+#: At most this many such sections per group, furthest first (a board reads two or three).
+MARKS_PER_GROUP = 3
 SILHOUETTE_SAMPLE = 2000
 
 
@@ -54,10 +61,20 @@ class GroupSection(msgspec.Struct, frozen=True):
     disagree: int  # percent at 1–2
 
 
+class Mark(msgspec.Struct, frozen=True):
+    section: int  # index into the input's sections
+    difference: float  # the group's mean minus the others' mean (positive: agrees more)
+    agree: int  # percent of the group who answered the section at 4–5
+    disagree: int  # … at 1–2
+    others_agree: int  # the same among everyone else who was grouped
+    others_disagree: int
+
+
 class Group(msgspec.Struct, frozen=True):
     index: int  # 0 = the largest group
     size: int
     sections: list[GroupSection]  # one per section, in input order
+    marks: list[Mark] = []  # where it differs most from the others, furthest first
 
 
 class Contrast(msgspec.Struct, frozen=True):
@@ -156,24 +173,49 @@ def _cluster(
     return np.asarray([relabel[g] for g in labels.tolist()], dtype=int), round(sil, 3)
 
 
+def _summary(col: np.ndarray) -> GroupSection:
+    col = col[~np.isnan(col)]
+    n = len(col)
+    return GroupSection(
+        answered=n,
+        mean=round(float(col.mean()), 2) if n else None,
+        agree=round(100 * int((col >= 4).sum()) / n) if n else 0,
+        disagree=round(100 * int((col <= 2).sum()) / n) if n else 0,
+    )
+
+
+def _marks(x: np.ndarray, labels: np.ndarray, g: int, mine: list[GroupSection]) -> list[Mark]:
+    """The sections where group g's real answers are furthest from everyone else's."""
+    others = x[labels != g]
+    out = []
+    for j, own in enumerate(mine):
+        rest = _summary(others[:, j])
+        # Two answers on each side at least: one person's answer is no pattern.
+        if own.mean is None or rest.mean is None or own.answered < 2 or rest.answered < 2:
+            continue
+        difference = round(own.mean - rest.mean, 2)
+        if abs(difference) >= MARK_DIFFERENCE:
+            out.append(
+                Mark(
+                    section=j,
+                    difference=difference,
+                    agree=own.agree,
+                    disagree=own.disagree,
+                    others_agree=rest.agree,
+                    others_disagree=rest.disagree,
+                )
+            )
+    out.sort(key=lambda m: (-abs(m.difference), m.section))
+    return out[:MARKS_PER_GROUP]
+
+
 def _describe(x: np.ndarray, labels: np.ndarray, k: int) -> list[Group]:
     groups = []
     for g in range(k):
         part = x[labels == g]
-        sections = []
-        for j in range(x.shape[1]):
-            col = part[:, j]
-            col = col[~np.isnan(col)]
-            n = len(col)
-            sections.append(
-                GroupSection(
-                    answered=n,
-                    mean=round(float(col.mean()), 2) if n else None,
-                    agree=round(100 * int((col >= 4).sum()) / n) if n else 0,
-                    disagree=round(100 * int((col <= 2).sum()) / n) if n else 0,
-                )
-            )
-        groups.append(Group(index=g, size=len(part), sections=sections))
+        sections = [_summary(part[:, j]) for j in range(x.shape[1])]
+        marks = _marks(x, labels, g, sections) if k > 1 else []
+        groups.append(Group(index=g, size=len(part), sections=sections, marks=marks))
     return groups
 
 

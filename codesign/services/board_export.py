@@ -10,6 +10,7 @@ import msgspec
 
 from codesign.models import Round, StaffUser
 from codesign.services.board import BoardService, ThemeCard, open_questions
+from codesign.services.board_opinions import OpinionOverview, opinion_overview
 from codesign.services.watching import csv_writer, neutralise
 from codesign.store import audit
 from codesign.store import themes as store
@@ -34,7 +35,52 @@ ANSWER_COLUMNS = (
     "share_percent",
     "response_locale",
     "response",
+    # The opinion overview: one row per section for everyone, one per section and group.
+    "section",
+    "group",
+    "agree_percent",
+    "disagree_percent",
+    "marks_group_out",
 )
+
+
+def opinion_rows(overview: OpinionOverview) -> list[dict]:
+    """The opinion overview in the long form a spreadsheet can pivot."""
+    rows = []
+    for j, s in enumerate(overview.sections):
+        counts, answered = s.distribution.counts, s.distribution.answered
+        rows.append(
+            {
+                "row_type": "section_agreement",
+                "question_id": s.question_id,
+                "question": s.title,
+                "section": s.position,
+                "group": "everyone",
+                "answers": answered,
+                "agree_percent": round(100 * (counts["4"] + counts["5"]) / answered)
+                if answered
+                else 0,
+                "disagree_percent": round(100 * (counts["1"] + counts["2"]) / answered)
+                if answered
+                else 0,
+            }
+        )
+        for g in overview.groups.groups if overview.groups.k > 1 else []:
+            gs = g.sections[j]
+            rows.append(
+                {
+                    "row_type": "opinion_group",
+                    "question_id": s.question_id,
+                    "question": s.title,
+                    "section": s.position,
+                    "group": f"group {g.index + 1}",
+                    "answers": gs.answered,
+                    "agree_percent": gs.agree,
+                    "disagree_percent": gs.disagree,
+                    "marks_group_out": "yes" if any(m.section == j for m in g.marks) else "no",
+                }
+            )
+    return rows
 
 
 class ReportQuestion(msgspec.Struct, frozen=True):
@@ -110,6 +156,7 @@ async def export(service: BoardService, user: StaffUser, round_: Round, fmt: str
                     },
                 }
             )
+    overview = await opinion_overview(service, round_)
     await audit.add(
         service.db,
         user.email,
@@ -126,6 +173,21 @@ async def export(service: BoardService, user: StaffUser, round_: Round, fmt: str
                 "personal_details": "redacted",
                 "themes": themes,
                 "answers": answers,
+                "opinions": {
+                    "sections": [
+                        {
+                            "section": sec.position,
+                            "title": sec.title,
+                            "question_id": sec.question_id,
+                            **msgspec.to_builtins(sec.distribution),
+                        }
+                        for sec in overview.sections
+                    ],
+                    "groups": msgspec.to_builtins(overview.groups.groups)
+                    if overview.groups.k > 1
+                    else [],
+                    "anonymity_threshold": overview.threshold,
+                },
             },
             ensure_ascii=False,
             indent=1,
@@ -139,7 +201,7 @@ async def export(service: BoardService, user: StaffUser, round_: Round, fmt: str
             rows.append({**theme, "response_locale": loc, "response": r["response"]})
         for row in rows:
             writer.writerow([neutralise(row.get(c, "")) for c in ANSWER_COLUMNS])
-    for row in answers:
+    for row in answers + opinion_rows(overview):
         writer.writerow([neutralise(row.get(c, "")) for c in ANSWER_COLUMNS])
     return out.getvalue()
 

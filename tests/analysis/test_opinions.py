@@ -105,3 +105,27 @@ def test_large_input_is_quick() -> None:
     result = opinion_groups(rows, 4)
     assert result.k == 2
     assert time.perf_counter() - start < 10
+
+
+def test_each_group_is_marked_out_by_the_sections_where_it_differs_from_the_others() -> None:
+    rows = two_camps()
+    result = opinion_groups(rows, 4, min_group=5)
+    by_camp = {result.labels[0]: "first", result.labels[1]: "second"}
+    for group in result.groups:
+        marks = {m.section: m for m in group.marks}
+        # The consensus section (every camp agrees with it) marks nobody out.
+        assert 3 not in marks
+        assert set(marks) == {0, 1, 2}
+        if by_camp[group.index] == "first":
+            assert marks[0].difference > 0 and marks[2].difference < 0
+            assert marks[0].agree > 80 and marks[0].others_agree < 20
+        else:
+            assert marks[2].difference > 0 and marks[0].difference < 0
+        differences = [abs(m.difference) for m in group.marks]
+        assert differences == sorted(differences, reverse=True)
+
+
+def test_one_group_or_no_groups_has_nothing_to_mark_it_out() -> None:
+    result = opinion_groups([[4.0, 4.0, 4.0]] * 30, 3)
+    assert result.k == 1
+    assert all(g.marks == [] for g in result.groups)

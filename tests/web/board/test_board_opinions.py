@@ -57,3 +57,41 @@ async def test_too_few_people_say_so(client, accounts) -> None:
     assert page.status_code == 200
     assert "Too few people have answered yet" in page.text
     assert page.text.count("0 people answered.") == 5
+
+
+async def test_each_group_says_what_marks_it_out(client, camps) -> None:
+    member = await signed_in(client, "board")
+    page = await member.get(f"/staff/rounds/{camps.id}/board/opinions")
+    text = page.text
+    assert text.count("What marks this group out:") == 2
+    # Each camp is set apart by sections it agrees with more than the other camp …
+    assert text.count("agrees more than the others") >= 2
+    assert text.count("disagrees more than the others") >= 2
+    # … and never by the middle section, where everyone agrees.
+    for block in text.split('class="opinion-group"')[1:]:
+        marks = block.split("</section>")[0]
+        assert "Keeping you safe" not in marks
+
+
+async def test_the_overview_goes_into_both_exports_without_anyone_s_row(client, camps) -> None:
+    import csv
+    import io
+    import json
+
+    member = await signed_in(client, "board")
+    base = f"/staff/rounds/{camps.id}/board"
+    data = json.loads((await member.get(base + "/export.json")).text)
+    opinions = data["opinions"]
+    assert [s["section"] for s in opinions["sections"]] == [1, 2, 3, 4, 5]
+    assert opinions["sections"][0]["answered"] >= 70
+    assert len(opinions["groups"]) == 2 and all(g["marks"] for g in opinions["groups"])
+    assert "labels" not in json.dumps(opinions)  # no person's group membership leaves
+    body = (await member.get(base + "/export.csv")).text.lstrip("\ufeff")  # BOM for Excel
+    rows = list(csv.DictReader(io.StringIO(body)))
+    everyone = [r for r in rows if r["row_type"] == "section_agreement"]
+    grouped = [r for r in rows if r["row_type"] == "opinion_group"]
+    assert len(everyone) == 5 and len(grouped) == 10
+    middle = [r for r in grouped if r["section"] == "3"]
+    assert {r["marks_group_out"] for r in middle} == {"no"}
+    for group in ("group 1", "group 2"):  # its three furthest sections of the four that differ
+        assert [r["marks_group_out"] for r in grouped if r["group"] == group].count("yes") == 3
