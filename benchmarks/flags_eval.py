@@ -273,7 +273,7 @@ def methods(train: list[dict], x: np.ndarray, transfer: list[dict], xt: np.ndarr
                 texts, [held] * len(q), q
             ),
             "global mean (one at a time)": risk.RiskDetector(
-                dataclasses.replace(model, batch_min=0), use_lexicon=False
+                model, use_lexicon=False
             ).screen(texts, ["xx"] * len(q), q),
         }
         batch = np.zeros(len(q))
@@ -328,11 +328,12 @@ def main() -> None:
     stale = model.train_digest != risk.ids_digest([c["id"] for c in train])
     print(
         f"shipped model: {model.vectoriser}, {len(model.vectors)} training answers "
-        f"({int(model.positive.sum())} with risk); class-wise kNN K={model.k}, negative groups "
-        f"{', '.join(model.group_names)}; risk threshold (margin) {model.threshold:.4f} = score "
-        f"{risk.THRESHOLD} (slope {model.slope:.1f}); distressing kNN K={model.distress_k}, "
-        f"threshold {model.distress_threshold:.4f}; a language without a stored mean: "
-        f"its batch's mean if >= {model.batch_min} answers, else the global mean"
+        f"({int(model.positive.sum())} with risk); class-wise kNN K={model.k} (negative groups "
+        f"{', '.join(model.group_names)}) + logistic regression; risk threshold (combined) "
+        f"{model.threshold:.4f} = score {risk.THRESHOLD} (slope {model.slope:.1f}), kinds listed "
+        f"from kNN margin {model.kind_threshold:.4f}; distressing kNN K={model.distress_k}, "
+        f"threshold {model.distress_threshold:.4f}; a language without a stored mean: the "
+        "global mean, whatever the batch"
     )
     if stale:
         print(

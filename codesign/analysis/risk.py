@@ -66,6 +66,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,19 +80,22 @@ from .vectorise import E5_NAME
 
 DISTRESSING = "distressing"
 MODEL_FILE = Path(__file__).with_name("risk_model.npz")
-MODEL_FORMAT = 1
+MODEL_FORMAT = 2
 THRESHOLD = 0.5
 """Score at and above which an answer is screened as risk (for every detector)."""
 
 K = 10
+LOGISTIC_C = 4.0  # inverse ridge strength of the linear model on centred vectors
 DISTRESS_K = 10
 TARGET_RECALL = 0.95
 DISTRESS_RECALL = 0.92
 INNER_FOLDS = 5
 KIND_MARGIN = 0.03  # kinds listed: those within this similarity of the best one (and passing)
 GLOBAL = "*"  # key of the mean used for languages without a stored mean
-BATCH_MIN = 10  # answers of one unknown language in a batch before their own mean is used
 NEGATIVE = "negative"  # group of negatives given without a group
+TRAIN_ONLY_ID = re.compile(r"[a-z]{2}-n(\d+)")
+"""Ids of training-only labelled answers; the number names the answer's idea, which its
+translations share (``evaluate.risk_split`` never puts them in the test split)."""
 
 
 def _unit_rows(x: np.ndarray) -> np.ndarray:
@@ -201,10 +205,18 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 def stratified_folds(
     ids: Sequence[str], strata: Sequence[str], folds: int, salt: str
 ) -> np.ndarray:
-    """Fold number per row: within each stratum, rows in id-hash order dealt round-robin."""
+    """Fold number per row: within each stratum, rows in id-hash order dealt round-robin.
+
+    Training-only answers (``TRAIN_ONLY_ID``) go by a hash of their idea number instead.
+    """
     out = np.zeros(len(ids), dtype=np.int64)
     groups: dict[str, list[int]] = {}
     for i, s in enumerate(strata):
+        idea = TRAIN_ONLY_ID.fullmatch(ids[i])
+        if idea:  # translations of one idea share a fold, so none is scored by its own twin
+            digest = hashlib.sha256(f"{salt}:idea-{idea.group(1)}".encode()).digest()
+            out[i] = int.from_bytes(digest[:8], "big") % folds
+            continue
         groups.setdefault(s, []).append(i)
     for s in sorted(groups):
         rows = sorted(groups[s], key=lambda i: hashlib.sha256(f"{salt}:{ids[i]}".encode()).digest())
@@ -231,12 +243,18 @@ class RiskModel:
     languages: np.ndarray  # str (n,)
     means: dict[str, np.ndarray]  # per language, and GLOBAL
     k: int
-    threshold: float  # risk margin at which the score is THRESHOLD
+    weights: np.ndarray  # float32 (d,): logistic regression on the centred vectors
+    bias: float
+    scale: np.ndarray  # float64 (4,): kNN margin mean, sd, linear score mean, sd (out of fold)
+    threshold: float  # combined score at which the screening score is THRESHOLD
     slope: float
+    kind_threshold: float  # kNN margin a kind's own margin must reach to be listed
     distress_k: int
-    distress_threshold: float
+    distress_weights: np.ndarray  # float32 (d,): logistic regression, distressing vs not
+    distress_bias: float
+    distress_scale: np.ndarray  # as ``scale``, for the distressing scores
+    distress_threshold: float  # combined distressing score at which an answer is distressing
     distress_slope: float
-    batch_min: int
     train_digest: str
 
     @property
@@ -257,6 +275,24 @@ def _group_numbers(
     return groups, group_names
 
 
+def fit_linear(x: np.ndarray, y: np.ndarray, c: float = LOGISTIC_C) -> tuple[np.ndarray, float]:
+    """Weights and bias of a class-balanced logistic regression (risk vs none)."""
+    from sklearn.linear_model import LogisticRegression  # fitting only; screening is numpy
+
+    clf = LogisticRegression(C=c, class_weight="balanced", max_iter=5000)
+    clf.fit(x, y)
+    return clf.coef_[0].astype(np.float32), float(clf.intercept_[0])
+
+
+def _scale(margin: np.ndarray, linear: np.ndarray) -> np.ndarray:
+    return np.array([margin.mean(), margin.std() or 1.0, linear.mean(), linear.std() or 1.0])
+
+
+def combined_score(margin: np.ndarray, linear: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Sum of the kNN margin and the linear score, each standardised by its out-of-fold spread."""
+    return (margin - scale[0]) / scale[1] + (linear - scale[2]) / scale[3]
+
+
 def fit_risk_model(
     vectors: np.ndarray,
     languages: Sequence[str],
@@ -267,11 +303,11 @@ def fit_risk_model(
     *,
     vectoriser: str = E5_NAME,
     k: int = K,
+    c: float = LOGISTIC_C,
     distress_k: int = DISTRESS_K,
     target_recall: float = TARGET_RECALL,
     distress_recall: float = DISTRESS_RECALL,
     folds: int = INNER_FOLDS,
-    batch_min: int = BATCH_MIN,
 ) -> tuple[RiskModel, dict[str, np.ndarray]]:
     """Fit the detector on labelled training answers (raw e5 vectors).
 
@@ -280,7 +316,8 @@ def fit_risk_model(
     cross-validation: each training answer is scored by a model built from the
     other folds (their own language means too), and the threshold keeps
     ``target_recall`` of those out-of-fold positives.  Returns the model and
-    the out-of-fold margins (``"risk"``, ``"distress"``).
+    the out-of-fold scores (``"risk"``: combined, ``"margin"``: kNN alone,
+    ``"distress"``).
     """
     x = np.asarray(vectors, dtype=np.float32)
     langs = [normalise_language(lang) for lang in languages]
@@ -293,7 +330,9 @@ def fit_risk_model(
     ]
     fold = stratified_folds(ids, strata, folds, "risk-inner")
     oof = np.zeros(len(x))
+    oof_lin = np.zeros(len(x))
     oof_dis = np.zeros(len(x))
+    oof_dis_lin = np.zeros(len(x))
     for f in range(folds):
         tr, te = fold != f, fold == f
         if not te.any():
@@ -306,13 +345,28 @@ def fit_risk_model(
         # group numbers stay those of the whole set: a group absent from a fold scores -1
         per_kind, negative = class_margins(sims, y_kinds[tr], groups[tr], k)
         oof[te] = per_kind.max(axis=1) - negative
+        w, b = fit_linear(xc_tr, y[tr], c)
+        oof_lin[te] = xc_te @ w + b
         oof_dis[te] = knn_margin(sims, y_dis[tr], distress_k)
-    thr = threshold_for_recall(oof[y], target_recall)
-    dthr = threshold_for_recall(oof_dis[y_dis], distress_recall)
+        if y_dis[tr].any() and not y_dis[tr].all():
+            w, b = fit_linear(xc_tr, y_dis[tr], c)
+            oof_dis_lin[te] = xc_te @ w + b
+    scale = _scale(oof, oof_lin)
+    combined = combined_score(oof, oof_lin, scale)
+    thr = threshold_for_recall(combined[y], target_recall)
+    dscale = _scale(oof_dis, oof_dis_lin)
+    dcombined = combined_score(oof_dis, oof_dis_lin, dscale)
+    dthr = threshold_for_recall(dcombined[y_dis], distress_recall)
     means = balanced_means(x, langs)
+    xc = centre_rows(x, langs, means)
+    w, b = fit_linear(xc, y, c)
+    if y_dis.any() and not y_dis.all():
+        dw, db = fit_linear(xc, y_dis, c)
+    else:  # no distressing examples: the linear part says nothing
+        dw, db = np.zeros(x.shape[1], np.float32), 0.0
     model = RiskModel(
         vectoriser=vectoriser,
-        vectors=centre_rows(x, langs, means),
+        vectors=xc,
         kinds=y_kinds,
         groups=groups,
         group_names=group_names,
@@ -320,15 +374,21 @@ def fit_risk_model(
         languages=np.asarray(langs, dtype="U16"),
         means=means,
         k=k,
+        weights=w,
+        bias=b,
+        scale=scale,
         threshold=thr,
-        slope=fit_slope(oof - thr, y),
+        slope=fit_slope(combined - thr, y),
+        kind_threshold=threshold_for_recall(oof[y], target_recall),
         distress_k=distress_k,
+        distress_weights=dw,
+        distress_bias=db,
+        distress_scale=dscale,
         distress_threshold=dthr,
-        distress_slope=fit_slope(oof_dis - dthr, y_dis),
-        batch_min=batch_min,
+        distress_slope=fit_slope(dcombined - dthr, y_dis),
         train_digest=ids_digest(ids),
     )
-    return model, {"risk": oof, "distress": oof_dis}
+    return model, {"risk": combined, "margin": oof, "distress": dcombined}
 
 
 def save_model(model: RiskModel, path: str | Path = MODEL_FILE) -> None:
@@ -348,12 +408,18 @@ def save_model(model: RiskModel, path: str | Path = MODEL_FILE) -> None:
         mean_languages=np.array(mean_langs, dtype="U16"),
         means=np.stack([model.means[lang] for lang in mean_langs]).astype(np.float32),
         k=np.int64(model.k),
+        weights=model.weights.astype(np.float32),
+        bias=np.float64(model.bias),
+        scale=model.scale.astype(np.float64),
         threshold=np.float64(model.threshold),
         slope=np.float64(model.slope),
+        kind_threshold=np.float64(model.kind_threshold),
         distress_k=np.int64(model.distress_k),
+        distress_weights=model.distress_weights.astype(np.float32),
+        distress_bias=np.float64(model.distress_bias),
+        distress_scale=model.distress_scale.astype(np.float64),
         distress_threshold=np.float64(model.distress_threshold),
         distress_slope=np.float64(model.distress_slope),
-        batch_min=np.int64(model.batch_min),
         train_digest=np.str_(model.train_digest),
     )
 
@@ -369,7 +435,12 @@ def read_model(path: str | Path = MODEL_FILE) -> RiskModel:
         vectors = _unit_rows(z["vectors"].astype(np.float32))
         means = dict(zip(z["mean_languages"].tolist(), z["means"].astype(np.float32), strict=True))
         groups = z["groups"].astype(np.int64)
-        if GLOBAL not in means or not (len(vectors) == len(kinds) == len(groups)):
+        weights = z["weights"].astype(np.float32)
+        if (
+            GLOBAL not in means
+            or not (len(vectors) == len(kinds) == len(groups))
+            or weights.shape != vectors.shape[1:]
+        ):
             raise ValueError("risk model file is incomplete")
         return RiskModel(
             vectoriser=str(z["vectoriser"]),
@@ -381,12 +452,18 @@ def read_model(path: str | Path = MODEL_FILE) -> RiskModel:
             languages=z["languages"],
             means=means,
             k=int(z["k"]),
+            weights=weights,
+            bias=float(z["bias"]),
+            scale=z["scale"].astype(np.float64),
             threshold=float(z["threshold"]),
             slope=float(z["slope"]),
+            kind_threshold=float(z["kind_threshold"]),
             distress_k=int(z["distress_k"]),
+            distress_weights=z["distress_weights"].astype(np.float32),
+            distress_bias=float(z["distress_bias"]),
+            distress_scale=z["distress_scale"].astype(np.float64),
             distress_threshold=float(z["distress_threshold"]),
             distress_slope=float(z["distress_slope"]),
-            batch_min=int(z["batch_min"]),
             train_digest=str(z["train_digest"]),
         )
 
@@ -449,7 +526,8 @@ class RiskDetector:
         x = np.asarray(vectors, dtype=np.float32)
         if x.shape != (len(texts), self.model.vectors.shape[1]):
             raise ValueError(f"vectors of shape {x.shape} for {len(texts)} texts")
-        xc = centre_rows(x, langs, self.model.means, self.model.batch_min)
+        # no batch mean: an answer's screening never depends on who else is screened with it
+        xc = centre_rows(x, langs, self.model.means)
         return self._with_model(texts, phrase, xc)
 
     def _with_model(
@@ -460,8 +538,13 @@ class RiskDetector:
         sims = xc @ m.vectors.T
         per_kind, negative = class_margins(sims, m.kinds, m.groups, m.k)
         kind_margin = per_kind - negative[:, None]
-        score = _sigmoid(m.slope * (kind_margin.max(axis=1) - m.threshold))
-        dis = knn_margin(sims, m.distressing, m.distress_k)
+        combined = combined_score(kind_margin.max(axis=1), xc @ m.weights + m.bias, m.scale)
+        score = _sigmoid(m.slope * (combined - m.threshold))
+        dis = combined_score(
+            knn_margin(sims, m.distressing, m.distress_k),
+            xc @ m.distress_weights + m.distress_bias,
+            m.distress_scale,
+        )
         out = []
         for i, flags in enumerate(phrase):
             if not (texts[i] or "").strip():  # a blank answer's vector says nothing about it
@@ -470,11 +553,16 @@ class RiskDetector:
             lex_kinds = [f.kind for f in flags if f.kind in RISK_KINDS]
             by_model = bool(score[i] >= THRESHOLD)
             best = per_kind[i].max()
+            order = np.argsort(-per_kind[i], kind="stable")
             passing = [
                 RISK_KINDS[j]
-                for j in np.argsort(-per_kind[i], kind="stable")
-                if kind_margin[i, j] >= m.threshold and per_kind[i, j] >= best - KIND_MARGIN
+                for j in order
+                if kind_margin[i, j] >= m.kind_threshold and per_kind[i, j] >= best - KIND_MARGIN
             ]
+            if by_model and not passing:  # flagged by the combined score: name the nearest kind
+                passing = [RISK_KINDS[order[0]]]
+            if not by_model:  # kinds come with a flag, never without one
+                passing = []
             kinds = list(dict.fromkeys(lex_kinds + passing))
             reasons = _phrase_reasons(flags)
             if by_model:

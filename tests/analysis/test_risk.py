@@ -272,14 +272,16 @@ def test_a_phrase_alone_makes_an_answer_risk_at_the_threshold():
     assert [r.source for r in s.reasons] == ["phrase"]
 
 
-def test_an_unknown_language_is_centred_on_its_batch_when_there_are_enough():
+def test_an_unknown_language_is_screened_the_same_alone_or_in_a_batch():
     x, langs, kinds, groups, ids = _synthetic()
     model, _ = risk.fit_risk_model(x, langs, kinds, [False] * len(x), ids, groups)
+    det = risk.RiskDetector(model, use_lexicon=False)
     q = np.stack([_unit(i % 4) for i in range(12)])
-    many = risk.centre_rows(q, ["pt"] * 12, model.means, model.batch_min)
-    np.testing.assert_allclose(many, risk._unit_rows(q - q.mean(axis=0)), atol=1e-6)
-    alone = risk.centre_rows(q[:1], ["pt"], model.means, model.batch_min)
-    np.testing.assert_allclose(alone, risk._unit_rows(q[:1] - model.means[risk.GLOBAL]), atol=1e-6)
+    texts = [f"answer {i}" for i in range(12)]
+    batch = det.screen(texts, ["pt"] * 12, q)
+    alone = [det.screen([t], ["pt"], v[None])[0] for t, v in zip(texts, q, strict=True)]
+    assert batch == alone  # nobody's screening depends on whose answers came with it
+    assert [s.risk for s in batch[:4]] == [True, True, False, False]
 
 
 # With the shipped model and real e5 vectors ----------------------------------------------
