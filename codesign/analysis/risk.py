@@ -85,7 +85,7 @@ THRESHOLD = 0.5
 """Score at and above which an answer is screened as risk (for every detector)."""
 
 K = 10
-LOGISTIC_C = 4.0  # inverse ridge strength of the linear model on centred vectors
+LOGISTIC_C = 16.0  # inverse ridge strength of the linear model on centred vectors
 DISTRESS_K = 10
 TARGET_RECALL = 0.95
 DISTRESS_RECALL = 0.92
