@@ -90,6 +90,7 @@ DISTRESS_K = 10
 TARGET_RECALL = 0.95
 DISTRESS_RECALL = 0.92
 INNER_FOLDS = 5
+PER_LANGUAGE = True  # a threshold per training language (each must keep TARGET_RECALL)
 KIND_MARGIN = 0.03  # kinds listed: those within this similarity of the best one (and passing)
 GLOBAL = "*"  # key of the mean used for languages without a stored mean
 NEGATIVE = "negative"  # group of negatives given without a group
@@ -246,7 +247,8 @@ class RiskModel:
     weights: np.ndarray  # float32 (d,): logistic regression on the centred vectors
     bias: float
     scale: np.ndarray  # float64 (4,): kNN margin mean, sd, linear score mean, sd (out of fold)
-    threshold: float  # combined score at which the screening score is THRESHOLD
+    threshold: float  # combined score at which the screening score is THRESHOLD (unknown language)
+    language_thresholds: dict[str, float]  # the same for each training language
     slope: float
     kind_threshold: float  # kNN margin a kind's own margin must reach to be listed
     distress_k: int
@@ -293,6 +295,29 @@ def combined_score(margin: np.ndarray, linear: np.ndarray, scale: np.ndarray) ->
     return (margin - scale[0]) / scale[1] + (linear - scale[2]) / scale[3]
 
 
+def choose_thresholds(
+    scores: np.ndarray,
+    positive: np.ndarray,
+    languages: Sequence[str],
+    recall: float,
+    per_language: bool = PER_LANGUAGE,
+) -> tuple[float, dict[str, float]]:
+    """Thresholds on out-of-fold scores: one for any language, and one per training language.
+
+    Each keeps ``recall`` of its positives; without ``per_language`` every
+    language gets the overall one.
+    """
+    overall = threshold_for_recall(scores[positive], recall)
+    langs = np.asarray(languages, dtype=object)
+    by_lang = {}
+    for lang in sorted(set(languages)):
+        mask = positive & (langs == lang)
+        by_lang[lang] = (
+            threshold_for_recall(scores[mask], recall) if per_language and mask.any() else overall
+        )
+    return overall, by_lang
+
+
 def fit_risk_model(
     vectors: np.ndarray,
     languages: Sequence[str],
@@ -308,6 +333,7 @@ def fit_risk_model(
     target_recall: float = TARGET_RECALL,
     distress_recall: float = DISTRESS_RECALL,
     folds: int = INNER_FOLDS,
+    per_language: bool = PER_LANGUAGE,
 ) -> tuple[RiskModel, dict[str, np.ndarray]]:
     """Fit the detector on labelled training answers (raw e5 vectors).
 
@@ -353,7 +379,8 @@ def fit_risk_model(
             oof_dis_lin[te] = xc_te @ w + b
     scale = _scale(oof, oof_lin)
     combined = combined_score(oof, oof_lin, scale)
-    thr = threshold_for_recall(combined[y], target_recall)
+    thr, lang_thr = choose_thresholds(combined, y, langs, target_recall, per_language)
+    row_thr = np.array([lang_thr.get(lang, thr) for lang in langs])
     dscale = _scale(oof_dis, oof_dis_lin)
     dcombined = combined_score(oof_dis, oof_dis_lin, dscale)
     dthr = threshold_for_recall(dcombined[y_dis], distress_recall)
@@ -378,7 +405,8 @@ def fit_risk_model(
         bias=b,
         scale=scale,
         threshold=thr,
-        slope=fit_slope(combined - thr, y),
+        language_thresholds=lang_thr,
+        slope=fit_slope(combined - row_thr, y),
         kind_threshold=threshold_for_recall(oof[y], target_recall),
         distress_k=distress_k,
         distress_weights=dw,
@@ -412,6 +440,10 @@ def save_model(model: RiskModel, path: str | Path = MODEL_FILE) -> None:
         bias=np.float64(model.bias),
         scale=model.scale.astype(np.float64),
         threshold=np.float64(model.threshold),
+        threshold_languages=np.array(sorted(model.language_thresholds), dtype="U16"),
+        language_thresholds=np.array(
+            [model.language_thresholds[k] for k in sorted(model.language_thresholds)], np.float64
+        ),
         slope=np.float64(model.slope),
         kind_threshold=np.float64(model.kind_threshold),
         distress_k=np.int64(model.distress_k),
@@ -456,6 +488,13 @@ def read_model(path: str | Path = MODEL_FILE) -> RiskModel:
             bias=float(z["bias"]),
             scale=z["scale"].astype(np.float64),
             threshold=float(z["threshold"]),
+            language_thresholds=dict(
+                zip(
+                    z["threshold_languages"].tolist(),
+                    z["language_thresholds"].astype(float).tolist(),
+                    strict=True,
+                )
+            ),
             slope=float(z["slope"]),
             kind_threshold=float(z["kind_threshold"]),
             distress_k=int(z["distress_k"]),
@@ -528,10 +567,10 @@ class RiskDetector:
             raise ValueError(f"vectors of shape {x.shape} for {len(texts)} texts")
         # no batch mean: an answer's screening never depends on who else is screened with it
         xc = centre_rows(x, langs, self.model.means)
-        return self._with_model(texts, phrase, xc)
+        return self._with_model(texts, langs, phrase, xc)
 
     def _with_model(
-        self, texts: list[str], phrase: list[list[Flag]], xc: np.ndarray
+        self, texts: list[str], langs: list[str], phrase: list[list[Flag]], xc: np.ndarray
     ) -> list[Screening]:
         m = self.model
         assert m is not None  # noqa: S101 - only called with a model
@@ -539,7 +578,8 @@ class RiskDetector:
         per_kind, negative = class_margins(sims, m.kinds, m.groups, m.k)
         kind_margin = per_kind - negative[:, None]
         combined = combined_score(kind_margin.max(axis=1), xc @ m.weights + m.bias, m.scale)
-        score = _sigmoid(m.slope * (combined - m.threshold))
+        thr = np.array([m.language_thresholds.get(lang, m.threshold) for lang in langs])
+        score = _sigmoid(m.slope * (combined - thr))
         dis = combined_score(
             knn_margin(sims, m.distressing, m.distress_k),
             xc @ m.distress_weights + m.distress_bias,
