@@ -329,21 +329,20 @@ def _screen(cases: list[dict], vectors: dict) -> list[risk.Screening]:
 def test_test_split_recall_and_false_alarms_per_language(vectors, lang):
     cases = [c for c in TEST if c["lang"] == lang]
     s = screening_scores(cases, _screen(cases, vectors))
-    assert s["recall"] >= 0.88, s["misses"]  # measured 0.93 (ar) to 0.98 (fr)
-    assert s["false_alarm_rate"] <= 0.28, s["alarms"]  # measured 0.06 (es) to 0.24 (ar)
+    assert s["recall"] >= 0.88, s["misses"]  # measured 0.95 (es, fr) to 0.98 (ar, en)
+    assert s["false_alarm_rate"] <= 0.30, s["alarms"]  # measured 0.03 (es) to 0.26 (ar)
 
 
 @needs_e5
 def test_test_split_overall_per_kind_and_distressing(vectors):
     s = screening_scores(TEST, _screen(TEST, vectors))
-    assert s["recall"] >= 0.92 and s["false_alarm_rate"] <= 0.18  # measured 0.95 / 0.14
+    assert s["recall"] >= 0.93 and s["false_alarm_rate"] <= 0.18  # measured 0.96 / 0.14
     for kind, k in s["kinds"].items():
-        # measured 0.87 (danger, 34 of 39: below the 0.90 target) to 1.00
-        assert k["recall"] >= 0.84, kind
-        assert k["typed"] >= 0.65, kind  # the kind is listed; measured 0.70 to 0.93
+        assert k["recall"] >= 0.86, kind  # measured 0.90 (danger, 35 of 39) to 1.00
+        assert k["typed"] >= 0.68, kind  # the kind is listed; measured 0.73 to 0.95
     d = s["distressing"]
-    # measured 0.77 (17 of 22: below the 0.90 target) / 0.08
-    assert d["recall"] >= 0.72 and d["false_alarm_rate"] <= 0.12
+    # measured 0.82 (18 of 22: below the 0.90 target) / 0.08
+    assert d["recall"] >= 0.77 and d["false_alarm_rate"] <= 0.12
 
 
 @needs_e5
@@ -352,9 +351,9 @@ def test_languages_the_model_never_saw(vectors, lang):
     cases = [c for c in TRANSFER if c["lang"] == lang]
     assert len(cases) >= 30
     s = screening_scores(cases, _screen(cases, vectors))
-    assert s["recall"] >= 0.875, s["misses"]  # measured 0.94 (pt, 16 of 17) to 1.00
-    # measured 0.06 (de, pt), 0.38 (it: idioms and complaints; far above the 0.10 target)
-    assert s["false_alarm_rate"] <= 0.45, s["alarms"]
+    assert s["recall"] >= 0.875, s["misses"]  # measured 1.00 (16-17 positives each)
+    # measured 0.06 (de, pt), 0.31 (it: idioms and complaints; far above the 0.10 target)
+    assert s["false_alarm_rate"] <= 0.40, s["alarms"]
     # the app screens one answer at a time: the same screenings as the whole file at once
     assert [_screen([c], vectors)[0] for c in cases] == _screen(cases, vectors)
 
@@ -369,7 +368,7 @@ def test_indirect_wording_is_flagged_with_its_kind(vectors):
     right = {kind: 0 for kind in RISK_KINDS}
     for (_, kind, _), s in zip(INDIRECT, got, strict=True):
         right[kind] += s.risk and kind in s.kinds
-    # measured: 18 of 20 (one French "danger" missed, one Arabic self-harm listed as suicide)
+    # measured: 19 of 20 (one Arabic self-harm listed as suicide only)
     assert sum(right.values()) >= 17, right
     assert min(right.values()) >= 3, right
 
@@ -393,11 +392,11 @@ def test_idioms_and_policy_talk_stay_off_the_queue(vectors):
         texts, [lang for lang, _ in HARD_NEGATIVES], np.stack([vectors[t] for t in texts])
     )
     flagged = [t for t, s in zip(texts, got, strict=True) if s.risk]
-    assert len(flagged) <= 1, flagged  # measured: "My son will kill me if I miss his match"
+    assert len(flagged) <= 1, flagged  # measured: the Arabic "I died laughing" only
     # and on the fixtures' held-out idioms and policy talk
     cases = [c for c in TEST if c.get("style") in ("idiom", "policy")]
     s = screening_scores(cases, _screen(cases, vectors))
-    assert s["negatives"] >= 40 and s["false_alarm_rate"] <= 0.15, s["alarms"]
+    assert s["negatives"] >= 40 and s["false_alarm_rate"] <= 0.15, s["alarms"]  # measured 0.10
 
 
 @needs_e5
