@@ -289,7 +289,7 @@ def methods(train: list[dict], x: np.ndarray, transfer: list[dict], xt: np.ndarr
     _line("lexicon alone", train, lex)
     dis: list = []
     shipped = _shipped_nested(x, train, distress=dis)
-    _line(f"kNN K={risk.K} + logistic C={risk.LOGISTIC_C:g} (shipped)", train, shipped)
+    _line(f"shipped: kNN K={risk.K} + logistic C={risk.LOGISTIC_C:g}", train, shipped)
     _line("  the same or lexicon", train, shipped | lex)
     y_dis = np.array([bool(c["distressing"]) for c in train])
     print(f"{'  its distressing flag':<34}all {_rate(dis[0], y_dis)}")
