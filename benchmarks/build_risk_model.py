@@ -41,14 +41,15 @@ def read_jsonl(path: Path) -> list[dict]:
 
 
 def load_cases(data: Path = DATA) -> tuple[list[dict], list[dict]]:
-    """(main cases: en/es/fr/ar and extra.jsonl, transfer cases: pt/de/it)."""
+    """(main cases: en/es/fr/ar, extra.jsonl and more.jsonl, transfer cases: pt/de/it)."""
     main: list[dict] = []
     for lang in MAIN_LANGUAGES:
         path = data / f"{lang}.jsonl"
         if path.exists():
             main += read_jsonl(path)
-    if (data / "extra.jsonl").exists():
-        main += read_jsonl(data / "extra.jsonl")
+    for name in ("extra.jsonl", "more.jsonl"):
+        if (data / name).exists():
+            main += read_jsonl(data / name)
     transfer: list[dict] = []
     for path in sorted(data.glob("transfer_*.jsonl")):
         transfer += read_jsonl(path)
@@ -87,7 +88,8 @@ def main() -> None:
     print(
         f"wrote {MODEL_FILE.relative_to(ROOT)} ({MODEL_FILE.stat().st_size // 1024} KB): "
         f"{len(train)} training answers ({int(model.positive.sum())} with risk), "
-        f"K={model.k}, risk threshold {model.threshold:.4f} (slope {model.slope:.1f}), "
+        f"K={model.k} + logistic regression, risk threshold {model.threshold:.4f} "
+        f"(slope {model.slope:.1f}), "
         f"distress threshold {model.distress_threshold:.4f}"
     )
 

@@ -148,14 +148,22 @@ def risk_split(cases: Sequence[dict], test_share: float = RISK_TEST_SHARE) -> di
     """
     import hashlib
 
+    from .risk import TRAIN_ONLY_ID
+
     groups: dict[str, list[str]] = {}
+    out: dict[str, str] = {}
     for c in cases:
+        # Training-only cases (ids "<lang>-n…", more.jsonl) never reach the test split: the
+        # test split stays the one measured before them, and as they are partly translations
+        # of each other, none can have its translation on the test side.
+        if TRAIN_ONLY_ID.fullmatch(c["id"]):
+            out[c["id"]] = "train"
+            continue
         # Cases added later (ids "<lang>-o…", extra.jsonl) form strata of their own, so
         # adding them never moves an earlier case between train and test.
         later = "/later" if re.fullmatch(r"[a-z]{2}-o\d+", c["id"]) else ""
         key = f"{c['lang']}/{'+'.join(sorted(c['kinds'])) or 'none'}{later}"
         groups.setdefault(key, []).append(c["id"])
-    out: dict[str, str] = {}
     for ids in groups.values():
         ordered = sorted(ids, key=lambda i: hashlib.sha256(f"risk-split:{i}".encode()).digest())
         n_test = round(test_share * len(ordered))

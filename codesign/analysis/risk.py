@@ -7,7 +7,7 @@ repeats the comparison by nested cross-validation on the TRAIN split only):
 
 - Vectors are the app's multilingual-e5-small vectors.  Each language's mean
   vector is subtracted and the rows re-normalised (without this, answers
-  cluster by language as much as by meaning: false alarms 0.36 instead of 0.24
+  cluster by language as much as by meaning: false alarms 0.41 instead of 0.31
   for a plain kNN margin).
 - **Class-wise kNN margin**: an answer's risk margin is the highest, over the
   five risk kinds, mean cosine to its ``K`` nearest training answers of that
@@ -16,49 +16,61 @@ repeats the comparison by nested cross-validation on the TRAIN split only):
   its ``K`` nearest answers of that group.  Comparing against the closest
   *kind* of harmless answer is what separates "this form is killing me" from
   "I want it to stop" better than one pool of negatives does.
-- One threshold, chosen by 5-fold inner cross-validation on the training
-  answers so that ``TARGET_RECALL`` of the out-of-fold positives reach it;
-  the margin is mapped to a 0..1 score by a logistic curve through that
-  threshold (slope fitted on the same out-of-fold margins), so risk iff
-  ``score >= THRESHOLD`` (0.5) for every detector.
+- **Plus a linear model**: a class-balanced logistic regression (risk vs
+  none, ``LOGISTIC_C``) on the same centred vectors.  The risk score is the
+  sum of the kNN margin and the linear score, each standardised by its
+  out-of-fold mean and spread.  The two err on different answers: nested CV
+  on the train split (1356 answers, target recall 0.95) gave kNN alone
+  0.96 / 0.25, logistic regression alone 0.95 / 0.32, both 0.95 / 0.22.
+- A threshold per training language, chosen by 5-fold inner cross-validation
+  so that ``TARGET_RECALL`` of that language's out-of-fold positives reach it
+  (one threshold for all: 0.96 / 0.22 as well, but Arabic recall 0.91
+  instead of 0.93 — at 0.30 false alarms instead of 0.38 — and Spanish
+  0.99 / 0.20 instead of 0.96 / 0.12: each language's own threshold keeps
+  each language's recall at the target); a language without a stored mean
+  gets the threshold over all positives.  Making every kind reach the target
+  too cost 0.38 false alarms (on 1270 answers).  The score is mapped to 0..1 by a logistic
+  curve through the threshold (slope fitted on the same out-of-fold scores),
+  so risk iff ``score >= THRESHOLD`` (0.5) for every detector.  Inner folds
+  keep translations of one training idea together (``stratified_folds``).
 - A lexicon phrase (``flags.py``) also makes an answer risk; its score is then
-  at least the threshold.  Kinds are the lexicon's, then those whose own
-  margin passes the threshold and whose score is within ``KIND_MARGIN`` of
-  the best kind's, most likely first (train split, nested CV: the listed kinds
-  include the right one for 0.86 of caught positives, 1.6 kinds per answer;
-  every passing kind would list 3.4 kinds per answer; the best kind alone is
-  right for 0.72 — kinds overlap, abuse and danger most).
-- Distressing (for readers): kNN margin, distressing vs all other training
-  answers, threshold for ``DISTRESS_RECALL``; or a distressing phrase.
+  at least the threshold.  Kinds are the lexicon's, then those whose own kNN
+  margin passes ``kind_threshold`` (the kNN margin's own threshold for
+  ``TARGET_RECALL``) and whose similarity is within ``KIND_MARGIN`` of the
+  best kind's, most likely first; a flagged answer with none of them gets its
+  nearest kind (kinds overlap, abuse and danger most).
+- Distressing (for readers): the same kind of sum, kNN margin of
+  distressing vs all other training answers plus a logistic regression,
+  threshold for ``DISTRESS_RECALL`` by inner CV (nested CV on train: 0.94 /
+  0.13); or a distressing phrase.
 - Languages without a stored mean (the app may see pt, de, it …) are centred
-  on the mean of the batch's own answers in that language when there are at
-  least ``BATCH_MIN`` of them, else on the mean of the stored language means.
-  Measured by leaving each main language out: the global mean did nearly as
-  well as the language's own mean for en/es/fr but missed half the Arabic
-  positives (another script), while batches of 10 answers gave the own-mean
-  figures.  On de / it / pt, screened file by file (batch mean) false alarms
-  were 0.06 / 0.25 / 0.06, one answer at a time (global mean) 0.19 / 0.31 /
-  0.06, recall 1.00 both ways.  An answer screened on its own always gets the
-  global mean, so its screening does not depend on other people's answers.
+  on the mean of the stored language means, whatever else is screened with
+  them, so an answer screens the same alone as in a batch (the app screens
+  one or a few at a time).  Leaving each main language out of training
+  (nested on train): the global mean kept en/es/fr recall at 0.96–1.00 with
+  false alarms 0.12–0.20 and Arabic (another script) at 0.81 / 0.13, against
+  0.91 / 0.18 with Arabic's own mean; the stored language mean nearest each
+  vector did worse for English (0.89 recall) and is harder to explain.
 
-Figures (train split, 805 answers, nested 5-fold CV; recall / false-alarm
-rate at thresholds chosen by inner CV): class-wise kNN K=10 0.96 / 0.20
-(K=5 0.96 / 0.22, K=20 0.94 / 0.22; for recall 0.92: 0.92 / 0.16); kNN margin
-over one pool of negatives (the stack notes' method) k=5 0.95 / 0.24, k=10
-0.96 / 0.23, not centred 0.96 / 0.36; per-kind thresholds 0.99 / 0.42;
-logistic regression 0.95 / 0.28; kNN + logistic regression 0.96 / 0.25; the
-lexicon alone 0.11 / 0.00.  An RBF SVM (0.95 / 0.20), an NCA projection and a
-logistic regression stacked on neighbour features did no better and are
-harder to explain.  On this deliberately hard set of negatives (idioms,
-policy talk, hardship) the false-alarm target of 0.10 is not reached with
+Other figures (same nested CV): kNN K=5 + logistic 0.96 / 0.25; C=4
+0.95 / 0.22 (suicide 0.88, Arabic false alarms 0.42); kNN margin over one
+pool of negatives (the stack notes' method) k=5 0.96 / 0.31, not centred
+0.95 / 0.41; per-kind thresholds 0.98 / 0.48; target recall 0.92:
+0.93 / 0.17 (suicide 0.86); the lexicon alone 0.09 / 0.01.  The shipped
+method's suicide recall is 0.89 and Arabic false alarms 0.38.  An RBF SVM,
+an NCA projection and a logistic regression stacked on neighbour features
+did no better in an earlier comparison and are harder to explain.  On this
+deliberately hard set of negatives (idioms, policy talk, hardship) the
+false-alarm target of 0.10 is not reached with
 these vectors; test-split figures are in ``tests/analysis/fixtures/risk/README.md``.
 
 The shipped data (``risk_model.npz``, built by ``benchmarks/build_risk_model.py``
 from the TRAIN split only) holds float16 centred vectors of the training
-answers, their labels, languages and negative groups, the language means and
-the thresholds — no texts.  It names the vectoriser it was built with; any
-other vectoriser gets the lexicon alone.  Scoring is pure numpy over the given
-vectors (measured 0.2–0.6 ms per answer); embedding is the caller's job.
+answers, their labels, languages and negative groups, the language means,
+the two logistic regressions' weights and the thresholds — no texts.  It
+names the vectoriser it was built with; any other vectoriser gets the
+lexicon alone.  Scoring is pure numpy over the given
+vectors (measured 0.3–1.3 ms per answer); embedding is the caller's job.
 """
 
 from __future__ import annotations
@@ -66,6 +78,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,19 +92,23 @@ from .vectorise import E5_NAME
 
 DISTRESSING = "distressing"
 MODEL_FILE = Path(__file__).with_name("risk_model.npz")
-MODEL_FORMAT = 1
+MODEL_FORMAT = 2
 THRESHOLD = 0.5
 """Score at and above which an answer is screened as risk (for every detector)."""
 
 K = 10
+LOGISTIC_C = 16.0  # inverse ridge strength of the linear model on centred vectors
 DISTRESS_K = 10
 TARGET_RECALL = 0.95
 DISTRESS_RECALL = 0.92
 INNER_FOLDS = 5
+PER_LANGUAGE = True  # a threshold per training language (each must keep TARGET_RECALL)
 KIND_MARGIN = 0.03  # kinds listed: those within this similarity of the best one (and passing)
 GLOBAL = "*"  # key of the mean used for languages without a stored mean
-BATCH_MIN = 10  # answers of one unknown language in a batch before their own mean is used
 NEGATIVE = "negative"  # group of negatives given without a group
+TRAIN_ONLY_ID = re.compile(r"[a-z]{2}-n(\d+)")
+"""Ids of training-only labelled answers; the number names the answer's idea, which its
+translations share (``evaluate.risk_split`` never puts them in the test split)."""
 
 
 def _unit_rows(x: np.ndarray) -> np.ndarray:
@@ -201,10 +218,18 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 def stratified_folds(
     ids: Sequence[str], strata: Sequence[str], folds: int, salt: str
 ) -> np.ndarray:
-    """Fold number per row: within each stratum, rows in id-hash order dealt round-robin."""
+    """Fold number per row: within each stratum, rows in id-hash order dealt round-robin.
+
+    Training-only answers (``TRAIN_ONLY_ID``) go by a hash of their idea number instead.
+    """
     out = np.zeros(len(ids), dtype=np.int64)
     groups: dict[str, list[int]] = {}
     for i, s in enumerate(strata):
+        idea = TRAIN_ONLY_ID.fullmatch(ids[i])
+        if idea:  # translations of one idea share a fold, so none is scored by its own twin
+            digest = hashlib.sha256(f"{salt}:idea-{idea.group(1)}".encode()).digest()
+            out[i] = int.from_bytes(digest[:8], "big") % folds
+            continue
         groups.setdefault(s, []).append(i)
     for s in sorted(groups):
         rows = sorted(groups[s], key=lambda i: hashlib.sha256(f"{salt}:{ids[i]}".encode()).digest())
@@ -231,12 +256,19 @@ class RiskModel:
     languages: np.ndarray  # str (n,)
     means: dict[str, np.ndarray]  # per language, and GLOBAL
     k: int
-    threshold: float  # risk margin at which the score is THRESHOLD
+    weights: np.ndarray  # float32 (d,): logistic regression on the centred vectors
+    bias: float
+    scale: np.ndarray  # float64 (4,): kNN margin mean, sd, linear score mean, sd (out of fold)
+    threshold: float  # combined score at which the screening score is THRESHOLD (unknown language)
+    language_thresholds: dict[str, float]  # the same for each training language
     slope: float
+    kind_threshold: float  # kNN margin a kind's own margin must reach to be listed
     distress_k: int
-    distress_threshold: float
+    distress_weights: np.ndarray  # float32 (d,): logistic regression, distressing vs not
+    distress_bias: float
+    distress_scale: np.ndarray  # as ``scale``, for the distressing scores
+    distress_threshold: float  # combined distressing score at which an answer is distressing
     distress_slope: float
-    batch_min: int
     train_digest: str
 
     @property
@@ -257,6 +289,47 @@ def _group_numbers(
     return groups, group_names
 
 
+def fit_linear(x: np.ndarray, y: np.ndarray, c: float = LOGISTIC_C) -> tuple[np.ndarray, float]:
+    """Weights and bias of a class-balanced logistic regression (risk vs none)."""
+    from sklearn.linear_model import LogisticRegression  # fitting only; screening is numpy
+
+    clf = LogisticRegression(C=c, class_weight="balanced", max_iter=5000)
+    clf.fit(x, y)
+    return clf.coef_[0].astype(np.float32), float(clf.intercept_[0])
+
+
+def _scale(margin: np.ndarray, linear: np.ndarray) -> np.ndarray:
+    return np.array([margin.mean(), margin.std() or 1.0, linear.mean(), linear.std() or 1.0])
+
+
+def combined_score(margin: np.ndarray, linear: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Sum of the kNN margin and the linear score, each standardised by its out-of-fold spread."""
+    return (margin - scale[0]) / scale[1] + (linear - scale[2]) / scale[3]
+
+
+def choose_thresholds(
+    scores: np.ndarray,
+    positive: np.ndarray,
+    languages: Sequence[str],
+    recall: float,
+    per_language: bool = PER_LANGUAGE,
+) -> tuple[float, dict[str, float]]:
+    """Thresholds on out-of-fold scores: one for any language, and one per training language.
+
+    Each keeps ``recall`` of its positives; without ``per_language`` every
+    language gets the overall one.
+    """
+    overall = threshold_for_recall(scores[positive], recall)
+    langs = np.asarray(languages, dtype=object)
+    by_lang = {}
+    for lang in sorted(set(languages)):
+        mask = positive & (langs == lang)
+        by_lang[lang] = (
+            threshold_for_recall(scores[mask], recall) if per_language and mask.any() else overall
+        )
+    return overall, by_lang
+
+
 def fit_risk_model(
     vectors: np.ndarray,
     languages: Sequence[str],
@@ -267,11 +340,12 @@ def fit_risk_model(
     *,
     vectoriser: str = E5_NAME,
     k: int = K,
+    c: float = LOGISTIC_C,
     distress_k: int = DISTRESS_K,
     target_recall: float = TARGET_RECALL,
     distress_recall: float = DISTRESS_RECALL,
     folds: int = INNER_FOLDS,
-    batch_min: int = BATCH_MIN,
+    per_language: bool = PER_LANGUAGE,
 ) -> tuple[RiskModel, dict[str, np.ndarray]]:
     """Fit the detector on labelled training answers (raw e5 vectors).
 
@@ -280,7 +354,8 @@ def fit_risk_model(
     cross-validation: each training answer is scored by a model built from the
     other folds (their own language means too), and the threshold keeps
     ``target_recall`` of those out-of-fold positives.  Returns the model and
-    the out-of-fold margins (``"risk"``, ``"distress"``).
+    the out-of-fold scores (``"risk"``: combined, ``"margin"``: kNN alone,
+    ``"distress"``).
     """
     x = np.asarray(vectors, dtype=np.float32)
     langs = [normalise_language(lang) for lang in languages]
@@ -293,7 +368,9 @@ def fit_risk_model(
     ]
     fold = stratified_folds(ids, strata, folds, "risk-inner")
     oof = np.zeros(len(x))
+    oof_lin = np.zeros(len(x))
     oof_dis = np.zeros(len(x))
+    oof_dis_lin = np.zeros(len(x))
     for f in range(folds):
         tr, te = fold != f, fold == f
         if not te.any():
@@ -306,13 +383,29 @@ def fit_risk_model(
         # group numbers stay those of the whole set: a group absent from a fold scores -1
         per_kind, negative = class_margins(sims, y_kinds[tr], groups[tr], k)
         oof[te] = per_kind.max(axis=1) - negative
+        w, b = fit_linear(xc_tr, y[tr], c)
+        oof_lin[te] = xc_te @ w + b
         oof_dis[te] = knn_margin(sims, y_dis[tr], distress_k)
-    thr = threshold_for_recall(oof[y], target_recall)
-    dthr = threshold_for_recall(oof_dis[y_dis], distress_recall)
+        if y_dis[tr].any() and not y_dis[tr].all():
+            w, b = fit_linear(xc_tr, y_dis[tr], c)
+            oof_dis_lin[te] = xc_te @ w + b
+    scale = _scale(oof, oof_lin)
+    combined = combined_score(oof, oof_lin, scale)
+    thr, lang_thr = choose_thresholds(combined, y, langs, target_recall, per_language)
+    row_thr = np.array([lang_thr.get(lang, thr) for lang in langs])
+    dscale = _scale(oof_dis, oof_dis_lin)
+    dcombined = combined_score(oof_dis, oof_dis_lin, dscale)
+    dthr = threshold_for_recall(dcombined[y_dis], distress_recall)
     means = balanced_means(x, langs)
+    xc = centre_rows(x, langs, means)
+    w, b = fit_linear(xc, y, c)
+    if y_dis.any() and not y_dis.all():
+        dw, db = fit_linear(xc, y_dis, c)
+    else:  # no distressing examples: the linear part says nothing
+        dw, db = np.zeros(x.shape[1], np.float32), 0.0
     model = RiskModel(
         vectoriser=vectoriser,
-        vectors=centre_rows(x, langs, means),
+        vectors=xc,
         kinds=y_kinds,
         groups=groups,
         group_names=group_names,
@@ -320,15 +413,22 @@ def fit_risk_model(
         languages=np.asarray(langs, dtype="U16"),
         means=means,
         k=k,
+        weights=w,
+        bias=b,
+        scale=scale,
         threshold=thr,
-        slope=fit_slope(oof - thr, y),
+        language_thresholds=lang_thr,
+        slope=fit_slope(combined - row_thr, y),
+        kind_threshold=threshold_for_recall(oof[y], target_recall),
         distress_k=distress_k,
+        distress_weights=dw,
+        distress_bias=db,
+        distress_scale=dscale,
         distress_threshold=dthr,
-        distress_slope=fit_slope(oof_dis - dthr, y_dis),
-        batch_min=batch_min,
+        distress_slope=fit_slope(dcombined - dthr, y_dis),
         train_digest=ids_digest(ids),
     )
-    return model, {"risk": oof, "distress": oof_dis}
+    return model, {"risk": combined, "margin": oof, "distress": dcombined}
 
 
 def save_model(model: RiskModel, path: str | Path = MODEL_FILE) -> None:
@@ -348,12 +448,22 @@ def save_model(model: RiskModel, path: str | Path = MODEL_FILE) -> None:
         mean_languages=np.array(mean_langs, dtype="U16"),
         means=np.stack([model.means[lang] for lang in mean_langs]).astype(np.float32),
         k=np.int64(model.k),
+        weights=model.weights.astype(np.float32),
+        bias=np.float64(model.bias),
+        scale=model.scale.astype(np.float64),
         threshold=np.float64(model.threshold),
+        threshold_languages=np.array(sorted(model.language_thresholds), dtype="U16"),
+        language_thresholds=np.array(
+            [model.language_thresholds[k] for k in sorted(model.language_thresholds)], np.float64
+        ),
         slope=np.float64(model.slope),
+        kind_threshold=np.float64(model.kind_threshold),
         distress_k=np.int64(model.distress_k),
+        distress_weights=model.distress_weights.astype(np.float32),
+        distress_bias=np.float64(model.distress_bias),
+        distress_scale=model.distress_scale.astype(np.float64),
         distress_threshold=np.float64(model.distress_threshold),
         distress_slope=np.float64(model.distress_slope),
-        batch_min=np.int64(model.batch_min),
         train_digest=np.str_(model.train_digest),
     )
 
@@ -369,7 +479,12 @@ def read_model(path: str | Path = MODEL_FILE) -> RiskModel:
         vectors = _unit_rows(z["vectors"].astype(np.float32))
         means = dict(zip(z["mean_languages"].tolist(), z["means"].astype(np.float32), strict=True))
         groups = z["groups"].astype(np.int64)
-        if GLOBAL not in means or not (len(vectors) == len(kinds) == len(groups)):
+        weights = z["weights"].astype(np.float32)
+        if (
+            GLOBAL not in means
+            or not (len(vectors) == len(kinds) == len(groups))
+            or weights.shape != vectors.shape[1:]
+        ):
             raise ValueError("risk model file is incomplete")
         return RiskModel(
             vectoriser=str(z["vectoriser"]),
@@ -381,12 +496,25 @@ def read_model(path: str | Path = MODEL_FILE) -> RiskModel:
             languages=z["languages"],
             means=means,
             k=int(z["k"]),
+            weights=weights,
+            bias=float(z["bias"]),
+            scale=z["scale"].astype(np.float64),
             threshold=float(z["threshold"]),
+            language_thresholds=dict(
+                zip(
+                    z["threshold_languages"].tolist(),
+                    z["language_thresholds"].astype(float).tolist(),
+                    strict=True,
+                )
+            ),
             slope=float(z["slope"]),
+            kind_threshold=float(z["kind_threshold"]),
             distress_k=int(z["distress_k"]),
+            distress_weights=z["distress_weights"].astype(np.float32),
+            distress_bias=float(z["distress_bias"]),
+            distress_scale=z["distress_scale"].astype(np.float64),
             distress_threshold=float(z["distress_threshold"]),
             distress_slope=float(z["distress_slope"]),
-            batch_min=int(z["batch_min"]),
             train_digest=str(z["train_digest"]),
         )
 
@@ -449,19 +577,26 @@ class RiskDetector:
         x = np.asarray(vectors, dtype=np.float32)
         if x.shape != (len(texts), self.model.vectors.shape[1]):
             raise ValueError(f"vectors of shape {x.shape} for {len(texts)} texts")
-        xc = centre_rows(x, langs, self.model.means, self.model.batch_min)
-        return self._with_model(texts, phrase, xc)
+        # no batch mean: an answer's screening never depends on who else is screened with it
+        xc = centre_rows(x, langs, self.model.means)
+        return self._with_model(texts, langs, phrase, xc)
 
     def _with_model(
-        self, texts: list[str], phrase: list[list[Flag]], xc: np.ndarray
+        self, texts: list[str], langs: list[str], phrase: list[list[Flag]], xc: np.ndarray
     ) -> list[Screening]:
         m = self.model
         assert m is not None  # noqa: S101 - only called with a model
         sims = xc @ m.vectors.T
         per_kind, negative = class_margins(sims, m.kinds, m.groups, m.k)
         kind_margin = per_kind - negative[:, None]
-        score = _sigmoid(m.slope * (kind_margin.max(axis=1) - m.threshold))
-        dis = knn_margin(sims, m.distressing, m.distress_k)
+        combined = combined_score(kind_margin.max(axis=1), xc @ m.weights + m.bias, m.scale)
+        thr = np.array([m.language_thresholds.get(lang, m.threshold) for lang in langs])
+        score = _sigmoid(m.slope * (combined - thr))
+        dis = combined_score(
+            knn_margin(sims, m.distressing, m.distress_k),
+            xc @ m.distress_weights + m.distress_bias,
+            m.distress_scale,
+        )
         out = []
         for i, flags in enumerate(phrase):
             if not (texts[i] or "").strip():  # a blank answer's vector says nothing about it
@@ -470,11 +605,16 @@ class RiskDetector:
             lex_kinds = [f.kind for f in flags if f.kind in RISK_KINDS]
             by_model = bool(score[i] >= THRESHOLD)
             best = per_kind[i].max()
+            order = np.argsort(-per_kind[i], kind="stable")
             passing = [
                 RISK_KINDS[j]
-                for j in np.argsort(-per_kind[i], kind="stable")
-                if kind_margin[i, j] >= m.threshold and per_kind[i, j] >= best - KIND_MARGIN
+                for j in order
+                if kind_margin[i, j] >= m.kind_threshold and per_kind[i, j] >= best - KIND_MARGIN
             ]
+            if by_model and not passing:  # flagged by the combined score: name the nearest kind
+                passing = [RISK_KINDS[order[0]]]
+            if not by_model:  # kinds come with a flag, never without one
+                passing = []
             kinds = list(dict.fromkeys(lex_kinds + passing))
             reasons = _phrase_reasons(flags)
             if by_model:

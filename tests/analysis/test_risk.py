@@ -202,13 +202,31 @@ def test_split_is_fixed_stratified_and_independent_of_order():
     shuffled = CASES[:]
     random.Random(3).shuffle(shuffled)
     assert risk_split(shuffled) == SPLIT
+    # training-only answers (more.jsonl) are always train and move no other answer
+    only = [c for c in CASES if risk.TRAIN_ONLY_ID.fullmatch(c["id"])]
+    assert only and all(SPLIT[c["id"]] == "train" for c in only)
+    rest = [c for c in CASES if not risk.TRAIN_ONLY_ID.fullmatch(c["id"])]
+    assert risk_split(rest) == {c["id"]: SPLIT[c["id"]] for c in rest}
     for lang in ("en", "es", "fr", "ar"):
-        n = sum(c["lang"] == lang for c in CASES)
+        n = sum(c["lang"] == lang for c in rest)
         share = sum(c["lang"] == lang for c in TEST) / n
         assert n >= 200 and 0.25 <= share <= 0.35
         for kind in RISK_KINDS:
             in_test = [c for c in TEST if c["lang"] == lang and kind in c["kinds"]]
             assert len(in_test) >= 4, (lang, kind)
+
+
+def test_translations_of_a_training_only_idea_share_an_inner_fold():
+    ideas = [f"{lang}-n{n:03d}" for n in range(30) for lang in ("en", "es", "fr", "ar")]
+    ids = ideas + [f"en-{i:04d}" for i in range(40)]
+    fold = risk.stratified_folds(ids, ["en/none"] * len(ids), 5, "risk-inner")
+    by_idea: dict[str, set[int]] = {}
+    for i, f in zip(ids, fold, strict=True):
+        if "-n" in i:
+            by_idea.setdefault(i.split("-n")[1], set()).add(int(f))
+    assert all(len(folds) == 1 for folds in by_idea.values())
+    assert len({next(iter(f)) for f in by_idea.values()}) > 1  # ideas still spread over folds
+    assert np.bincount(fold[len(ideas) :], minlength=5).tolist() == [8] * 5
 
 
 def _synthetic(n: int = 40, seed: int = 0):
@@ -272,14 +290,16 @@ def test_a_phrase_alone_makes_an_answer_risk_at_the_threshold():
     assert [r.source for r in s.reasons] == ["phrase"]
 
 
-def test_an_unknown_language_is_centred_on_its_batch_when_there_are_enough():
+def test_an_unknown_language_is_screened_the_same_alone_or_in_a_batch():
     x, langs, kinds, groups, ids = _synthetic()
     model, _ = risk.fit_risk_model(x, langs, kinds, [False] * len(x), ids, groups)
+    det = risk.RiskDetector(model, use_lexicon=False)
     q = np.stack([_unit(i % 4) for i in range(12)])
-    many = risk.centre_rows(q, ["pt"] * 12, model.means, model.batch_min)
-    np.testing.assert_allclose(many, risk._unit_rows(q - q.mean(axis=0)), atol=1e-6)
-    alone = risk.centre_rows(q[:1], ["pt"], model.means, model.batch_min)
-    np.testing.assert_allclose(alone, risk._unit_rows(q[:1] - model.means[risk.GLOBAL]), atol=1e-6)
+    texts = [f"answer {i}" for i in range(12)]
+    batch = det.screen(texts, ["pt"] * 12, q)
+    alone = [det.screen([t], ["pt"], v[None])[0] for t, v in zip(texts, q, strict=True)]
+    assert batch == alone  # nobody's screening depends on whose answers came with it
+    assert [s.risk for s in batch[:4]] == [True, True, False, False]
 
 
 # With the shipped model and real e5 vectors ----------------------------------------------
@@ -289,7 +309,7 @@ def test_an_unknown_language_is_centred_on_its_batch_when_there_are_enough():
 def vectors():
     """e5 vectors of the test split, the transfer set and the examples above (cached)."""
     texts = [c["text"] for c in TEST + TRANSFER] + [t for _, _, t in INDIRECT]
-    texts += [t for _, t in HARD_NEGATIVES]
+    texts += [t for _, t in HARD_NEGATIVES] + [COERCIVE_CONTROL]
     cache = DiskCache(default_cache_dir())
     x, new = embed(texts, E5Vectoriser(), cache)
     if new:
@@ -309,19 +329,20 @@ def _screen(cases: list[dict], vectors: dict) -> list[risk.Screening]:
 def test_test_split_recall_and_false_alarms_per_language(vectors, lang):
     cases = [c for c in TEST if c["lang"] == lang]
     s = screening_scores(cases, _screen(cases, vectors))
-    assert s["recall"] >= 0.85, s["misses"]  # measured 0.88 (ar) to 0.98
-    assert s["false_alarm_rate"] <= 0.28, s["alarms"]  # measured 0.15 to 0.23
+    assert s["recall"] >= 0.88, s["misses"]  # measured 0.95 (es, fr) to 0.98 (ar, en)
+    assert s["false_alarm_rate"] <= 0.30, s["alarms"]  # measured 0.03 (es) to 0.26 (ar)
 
 
 @needs_e5
 def test_test_split_overall_per_kind_and_distressing(vectors):
     s = screening_scores(TEST, _screen(TEST, vectors))
-    assert s["recall"] >= 0.92 and s["false_alarm_rate"] <= 0.24  # measured 0.95 / 0.18
+    assert s["recall"] >= 0.93 and s["false_alarm_rate"] <= 0.18  # measured 0.96 / 0.14
     for kind, k in s["kinds"].items():
-        assert k["recall"] >= 0.88, kind  # measured 0.92 to 1.00
-        assert k["typed"] >= 0.65, kind  # the kind is listed; measured 0.72 to 0.95
+        assert k["recall"] >= 0.86, kind  # measured 0.90 (danger, 35 of 39) to 1.00
+        assert k["typed"] >= 0.68, kind  # the kind is listed; measured 0.73 to 0.95
     d = s["distressing"]
-    assert d["recall"] >= 0.70 and d["false_alarm_rate"] <= 0.12  # measured 0.77 / 0.07
+    # measured 0.82 (18 of 22: below the 0.90 target) / 0.08
+    assert d["recall"] >= 0.77 and d["false_alarm_rate"] <= 0.12
 
 
 @needs_e5
@@ -331,7 +352,10 @@ def test_languages_the_model_never_saw(vectors, lang):
     assert len(cases) >= 30
     s = screening_scores(cases, _screen(cases, vectors))
     assert s["recall"] >= 0.875, s["misses"]  # measured 1.00 (16-17 positives each)
-    assert s["false_alarm_rate"] <= 0.32, s["alarms"]  # measured 0.06 to 0.25
+    # measured 0.06 (de, pt), 0.31 (it: idioms and complaints; far above the 0.10 target)
+    assert s["false_alarm_rate"] <= 0.40, s["alarms"]
+    # the app screens one answer at a time: the same screenings as the whole file at once
+    assert [_screen([c], vectors)[0] for c in cases] == _screen(cases, vectors)
 
 
 @needs_e5
@@ -344,9 +368,20 @@ def test_indirect_wording_is_flagged_with_its_kind(vectors):
     right = {kind: 0 for kind in RISK_KINDS}
     for (_, kind, _), s in zip(INDIRECT, got, strict=True):
         right[kind] += s.risk and kind in s.kinds
-    # measured: 18 of 20 (one French "danger" missed, one Arabic self-harm listed as suicide)
+    # measured: 19 of 20 (one Arabic self-harm listed as suicide only)
     assert sum(right.values()) >= 17, right
     assert min(right.values()) >= 3, right
+
+
+COERCIVE_CONTROL = "Il me prend mon téléphone et me dit que personne ne me croira"
+"""A miss of the earlier model (coercive control said without a word of violence)."""
+
+
+@needs_e5
+def test_coercive_control_without_violent_words_is_abuse(vectors):
+    det = risk.load_detector(E5_NAME)
+    [s] = det.screen([COERCIVE_CONTROL], ["fr"], vectors[COERCIVE_CONTROL][None])
+    assert s.risk and s.kinds[0] == "abuse", s
 
 
 @needs_e5
@@ -357,11 +392,11 @@ def test_idioms_and_policy_talk_stay_off_the_queue(vectors):
         texts, [lang for lang, _ in HARD_NEGATIVES], np.stack([vectors[t] for t in texts])
     )
     flagged = [t for t, s in zip(texts, got, strict=True) if s.risk]
-    assert len(flagged) <= 1, flagged  # measured: "My son will kill me if I miss his match"
+    assert len(flagged) <= 1, flagged  # measured: the Arabic "I died laughing" only
     # and on the fixtures' held-out idioms and policy talk
     cases = [c for c in TEST if c.get("style") in ("idiom", "policy")]
     s = screening_scores(cases, _screen(cases, vectors))
-    assert s["negatives"] >= 40 and s["false_alarm_rate"] <= 0.15, s["alarms"]
+    assert s["negatives"] >= 40 and s["false_alarm_rate"] <= 0.15, s["alarms"]  # measured 0.10
 
 
 @needs_e5
