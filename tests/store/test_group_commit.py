@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 
 import pytest
 
@@ -73,3 +74,29 @@ async def test_writes_see_their_own_reads_and_return_rows(db) -> None:
         return first["v"], rows[0]["n"], cursor.rowcount
 
     assert await db.write(work) == (7, 2, 1)
+
+
+async def test_cancelling_the_writer_stops_it_and_fails_waiting_writes(db) -> None:
+    # The writer must not swallow its cancellation (shutting down cancels tasks): it
+    # stops, and a write waiting on it fails instead of waiting for ever.
+    inside = threading.Event()
+    release = threading.Event()
+
+    async def slow(conn):
+        inside.set()
+        release.wait()
+        await conn.execute("INSERT INTO t (v) VALUES (50)")
+        return 50
+
+    waiting = asyncio.ensure_future(db.write(slow))
+    queued = asyncio.ensure_future(_insert(db, 51))
+    await asyncio.to_thread(inside.wait)  # the first batch is on the writer thread
+    task = db._writer_task
+    task.cancel()
+    outcomes = await asyncio.gather(waiting, queued, return_exceptions=True)
+    release.set()
+    assert all(isinstance(o, RuntimeError) for o in outcomes)
+    await asyncio.wait([task])
+    assert task.cancelled()
+    with pytest.raises(RuntimeError, match="not connected"):
+        await _insert(db, 52)
