@@ -171,6 +171,10 @@ class _Job:
         self.future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
 
 
+#: How long a read on the event loop's own connection (`quick_one`) may wait for a lock:
+#: every request waits with it, so briefly, never the others' 5 s.
+QUICK_BUSY_TIMEOUT_MS = 100
+
 #: Reader connections, used in turn.
 READERS = 3
 
@@ -219,6 +223,7 @@ class Database:
         self._quick.row_factory = sqlite3.Row
         for pragma in _PRAGMAS:
             self._quick.execute(pragma)
+        self._quick.execute(f"PRAGMA busy_timeout = {QUICK_BUSY_TIMEOUT_MS}")
         self._loop = asyncio.get_running_loop()
         self._writer_task = asyncio.create_task(self._write_loop(), name="codesign-writer")
 
@@ -312,6 +317,8 @@ class Database:
         For the busiest path only (every autosave): an indexed read of one row from
         SQLite's page cache takes tens of microseconds, less than the hand-over to a
         reader thread and back. Never for scans: they would stall the event loop.
+        Waits at most QUICK_BUSY_TIMEOUT_MS for a lock, then raises
+        sqlite3.OperationalError (callers that can await then ask a reader).
         """
         assert self._quick is not None, "the database is not connected"
         with self._quick_lock:

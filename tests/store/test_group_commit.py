@@ -100,3 +100,31 @@ async def test_cancelling_the_writer_stops_it_and_fails_waiting_writes(db) -> No
     assert task.cancelled()
     with pytest.raises(RuntimeError, match="not connected"):
         await _insert(db, 52)
+
+
+async def test_reads_on_the_event_loop_wait_only_briefly_for_a_lock(db) -> None:
+    from codesign.store.db import QUICK_BUSY_TIMEOUT_MS
+
+    assert QUICK_BUSY_TIMEOUT_MS <= 250
+    assert db._quick.execute("PRAGMA busy_timeout").fetchone()[0] == QUICK_BUSY_TIMEOUT_MS
+    # The writer and the readers run off the loop and keep waiting as long as before.
+    reader = await db.fetch_one("PRAGMA busy_timeout")
+    assert reader[0] == 5000
+
+
+async def test_a_locked_quick_read_is_asked_of_a_reader(tmp_path, monkeypatch) -> None:
+    from codesign.store import participations
+
+    database = Database(str(tmp_path / "q.db"))
+    await database.connect()
+    try:
+        def locked(sql, params=()):
+            raise sqlite3.OperationalError("database is locked")
+
+        monkeypatch.setattr(database, "quick_one", locked)
+        state, found = await participations.round_state_with_participation(
+            database, "nowhere", None
+        )
+        assert (state, found) == (None, None)
+    finally:
+        await database.close()
