@@ -6,6 +6,7 @@ import re
 import secrets
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
@@ -40,6 +41,8 @@ from codesign.web.ratelimit import CODES, POSTS
 
 FormData = dict[str, str]
 
+_URL_ENCODED = "application/x-www-form-urlencoded"
+
 
 async def multi_form(request: Request) -> dict[str, list[str]]:
     """The posted form with every value of a repeated field (a multiple choice's boxes).
@@ -47,8 +50,16 @@ async def multi_form(request: Request) -> dict[str, list[str]]:
     Which fields may repeat is the service's business (`parse_section_form`); a file
     upload, which no participant form has, is refused here.
     """
-    form = await request.form()
     out: dict[str, list[str]] = {}
+    content_type = request.headers.get("content-type", "").partition(";")[0]
+    if content_type.strip().lower() == _URL_ENCODED:
+        # Every autosave: the body parsed as Litestar parses it, without building its
+        # multi-dict only to copy it into this one.
+        body = (await request.body()).decode("latin-1")
+        for key, text in parse_qsl(body, keep_blank_values=True):
+            out.setdefault(key, []).append(text)
+        return out
+    form = await request.form()
     for key, value in form.multi_items():
         if not isinstance(value, str):
             raise _bad_form()
