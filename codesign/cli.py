@@ -15,7 +15,10 @@ def _serve(args: argparse.Namespace) -> int:
     from codesign.settings import from_env
     from codesign.web.app import create_app
 
-    settings = from_env(db_path=args.db) if args.db else from_env()
+    try:
+        settings = from_env(db_path=args.db) if args.db else from_env()
+    except ValueError as exc:  # a setting that is refused: say which, without a traceback
+        raise SystemExit(f"codesign: {exc}") from None
     app = create_app(settings, demo=args.demo, demo_staff=args.demo)
     print(
         f"codesign: serving on http://{args.host}:{args.port}/"

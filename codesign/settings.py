@@ -61,6 +61,26 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     #: Who staff can talk to after reading something hard (`CODESIGN_STAFF_SUPPORT`).
     staff_support: str = ""
 
+    def __post_init__(self) -> None:
+        refuse_any_proxy(self.trusted_proxies)
+
+
+#: Entries of CODESIGN_TRUSTED_PROXIES that would trust every address.
+_ANY_ADDRESS = {"*", "0.0.0.0/0", "::/0"}
+
+
+def refuse_any_proxy(trusted_proxies: str) -> None:
+    """Trusting every address as a proxy lets any client name itself in X-Forwarded-For,
+    and so get a fresh rate-limit count (code guesses, saves, sign-in) at every request."""
+    entries = {entry.strip() for entry in trusted_proxies.split(",")}
+    if entries & _ANY_ADDRESS:
+        raise ValueError(
+            "CODESIGN_TRUSTED_PROXIES must list the addresses of your reverse proxies, not"
+            " '*' (or a /0 network): trusting every address lets any client choose the"
+            " address its rate limits count, by sending an X-Forwarded-For header."
+            " List each proxy's address, e.g. CODESIGN_TRUSTED_PROXIES=10.0.0.5"
+        )
+
 
 def allowed_hosts(settings: Settings) -> list[str]:
     """The Host names to accept: those listed, plus the public URL's own."""
@@ -116,6 +136,7 @@ def from_env(environ: dict[str, str] | None = None, **overrides: object) -> Sett
         raise ValueError("CODESIGN_SMTP_SECURITY must be starttls, tls or none")
     if env.get("CODESIGN_TRUSTED_PROXIES"):
         values["trusted_proxies"] = env["CODESIGN_TRUSTED_PROXIES"].strip()
+        refuse_any_proxy(values["trusted_proxies"])  # type: ignore[arg-type]
     values["https"] = _flag(env.get("CODESIGN_HTTPS"), False)
     values["background_embedding"] = _flag(env.get("CODESIGN_BACKGROUND_EMBEDDING"), True)
     values["background_screening"] = _flag(env.get("CODESIGN_BACKGROUND_SCREENING"), True)

@@ -31,6 +31,7 @@ from codesign.services import erasure
 from codesign.store import participations
 from codesign.store import rounds as round_store
 from codesign.store.db import Database, utcnow
+from codesign.store.rounds import RoundState
 
 # Crockford's base32: no I, L, O or U, so a code read aloud is hard to mishear.
 _CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -202,7 +203,8 @@ class ParticipationService:
     def __init__(self, db: Database, code_key: str) -> None:
         self.db = db
         self.code_key = code_key
-        self._rounds: dict[str, tuple[float, Round]] = {}
+        # slug -> (when loaded, content as loaded, the last state seen, content + that state)
+        self._rounds: dict[str, tuple[float, Round, RoundState, Round]] = {}
 
     async def round(self, slug: str) -> Round | None:
         return (await self.round_and_participation(slug, None))[0]
@@ -225,12 +227,19 @@ class ParticipationService:
                 return None, None
             if len(self._rounds) > 1000:
                 self._rounds.clear()
-            self._rounds[slug] = (time.monotonic(), loaded)
-            cached = self._rounds[slug]
-        round_ = msgspec.structs.replace(
-            cached[1], status=state.status, opens_at=state.opens_at, closes_at=state.closes_at
+            cached = (time.monotonic(), loaded, state, self._with_state(loaded, state))
+            self._rounds[slug] = cached
+        elif cached[2] != state:
+            cached = (cached[0], cached[1], state, self._with_state(cached[1], state))
+            self._rounds[slug] = cached
+        # The same object while nothing changed: copying a whole round per save showed.
+        return cached[3], participation
+
+    @staticmethod
+    def _with_state(round_: Round, state: RoundState) -> Round:
+        return msgspec.structs.replace(
+            round_, status=state.status, opens_at=state.opens_at, closes_at=state.closes_at
         )
-        return round_, participation
 
     def is_open(self, round_: Round) -> bool:
         return round_.is_open(utcnow())

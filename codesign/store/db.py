@@ -171,6 +171,10 @@ class _Job:
         self.future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
 
 
+#: How long a read on the event loop's own connection (`quick_one`) may wait for a lock:
+#: every request waits with it, so briefly, never the others' 5 s.
+QUICK_BUSY_TIMEOUT_MS = 100
+
 #: Reader connections, used in turn.
 READERS = 3
 
@@ -203,6 +207,7 @@ class Database:
         self._queue: asyncio.Queue[_Job | None] = asyncio.Queue()
         self._writer_task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._in_flight: list[_Job] = []  # the batch the writer thread is committing
         self.batches = 0  # commits made; lets tests and benchmarks see batching
         self.batched_writes = 0
 
@@ -218,6 +223,7 @@ class Database:
         self._quick.row_factory = sqlite3.Row
         for pragma in _PRAGMAS:
             self._quick.execute(pragma)
+        self._quick.execute(f"PRAGMA busy_timeout = {QUICK_BUSY_TIMEOUT_MS}")
         self._loop = asyncio.get_running_loop()
         self._writer_task = asyncio.create_task(self._write_loop(), name="codesign-writer")
 
@@ -241,8 +247,11 @@ class Database:
 
     async def close(self) -> None:
         if self._writer_task is not None:
-            await self._queue.put(None)
-            await self._writer_task
+            if not self._writer_task.done():
+                await self._queue.put(None)
+            # Waits without raising what the writer ended with (a cancelled writer
+            # has already failed its waiting writes).
+            await asyncio.wait([self._writer_task])
             self._writer_task = None
         for conn in self._readers:
             await conn.close()
@@ -308,6 +317,8 @@ class Database:
         For the busiest path only (every autosave): an indexed read of one row from
         SQLite's page cache takes tens of microseconds, less than the hand-over to a
         reader thread and back. Never for scans: they would stall the event loop.
+        Waits at most QUICK_BUSY_TIMEOUT_MS for a lock, then raises
+        sqlite3.OperationalError (callers that can await then ask a reader).
         """
         assert self._quick is not None, "the database is not connected"
         with self._quick_lock:
@@ -349,6 +360,15 @@ class Database:
         return await job.future
 
     async def _write_loop(self) -> None:
+        try:
+            await self._write_batches()
+        except BaseException:
+            # Cancelled (or the loop is going away): nobody waits for ever for a write
+            # that will not be confirmed, and the cancellation carries on.
+            self._fail_waiting()
+            raise
+
+    async def _write_batches(self) -> None:
         while True:
             first = await self._queue.get()
             if first is None:
@@ -361,11 +381,13 @@ class Database:
                     stop = True
                     break
                 batch.append(job)
+            self._in_flight = batch
             works = [job.work for job in batch]
             try:
                 outcomes = await self._in_writer(self._commit_batch, works)
-            except BaseException as exc:  # the thread itself failed: nobody waits for ever
+            except Exception as exc:  # the thread itself failed: nobody waits for ever
                 outcomes = [(False, exc)] * len(batch)
+            self._in_flight = []
             for job, (ok, value) in zip(batch, outcomes, strict=True):
                 if job.future.done():
                     continue
@@ -375,6 +397,21 @@ class Database:
                     job.future.set_exception(value)
             if stop:
                 return
+
+    def _fail_waiting(self) -> None:
+        """The writer stopped: every write still waiting fails (its batch may or may not
+        have been committed; it was never confirmed)."""
+        waiting = list(self._in_flight)
+        while not self._queue.empty():
+            job = self._queue.get_nowait()
+            if job is not None:
+                waiting.append(job)
+        self._in_flight = []
+        for job in waiting:
+            if not job.future.done():
+                job.future.set_exception(
+                    RuntimeError("the database writer stopped before this write was confirmed")
+                )
 
     def _commit_batch(
         self, works: list[Callable[[WriteConnection], Awaitable[Any]]]

@@ -263,12 +263,16 @@ async def round_state_with_participation(
     Every participant request needs both; asking once halves the reads on the
     busiest path (autosave).
     """
-    row = db.quick_one(
+    sql = (
         "SELECT r.status AS r_status, r.opens_at AS r_opens_at, r.closes_at AS r_closes_at,"
         " p.* FROM rounds r LEFT JOIN participations p"
-        " ON p.round_id = r.id AND p.public_id = ? AND p.source = 'web' WHERE r.slug = ?",
-        (public_id or "", slug),
+        " ON p.round_id = r.id AND p.public_id = ? AND p.source = 'web' WHERE r.slug = ?"
     )
+    params = (public_id or "", slug)
+    try:
+        row = db.quick_one(sql, params)
+    except sqlite3.OperationalError:  # locked for longer than the loop may wait: a reader
+        row = await db.fetch_one(sql, params)
     if row is None:
         return None, None
     state = RoundState(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 from litestar import Request, Response
@@ -110,29 +110,36 @@ def render_page(
     block: str | None = None,
     htmx_block: str | None = None,
     cookies: Sequence[Cookie] = (),
+    cache_key: Hashable = None,
 ) -> Response[str]:
-    """Render a page; for htmx, `htmx_block` of the same template with 200 (htmx swaps 2xx)."""
+    """Render a page; for htmx, `htmx_block` of the same template with 200 (htmx swaps 2xx).
+
+    `cache_key`: see `Renderer.render` (a fragment whose words depend on that alone).
+    """
     if htmx_block is not None and is_htmx(request):
         block, status = htmx_block, 200
     renderer: Renderer = request.app.state.renderer
     settings: Settings = request.app.state.settings
-    in_round = _ROUND_PATH.match(request.scope["path"])
-    full = {
-        "csrf_token": ScopeState.from_scope(request.scope).csrf_token or "",
-        "exit_url": settings.exit_url,
-        "exit_href": f"/r/{in_round.group(1)}/leave" if in_round else settings.exit_url,
-        "safety_href": f"/r/{in_round.group(1)}/safety" if in_round else "",
-        "path": request.scope["path"],
-        "round": None,
-        "round_open": True,
-        "language_links": [],
-        "contacts": [],
-        "errors": [],
-        # An htmx swap: what replaces content takes focus (autofocus), a full page does not.
-        "swapped": block is not None,
-        **context,
-    }
-    html = renderer.render(template, locale, full, block=block)
+    html = None if cache_key is None else renderer.cached(template, locale, block, cache_key)
+    if html is None:
+        in_round = _ROUND_PATH.match(request.scope["path"])
+        full = {
+            "csrf_token": ScopeState.from_scope(request.scope).csrf_token or "",
+            "exit_url": settings.exit_url,
+            "exit_href": f"/r/{in_round.group(1)}/leave" if in_round else settings.exit_url,
+            "safety_href": f"/r/{in_round.group(1)}/safety" if in_round else "",
+            "path": request.scope["path"],
+            "round": None,
+            "round_open": True,
+            "language_links": [],
+            "contacts": [],
+            "errors": [],
+            # An htmx swap: what replaces content takes focus (autofocus), a full page
+            # does not.
+            "swapped": block is not None,
+            **context,
+        }
+        html = renderer.render(template, locale, full, block=block, cache_key=cache_key)
     cookie_list = list(cookies)
     if request.query_params.get("lang") == locale:
         cookie_list.append(remember_language(locale, settings))

@@ -6,6 +6,7 @@ import re
 import secrets
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
@@ -40,6 +41,8 @@ from codesign.web.ratelimit import CODES, POSTS
 
 FormData = dict[str, str]
 
+_URL_ENCODED = "application/x-www-form-urlencoded"
+
 
 async def multi_form(request: Request) -> dict[str, list[str]]:
     """The posted form with every value of a repeated field (a multiple choice's boxes).
@@ -47,8 +50,16 @@ async def multi_form(request: Request) -> dict[str, list[str]]:
     Which fields may repeat is the service's business (`parse_section_form`); a file
     upload, which no participant form has, is refused here.
     """
-    form = await request.form()
     out: dict[str, list[str]] = {}
+    content_type = request.headers.get("content-type", "").partition(";")[0]
+    if content_type.strip().lower() == _URL_ENCODED:
+        # Every autosave: the body parsed as Litestar parses it, without building its
+        # multi-dict only to copy it into this one.
+        body = (await request.body()).decode("latin-1")
+        for key, text in parse_qsl(body, keep_blank_values=True):
+            out.setdefault(key, []).append(text)
+        return out
+    form = await request.form()
     for key, value in form.multi_items():
         if not isinstance(value, str):
             raise _bad_form()
@@ -145,6 +156,12 @@ def round_page_context(round_: Round, page: str, locale: str, request: Request) 
     }
 
 
+def _visit(request: Request) -> dict[str, Any]:
+    """This request's state (what `request.state` wraps: that builds a new wrapper, with
+    a lock, at every access; this path runs on every autosave)."""
+    return request.scope["state"]
+
+
 async def _open_round(
     request: Request, slug: FromPath[str], *, open_only: bool = True
 ) -> tuple[Round, str]:
@@ -152,13 +169,15 @@ async def _open_round(
 
     `open_only=False`: also a closed or published round (withdrawing works then too).
     """
+    service = _service(request)
     round_, found = (
-        await _service(request).round_and_participation(slug, _cookie_value(request))
+        await service.round_and_participation(slug, _cookie_value(request))
         if len(slug) <= 100
         else (None, None)
     )
+    visit = _visit(request)
     # Loaded with the round in one query; _participant() uses it.
-    request.state.participation = found
+    visit["participation"] = found
     if round_ is None or round_.status == "draft":
         raise PageError(
             404,
@@ -166,11 +185,11 @@ async def _open_round(
             N_("Check the link or the code on the poster and try again."),
         )
     # Error pages from here on show this round's support contacts.
-    request.state.round = round_
+    visit["round"] = round_
     locale = resolve_locale(request, round_.locales, round_.default_locale)
-    if open_only and not _service(request).is_open(round_):
+    if open_only and not service.is_open(round_):
         links = []
-        if _service(request).takes_withdrawals(round_):
+        if service.takes_withdrawals(round_):
             links.append((f"/r/{round_.slug}/withdraw", N_("Delete my answers")))
         raise PageError(
             403,
@@ -197,7 +216,7 @@ def _cookie_value(request: Request) -> str | None:
 
 
 async def _participant(request: Request, round_: Round) -> Participation | None:
-    found = request.state.get("participation")
+    found = _visit(request).get("participation")
     if found is None or found.round_id != round_.id:
         found = await _service(request).current(round_, request.cookies.get(_cookie_name(round_)))
     if found is None or found.status == "withdrawn":
@@ -366,12 +385,24 @@ class ParticipateController(Controller):
             # The autosave status is a block of the section page: one source of markup.
             # The header tells the script whether these exact answers are stored, so it
             # never says "Saved" for a save that did not happen.
+            # Shown to the minute, so its words depend only on the minute, the round's
+            # clock and the language: rendered once, then reused by every save in it.
+            saved_at = datetime.now(UTC).replace(second=0, microsecond=0)
             status = {
                 "round": round_,
                 "errors": result.errors,
-                "last_saved": datetime.now(UTC) if result.saved else None,
+                "last_saved": saved_at if result.saved else None,
             }
-            response = render_page(request, "section.html", locale, status, block="save_status")
+            response = render_page(
+                request,
+                "section.html",
+                locale,
+                status,
+                block="save_status",
+                cache_key=None
+                if result.errors or not result.saved
+                else ("saved", saved_at, round_.timezone, round_.region),
+            )
             outcome = "saved" if result.saved and not result.errors else "not-saved"
             response.headers["x-save-result"] = outcome
             if participation.support_offered and form_value(data, "support_shown") != "1":

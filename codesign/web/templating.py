@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -94,6 +94,10 @@ def static_version(static_dir: Path) -> str:
     return digest.hexdigest()[:10]
 
 
+#: Fragments kept by `Renderer.render(..., cache_key=...)`; emptied when it fills.
+FRAGMENT_CACHE_SIZE = 512
+
+
 class Renderer:
     def __init__(self, templates_dir: Path | None = None, static_dir: Path | None = None) -> None:
         self.env = jinja2.Environment(
@@ -115,6 +119,7 @@ class Renderer:
         self.static_version = static_version(static_dir or project_dir("static"))
         self.env.globals["static"] = self.static_url
         self.env.globals["language_name"] = language_name
+        self._fragments: dict[tuple[Hashable, ...], str] = {}
 
     def static_url(self, name: str) -> str:
         return f"/static/{self.static_version}/{name}"
@@ -128,9 +133,33 @@ class Renderer:
             **extra,
         }
 
+    def cached(self, name: str, locale: str, block: str | None, key: Hashable) -> str | None:
+        """A fragment rendered before with the same `cache_key` (see `render`), or None."""
+        return self._fragments.get((name, block, locale, key))
+
     def render(
-        self, name: str, locale: str, context: Mapping[str, Any], block: str | None = None
+        self,
+        name: str,
+        locale: str,
+        context: Mapping[str, Any],
+        block: str | None = None,
+        *,
+        cache_key: Hashable = None,
     ) -> str:
+        """Render a page, or one block of it.
+
+        `cache_key`: the caller's promise that the output depends on nothing but the
+        template, block, locale and this key (for the autosave status, rendered on
+        every save: the same few words for everyone saving in the same minute).
+        """
+        if cache_key is not None:
+            found = self.cached(name, locale, block, cache_key)
+            if found is None:
+                found = self.render(name, locale, context, block)
+                if len(self._fragments) >= FRAGMENT_CACHE_SIZE:
+                    self._fragments.clear()
+                self._fragments[(name, block, locale, cache_key)] = found
+            return found
         template = self.env.get_template(name)
         full = self.context(locale, context)
         if block is None:

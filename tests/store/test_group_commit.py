@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 
 import pytest
 
@@ -73,3 +74,57 @@ async def test_writes_see_their_own_reads_and_return_rows(db) -> None:
         return first["v"], rows[0]["n"], cursor.rowcount
 
     assert await db.write(work) == (7, 2, 1)
+
+
+async def test_cancelling_the_writer_stops_it_and_fails_waiting_writes(db) -> None:
+    # The writer must not swallow its cancellation (shutting down cancels tasks): it
+    # stops, and a write waiting on it fails instead of waiting for ever.
+    inside = threading.Event()
+    release = threading.Event()
+
+    async def slow(conn):
+        inside.set()
+        release.wait()
+        await conn.execute("INSERT INTO t (v) VALUES (50)")
+        return 50
+
+    waiting = asyncio.ensure_future(db.write(slow))
+    queued = asyncio.ensure_future(_insert(db, 51))
+    await asyncio.to_thread(inside.wait)  # the first batch is on the writer thread
+    task = db._writer_task
+    task.cancel()
+    outcomes = await asyncio.gather(waiting, queued, return_exceptions=True)
+    release.set()
+    assert all(isinstance(o, RuntimeError) for o in outcomes)
+    await asyncio.wait([task])
+    assert task.cancelled()
+    with pytest.raises(RuntimeError, match="not connected"):
+        await _insert(db, 52)
+
+
+async def test_reads_on_the_event_loop_wait_only_briefly_for_a_lock(db) -> None:
+    from codesign.store.db import QUICK_BUSY_TIMEOUT_MS
+
+    assert QUICK_BUSY_TIMEOUT_MS <= 250
+    assert db._quick.execute("PRAGMA busy_timeout").fetchone()[0] == QUICK_BUSY_TIMEOUT_MS
+    # The writer and the readers run off the loop and keep waiting as long as before.
+    reader = await db.fetch_one("PRAGMA busy_timeout")
+    assert reader[0] == 5000
+
+
+async def test_a_locked_quick_read_is_asked_of_a_reader(tmp_path, monkeypatch) -> None:
+    from codesign.store import participations
+
+    database = Database(str(tmp_path / "q.db"))
+    await database.connect()
+    try:
+        def locked(sql, params=()):
+            raise sqlite3.OperationalError("database is locked")
+
+        monkeypatch.setattr(database, "quick_one", locked)
+        state, found = await participations.round_state_with_participation(
+            database, "nowhere", None
+        )
+        assert (state, found) == (None, None)
+    finally:
+        await database.close()

@@ -80,3 +80,24 @@ def test_limits_follow_the_forwarded_address_only_from_a_trusted_proxy(tmp_path,
     # Another participant behind the same proxy: their own count, if the proxy is trusted;
     # an untrusted X-Forwarded-For is ignored (anyone could send one).
     assert second == ([422] if trusted else [429])
+
+
+@pytest.mark.parametrize("trusted", ["*", "10.0.0.5, *", "0.0.0.0/0"])
+def test_trusting_every_address_as_a_proxy_is_refused(tmp_path, trusted):
+    from codesign.settings import Settings, from_env
+
+    with pytest.raises(ValueError, match="CODESIGN_TRUSTED_PROXIES must list"):
+        from_env({"CODESIGN_TRUSTED_PROXIES": trusted})
+    with pytest.raises(ValueError, match="not '\\*'"):
+        Settings(trusted_proxies=trusted)
+    assert from_env({"CODESIGN_TRUSTED_PROXIES": "10.0.0.5"}).trusted_proxies == "10.0.0.5"
+    # The server says why and does not start.
+    refused = subprocess.run(  # noqa: S603 - our own command
+        [sys.executable, "-m", "codesign.cli", "serve", "--db", str(tmp_path / "x.db")],
+        cwd=ROOT, env={**os.environ, "CODESIGN_TRUSTED_PROXIES": trusted},
+        capture_output=True, text=True, check=False,
+    )
+    assert refused.returncode != 0
+    assert "CODESIGN_TRUSTED_PROXIES must list" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert not (tmp_path / "x.db").exists()

@@ -134,3 +134,36 @@ async def test_an_untouched_section_says_nothing_about_saving(journey: Journey) 
     assert "Saved at" in first.text
     second = await journey.get("/s/2")
     assert "Saved at" not in second.text
+
+
+async def test_the_reused_save_status_follows_the_language(client) -> None:
+    # The status is rendered once per minute, clock and language, then reused: a save in
+    # another language gets its own words, never the first language's.
+    journey = Journey(client)
+    await journey.start()
+    _, q_text = await journey.questions(1)
+    journey.htmx = True
+    english = await journey.post("/s/1", {q_text: WORDS})
+    again = await journey.post("/s/1", {q_text: WORDS + "!"})
+    spanish = await journey.post("/s/1?lang=es", {q_text: WORDS})
+    assert "Saved at" in english.text and "Saved at" in again.text
+    assert "Guardado a las" in spanish.text and "Saved at" not in spanish.text
+    assert spanish.headers["x-save-result"] == "saved"
+
+
+def test_a_cached_fragment_is_the_fragment_rendered_fresh() -> None:
+    from datetime import UTC, datetime
+
+    from codesign.web.templating import Renderer
+
+    class _Round:
+        timezone, region = "Europe/London", "GB"
+
+    renderer = Renderer()
+    saved = datetime(2026, 1, 5, 9, 7, tzinfo=UTC)
+    context = {"errors": [], "round": _Round(), "last_saved": saved}
+    fresh = renderer.render("section.html", "fr", context, block="save_status")
+    cached = renderer.render("section.html", "fr", context, "save_status", cache_key=("k",))
+    assert cached == fresh == renderer.cached("section.html", "fr", "save_status", ("k",))
+    assert "09:07" in fresh
+    assert renderer.cached("section.html", "en", "save_status", ("k",)) is None
