@@ -222,7 +222,8 @@ def staff_page(
 ) -> Response[str]:
     user = getattr(request.state, "staff", None)
     notice = NOTICES.get(request.query_params.get("done", ""), "")
-    full = {"user": user, "errors": [], "notice": notice, "form": {}, **context}
+    stage = getattr(request.state, "stage", "full")
+    full = {"user": user, "stage": stage, "errors": [], "notice": notice, "form": {}, **context}
     return render_page(
         request,
         template,
