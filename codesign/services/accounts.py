@@ -394,6 +394,14 @@ class AccountService:
             raise AccountError(N_("Nothing changed: the account already had this role."))
         return user
 
+    async def clear_two_factor(self, actor: StaffUser, user_id: int) -> StaffUser:
+        if user_id == actor.id:
+            raise AccountError(N_("You can't do this for your own account. Ask another admin."))
+        user = await user_store.clear_two_factor(self.db, user_id, _actor(actor))
+        if user is None:
+            raise AccountError(N_("Nothing changed: the account was already like that."))
+        return user
+
     async def people(self) -> list[StaffUser]:
         return await user_store.all_users(self.db)
 

@@ -608,3 +608,25 @@ async def mark_demo(db: Database, user_id: int) -> None:
         await conn.execute("UPDATE users SET demo = 1 WHERE id = ?", (user_id,))
 
     await db.write(work)
+
+
+async def clear_two_factor(db: Database, user_id: int, actor: Actor) -> StaffUser | None:
+    """Someone lost their phone and their recovery codes: their app codes and recovery codes
+    stop working and their sessions end; where it is required, they set it up again at their
+    next sign-in. Never one's own (another admin checks who is asking)."""
+
+    async def work(conn: WriteConnection) -> StaffUser | None:
+        rows = await conn.execute_fetchall(
+            "UPDATE users SET totp_secret = NULL, totp_last_step = 0"
+            " WHERE id = ? AND id IS NOT ? AND totp_secret IS NOT NULL RETURNING *",
+            (user_id, actor.id),
+        )
+        if not rows:
+            return None
+        await conn.execute("DELETE FROM recovery_codes WHERE user_id = ?", (user_id,))
+        await conn.execute("DELETE FROM staff_sessions WHERE user_id = ?", (user_id,))
+        user = _user(rows[0])
+        await audit.add_in(conn, actor.email, "two_factor_cleared", user.email, user_id=actor.id)
+        return user
+
+    return await db.write(work)

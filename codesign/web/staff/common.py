@@ -61,6 +61,10 @@ NOTICES = {
     "member-removed": N_("They are no longer on this round."),
     "two-factor-on": N_("Two-step sign-in is on."),
     "password-set": N_("Your password is set. You are signed in."),
+    "two-factor-cleared": N_(
+        "Their two-step sign-in is turned off and their sessions have ended. Where it is "
+        "needed, they set it up again at their next sign-in."
+    ),
 }
 
 

@@ -289,6 +289,8 @@ class StaffRoundsController(Controller):
             context = await self._overview(request, round_, settings, [])
             context["member_errors"] = [error]
             return staff_page(request, "staff/round.html", context, status=422)
+        if int(member) == staff_user(request).id and staff_user(request).role != "admin":
+            return go(request, "/staff/?done=member-removed")  # they took themselves off
         return go(request, f"{round_url(round_)}?done=member-removed#members")
 
     # Sections and questions ----------------------------------------------

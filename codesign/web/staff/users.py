@@ -126,6 +126,9 @@ class StaffUsersController(Controller):
             if action == "role":
                 await service.change_role(actor, user_id, data.get("role", "")[:20])
                 return go(request, "/staff/users?done=role-changed")
+            if action == "clear_two_factor":
+                await service.clear_two_factor(actor, user_id)
+                return go(request, "/staff/users?done=two-factor-cleared")
             if action == "link":
                 user, token = await service.send_password_link(actor, user_id)
                 kind = "invite" if user.invited else "reset"

@@ -513,3 +513,25 @@ async def test_under_https_the_session_cookie_is_host_bound(https_client) -> Non
     plain = AsyncTestClient(app=https_client.app, base_url="https://testserver.local")
     plain.cookies.set("cs_staff", https_client.cookies.get("__Host-cs_staff"), path="/staff")
     assert (await plain.get("/staff/audit", follow_redirects=False)).status_code == 303
+
+
+async def test_an_admin_turns_off_two_step_sign_in_for_someone_who_lost_their_phone(
+    client, accounts
+) -> None:
+    lead = another_browser(client)
+    await lead.sign_in(EMAILS["organizer"])
+    await _enrol_by_hand(lead)
+    admin = await signed_in(client, "admin")
+    await admin.get("/staff/users")
+    page = await admin.get("/staff/users")
+    assert f"Turn off two-step sign-in for {EMAILS['organizer']}" in page.text
+    cleared = await admin.post(
+        f"/staff/users/{accounts['organizer'].id}", {"action": "clear_two_factor"}
+    )
+    assert cleared.status_code == 303 and "two-factor-cleared" in cleared.headers["location"]
+    # Their sessions ended; the password alone signs them in again (not required for them).
+    assert (await lead.get("/staff/")).status_code == 303
+    assert await _password_step(another_browser(client), EMAILS["organizer"]) == "/staff/"
+    mine = await admin.post(f"/staff/users/{accounts['admin'].id}", {"action": "clear_two_factor"})
+    assert mine.status_code == 422
+    assert "two_factor_cleared" in await audit_actions(client)
