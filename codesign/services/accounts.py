@@ -78,6 +78,8 @@ class SignInResult(msgspec.Struct, frozen=True):
     user: StaffUser | None
     token: str = ""
     paused: bool = False
+    #: The new session's stage: full, or a step still to do (code, enrol).
+    stage: str = "full"
 
 
 class CodeResult(msgspec.Struct, frozen=True):
@@ -277,7 +279,7 @@ class AccountService:
         )
         if stage != "code":  # with a code step, the sign-in is recorded once the code is right
             await audit.add(self.db, user.email, "sign_in", user_id=user.id)
-        return SignInResult(user, token)
+        return SignInResult(user, token, stage=stage)
 
     async def two_factor_required(self, user: StaffUser) -> bool:
         """Admins and safeguarding leads (and deputies) need two-step sign-in, everyone does
@@ -334,13 +336,12 @@ class AccountService:
     async def send_password_link(self, actor: StaffUser, user_id: int) -> tuple[StaffUser, str]:
         """A one-time link to choose a new password (a new invitation if none was chosen)."""
         token = secrets.token_urlsafe(32)
-        # The validity depends on the kind; an invitation is re-sent with its 72 hours.
-        target = await user_store.by_id(self.db, user_id)
-        if target is None or not target.active:
-            raise AccountError(N_("This account is deactivated. Reactivate it first."))
-        valid = INVITE_VALID if target.invited else RESET_VALID
+        now = utcnow()
+        # The kind (and so its validity) is decided inside the write: an invitation is sent
+        # again with its 72 hours, a reset link has one hour.
         user = await user_store.create_link(
-            self.db, user_id, token_hash(token), utcnow() + valid, _actor(actor)
+            self.db, user_id, token_hash(token), now + INVITE_VALID, now + RESET_VALID,
+            _actor(actor),
         )
         if user is None:
             raise AccountError(N_("This account is deactivated. Reactivate it first."))

@@ -328,7 +328,12 @@ async def _add_link(
 
 
 async def create_link(
-    db: Database, user_id: int, token_hash: str, expires_at: datetime, actor: Actor
+    db: Database,
+    user_id: int,
+    token_hash: str,
+    invite_expires: datetime,
+    reset_expires: datetime,
+    actor: Actor,
 ) -> StaffUser | None:
     """A password-reset link (or a fresh invitation for an account that has no password yet)
     for an active account; None when there is no such account."""
@@ -341,6 +346,7 @@ async def create_link(
             return None
         user = _user(rows[0])
         kind = "invite" if user.invited else "reset"
+        expires_at = invite_expires if user.invited else reset_expires
         await _add_link(conn, token_hash, user.id, kind, expires_at)
         action = "invitation_sent_again" if user.invited else "password_reset_sent"
         await audit.add_in(conn, actor.email, action, user.email, user_id=actor.id)

@@ -89,11 +89,9 @@ class StaffAuthController(Controller):
             )
         # A new session each time; the one this browser had before ends.
         await service.sign_out(session_token(request), None)
-        found = await service.session_for_token(result.token)
-        stage = found.stage if found else "full"
         return go(
             request,
-            _after_password(stage, next_url),
+            _after_password(result.stage, next_url),
             cookies=[session_cookie(request, result.token)],
         )
 
