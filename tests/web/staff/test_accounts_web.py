@@ -433,6 +433,7 @@ async def test_an_admin_must_set_up_two_step_sign_in_before_any_other_page(
         assert response.status_code == 303 and response.headers["location"] == "/staff/two-factor"
     setup = await admin.get("/staff/two-factor")
     assert "needs a second step" in setup.text
+    assert 'aria-label="Staff pages"' not in setup.text  # no menu of pages that can't open yet
     await _enrol_by_hand(admin)
     assert (await admin.get("/staff/audit")).status_code == 200
     # Next time: the code step, not the set-up.
@@ -477,6 +478,7 @@ async def test_demo_staff_skip_two_step_sign_in_and_every_page_says_so(client) -
         response = await staff.get(page)
         assert response.status_code == 200, page
         assert "This is a demo account." in response.text, page
+        assert 'aria-label="Staff pages"' in response.text, page  # the menu, once signed in
     # Real staff see no such banner.
     await service.create_user("real@example.org", "organizer", PASSWORD)
     real = another_browser(client)
