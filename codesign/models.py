@@ -188,6 +188,12 @@ class StaffUser(msgspec.Struct, frozen=True):
     email: str
     role: str  # admin | organizer | board
     active: bool = True
+    #: Two-step sign-in (TOTP) is set up.
+    two_factor: bool = False
+    #: Invited, no password chosen yet.
+    invited: bool = False
+    #: One of the demo accounts `serve --demo` prints (no two-step sign-in asked).
+    demo: bool = False
 
 
 class AuditEntry(msgspec.Struct, frozen=True):

@@ -14,11 +14,12 @@ from datetime import date, timedelta
 from functools import cache
 
 import msgspec
+import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
 
-from codesign.i18n import N_
+from codesign.i18n import N_, translations_for
 from codesign.models import STAFF_ROLES, StaffUser
 from codesign.store import audit
 from codesign.store import themes as theme_store
@@ -50,6 +51,18 @@ STRONG_ENOUGH = 4
 #: zxcvbn's own advice: estimate on the first 100 characters (its time grows with length).
 _ESTIMATE_CHARS = 100
 
+#: One-time links: an invitation is good for 72 hours, a password reset for one.
+INVITE_VALID = timedelta(hours=72)
+RESET_VALID = timedelta(hours=1)
+#: Two-step sign-in: codes from an authenticator app (RFC 6238, 30-second steps); a code
+#: from the step before or after is accepted too (clocks drift), each step only once.
+STEP_SECONDS = 30
+RECOVERY_CODES = 10
+_RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+#: The admin's setting that asks every staff account for two-step sign-in.
+EVERYONE_TWO_FACTOR = "two_factor_for_everyone"
+ISSUER = "codesign"
+
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 
 
@@ -65,6 +78,14 @@ class SignInResult(msgspec.Struct, frozen=True):
     user: StaffUser | None
     token: str = ""
     paused: bool = False
+    #: The new session's stage: full, or a step still to do (code, enrol).
+    stage: str = "full"
+
+
+class CodeResult(msgspec.Struct, frozen=True):
+    ok: bool
+    paused: bool = False
+    next_stage: str = ""
 
 
 class DemoAccount(msgspec.Struct, frozen=True):
@@ -252,27 +273,250 @@ class AccountService:
             rehashed = await asyncio.to_thread(_hasher().hash, password)
             await user_store.set_password_hash(self.db, user.id, rehashed)
         token = secrets.token_urlsafe(32)
+        stage = await self.first_stage(user)
         await user_store.create_session(
-            self.db, token_hash(token), user.id, utcnow() + SESSION_LIFETIME
+            self.db, token_hash(token), user.id, utcnow() + SESSION_LIFETIME, stage
         )
-        await audit.add(self.db, user.email, "sign_in", user_id=user.id)
-        return SignInResult(user, token)
+        if stage != "code":  # with a code step, the sign-in is recorded once the code is right
+            await audit.add(self.db, user.email, "sign_in", user_id=user.id)
+        return SignInResult(user, token, stage=stage)
 
-    async def user_for_token(self, token: str | None) -> StaffUser | None:
+    async def two_factor_required(self, user: StaffUser) -> bool:
+        """Admins and safeguarding leads (and deputies) need two-step sign-in, everyone does
+        when an admin says so; the demo accounts `serve --demo` prints are the exception."""
+        if user.demo:
+            return False
+        if user.role == "admin":
+            return True
+        if await user_store.site_setting(self.db, EVERYONE_TWO_FACTOR) == "on":
+            return True
+        return await user_store.is_safeguarding_person(self.db, user.id)
+
+    async def first_stage(self, user: StaffUser) -> str:
+        if user.two_factor:
+            return "code"
+        return "enrol" if await self.two_factor_required(user) else "full"
+
+    async def session_for_token(self, token: str | None) -> user_store.SessionRow | None:
+        """The session a cookie names, at whatever stage it is (None: none, or it ended)."""
         if not token or len(token) > 100:
             return None
         hashed = token_hash(token)
         found = await user_store.session(self.db, hashed)
         if found is None:
             return None
-        user, last_seen, expires = found
         now = utcnow()
-        if now >= expires or now - last_seen >= SESSION_IDLE:
+        if now >= found.expires or now - found.last_seen >= SESSION_IDLE:
             await user_store.delete_session(self.db, hashed)
             return None
-        if now - last_seen >= _TOUCH_EVERY:
+        if now - found.last_seen >= _TOUCH_EVERY:
             await user_store.touch_session(self.db, hashed)
+        return found
+
+    async def user_for_token(self, token: str | None) -> StaffUser | None:
+        """The staff member of a session that has passed every sign-in step."""
+        found = await self.session_for_token(token)
+        return found.user if found is not None and found.stage == "full" else None
+
+    # Accounts from the web ------------------------------------------------
+
+    async def invite(self, actor: StaffUser, email: str, role: str) -> tuple[StaffUser, str]:
+        """A new account and its one-time invitation link's token (only its hash is kept)."""
+        email = check_email(email)
+        if role not in STAFF_ROLES:
+            raise AccountError(N_("Choose a role: admin, organizer or board."))
+        token = secrets.token_urlsafe(32)
+        user = await user_store.create_invited(
+            self.db, email, role, token_hash(token), utcnow() + INVITE_VALID, _actor(actor)
+        )
+        if user is None:
+            raise AccountError(N_("There is already an account with this email address."))
+        return user, token
+
+    async def send_password_link(self, actor: StaffUser, user_id: int) -> tuple[StaffUser, str]:
+        """A one-time link to choose a new password (a new invitation if none was chosen)."""
+        token = secrets.token_urlsafe(32)
+        now = utcnow()
+        # The kind (and so its validity) is decided inside the write: an invitation is sent
+        # again with its 72 hours, a reset link has one hour.
+        user = await user_store.create_link(
+            self.db, user_id, token_hash(token), now + INVITE_VALID, now + RESET_VALID,
+            _actor(actor),
+        )
+        if user is None:
+            raise AccountError(N_("This account is deactivated. Reactivate it first."))
+        return user, token
+
+    async def link_for(self, token: str) -> user_store.AccountLink | None:
+        """A link that can still be used (None: unknown, used, expired or replaced)."""
+        if not token or len(token) > 100:
+            return None
+        found = await user_store.link(self.db, token_hash(token))
+        if found is None or found.used or utcnow() >= found.expires_at:
+            return None
+        return found
+
+    async def use_link(self, token: str, password: str) -> tuple[StaffUser, str, str]:
+        """Choose a password through a link: (user, new session token, its stage)."""
+        found = await self.link_for(token)
+        if found is None:
+            raise AccountError(N_("This link has already been used or is too old."))
+        check_password(password[: MAX_PASSWORD + 1], found.user.email)
+        async with self._hashing:
+            hashed = await asyncio.to_thread(_hasher().hash, password)
+        session = secrets.token_urlsafe(32)
+        done = await user_store.use_link(
+            self.db,
+            token_hash(token),
+            hashed,
+            token_hash(session),
+            utcnow() + SESSION_LIFETIME,
+            _Stages(self),
+        )
+        if done is None:
+            raise AccountError(N_("This link has already been used or is too old."))
+        return done[0], session, done[1]
+
+    async def set_active(self, actor: StaffUser, user_id: int, active: bool) -> StaffUser:
+        if user_id == actor.id:
+            raise AccountError(N_("You can't deactivate your own account. Ask another admin."))
+        user = await user_store.set_active(self.db, user_id, active, _actor(actor))
+        if user is None:
+            raise AccountError(N_("Nothing changed: the account was already like that."))
         return user
+
+    async def change_role(self, actor: StaffUser, user_id: int, role: str) -> StaffUser:
+        if role not in STAFF_ROLES:
+            raise AccountError(N_("Choose a role: admin, organizer or board."))
+        if user_id == actor.id:
+            raise AccountError(N_("You can't change your own role. Ask another admin."))
+        user = await user_store.set_role(self.db, user_id, role, _actor(actor))
+        if user is None:
+            raise AccountError(N_("Nothing changed: the account already had this role."))
+        return user
+
+    async def clear_two_factor(self, actor: StaffUser, user_id: int) -> StaffUser:
+        if user_id == actor.id:
+            raise AccountError(N_("You can't do this for your own account. Ask another admin."))
+        user = await user_store.clear_two_factor(self.db, user_id, _actor(actor))
+        if user is None:
+            raise AccountError(N_("Nothing changed: the account was already like that."))
+        return user
+
+    async def people(self) -> list[StaffUser]:
+        return await user_store.all_users(self.db)
+
+    async def everyone_two_factor(self) -> bool:
+        return await user_store.site_setting(self.db, EVERYONE_TWO_FACTOR) == "on"
+
+    async def set_everyone_two_factor(self, actor: StaffUser, on: bool) -> None:
+        await user_store.set_site_setting(
+            self.db, EVERYONE_TWO_FACTOR, "on" if on else "off", _actor(actor),
+            "two_factor_for_everyone",
+        )
+
+    # Two-step sign-in -----------------------------------------------------
+
+    async def enrolment_secret(self, token: str) -> str | None:
+        """The secret being set up in this session (a new one the first time)."""
+        found = await self.session_for_token(token)
+        if found is None or found.stage == "code":
+            return None
+        if found.pending_secret:
+            return found.pending_secret
+        secret = pyotp.random_base32()
+        await user_store.set_pending_secret(self.db, token_hash(token), secret)
+        return secret
+
+    def provisioning_uri(self, secret: str, email: str) -> str:
+        return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=ISSUER)
+
+    async def finish_enrolment(self, token: str, code: str, client: str) -> CodeResult | list[str]:
+        """A right code from the app turns two-step sign-in on: the recovery codes, shown once."""
+        found = await self.session_for_token(token)
+        if found is None or not found.pending_secret:
+            return CodeResult(False)
+        limited = await self._reserve_code_try(found.user, client)
+        if limited is None:
+            return CodeResult(False, paused=True)
+        step = _matching_step(found.pending_secret, code)
+        if step is None:
+            await self._code_failed(found.user)
+            return CodeResult(False)
+        codes = [_recovery_code() for _ in range(RECOVERY_CODES)]
+        done = await user_store.enrol_two_factor(
+            self.db, token_hash(token), found.user, found.pending_secret, step,
+            [self._recovery_hash(c) for c in codes],
+        )
+        if not done:
+            return CodeResult(False)
+        await self._code_settled(found.user, client, limited)
+        return codes
+
+    async def check_code(self, token: str, code: str, client: str) -> CodeResult:
+        """The code step of signing in: a code from the app (each once) or a recovery code."""
+        found = await self.session_for_token(token)
+        if found is None or found.stage != "code":
+            return CodeResult(False)
+        user = found.user
+        attempt = await self._reserve_code_try(user, client)
+        if attempt is None:
+            return CodeResult(False, paused=True)
+        code = code[:40]
+        secret, _ = await user_store.totp_state(self.db, user.id)
+        ok = False
+        if secret:
+            step = _matching_step(secret, code)
+            if step is not None:
+                ok = await user_store.spend_totp_step(self.db, user.id, step)
+            elif _looks_like_recovery(code):
+                ok = await user_store.spend_recovery_code(
+                    self.db, user.id, self._recovery_hash(code)
+                )
+        if not ok:
+            await self._code_failed(user)
+            return CodeResult(False)
+        await self._code_settled(user, client, attempt)
+        await user_store.finish_code_step(self.db, token_hash(token), user)
+        return CodeResult(True, next_stage="full")
+
+    async def recovery_codes_left(self, user: StaffUser) -> int:
+        return await user_store.recovery_codes_left(self.db, user.id)
+
+    def _recovery_hash(self, code: str) -> str:
+        return self._keyed("recovery", _normal_code(code))
+
+    async def _reserve_code_try(self, user: StaffUser, client: str) -> int | None:
+        reservation = await user_store.reserve_attempt(
+            self.db,
+            self._keyed("code", user.email),
+            self.client_pseudonym(client),
+            utcnow() - FAILURE_WINDOW,
+            pair_limit=PAIR_FAILURES,
+            client_limit=CLIENT_FAILURES,
+            account_limit=ACCOUNT_FAILURES,
+        )
+        if reservation.attempt_id is None:
+            await audit.add_folded(
+                self.db, user.email, "two_factor_paused", self._keyed("code-paused", user.email),
+                utcnow() - FAILURE_WINDOW, user_id=user.id,
+            )
+            return None
+        delay = failure_delay(reservation.account_failures)
+        if delay:
+            await asyncio.sleep(delay)
+        return reservation.attempt_id
+
+    async def _code_failed(self, user: StaffUser) -> None:
+        await audit.add_folded(
+            self.db, user.email, "two_factor_failed", self._keyed("code-failed", user.email),
+            utcnow() - FAILURE_WINDOW, user_id=user.id,
+        )
+
+    async def _code_settled(self, user: StaffUser, client: str, attempt_id: int) -> None:
+        await user_store.settle_success(
+            self.db, attempt_id, self._keyed("code", user.email), self.client_pseudonym(client)
+        )
 
     async def sign_out(self, token: str | None, user: StaffUser | None) -> None:
         if token:
@@ -295,6 +539,7 @@ class AccountService:
                 created.append(DemoAccount(email, role, password))
             else:
                 user = found[0]
+            await user_store.mark_demo(self.db, user.id)
             await user_store.add_member(self.db, round_id, user.id)
             people[role] = user.id
         # The demo round's safeguarding: the board member leads, the organizer deputises.
@@ -309,3 +554,75 @@ class AccountService:
                 safeguarding_deputy_id=people["organizer"],
             )
         return created
+
+
+class _Stages(user_store.StageRule):
+    """`first_stage`, inside the write that spends a link."""
+
+    def __init__(self, service: AccountService) -> None:
+        self.service = service
+
+    async def stage_in(self, conn, user: StaffUser) -> str:
+        if user.two_factor:
+            return "code"
+        if user.demo:
+            return "full"
+        if user.role == "admin" or await user_store.is_safeguarding_person_in(conn, user.id):
+            return "enrol"
+        everyone = await user_store.site_setting_in(conn, EVERYONE_TWO_FACTOR) == "on"
+        return "enrol" if everyone else "full"
+
+
+def _actor(user: StaffUser) -> user_store.Actor:
+    return user_store.Actor(user.email, user.id)
+
+
+def _normal_code(code: str) -> str:
+    return "".join(ch for ch in code.lower() if ch.isalnum())
+
+
+def _looks_like_recovery(code: str) -> bool:
+    normal = _normal_code(code)
+    return len(normal) == 10 and all(ch in _RECOVERY_ALPHABET for ch in normal)
+
+
+def _recovery_code() -> str:
+    chars = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(10))
+    return f"{chars[:5]}-{chars[5:]}"
+
+
+def _matching_step(secret: str, code: str) -> int | None:
+    """The 30-second step (now, or one either side) whose code this is."""
+    code = "".join(ch for ch in code if not ch.isspace())
+    if len(code) != 6 or not code.isdigit():
+        return None
+    totp = pyotp.TOTP(secret)
+    now = int(utcnow().timestamp()) // STEP_SECONDS
+    for step in (now - 1, now, now + 1):
+        if hmac.compare_digest(totp.at(step * STEP_SECONDS), code):
+            return step
+    return None
+
+
+def link_message(kind: str, url: str, locale: str) -> tuple[str, str]:
+    """The email with a one-time link: what it is for, how long it works; never a password."""
+    t = translations_for(locale)
+    if kind == "invite":
+        subject = t.gettext("You are invited to codesign")
+        lines = [
+            t.gettext("An admin has made a staff account for you on codesign."),
+            t.gettext("Open this link to choose your password. It works once, for 72 hours:"),
+        ]
+    else:
+        subject = t.gettext("Choose a new codesign password")
+        lines = [
+            t.gettext("An admin has sent you a link to choose a new password."),
+            t.gettext("Open this link to choose it. It works once, for one hour:"),
+        ]
+    lines += [
+        url,
+        "",
+        t.gettext("If you didn't expect this email, you can ignore it. Nothing changes until "
+                  "the link is used."),
+    ]
+    return f"codesign: {subject}", "\n".join(lines)

@@ -506,6 +506,21 @@ class RoundsAdmin:
             await self._audit(user, "member_added", round_.id, found[0].email)
         return None
 
+    async def remove_member(
+        self, user: StaffUser, round_: Round, member_id: int
+    ) -> FieldError | None:
+        """Take someone off the round: at once they can't open its pages or read its answers."""
+        outcome = await user_store.remove_member_checked(
+            self.db, round_.id, member_id, user_store.Actor(user.email, user.id)
+        )
+        if outcome == "lead":
+            return FieldError(
+                f"member-{member_id}",
+                N_("They are this round's safeguarding lead or deputy. Choose someone else "
+                   "in the board settings first."),
+            )
+        return None
+
     async def _audit(self, user: StaffUser, action: str, round_id: int | None, detail: str = ""):
         from codesign.services.accounts import clean_text
 

@@ -34,6 +34,7 @@ from tests.browser.helpers import (
     CODE_PATTERN,
     axe_violations,
     describe_violations,
+    finish_staff_sign_in,
     horizontal_overflow,
     html_language,
 )
@@ -230,6 +231,7 @@ def test_staff_delete_a_paper_response_in_every_language(
         page.fill("#password", PASSWORD)
         with page.expect_navigation():
             page.click("main button[type=submit]")
+        finish_staff_sign_in(page, ADMIN)  # admins use two-step sign-in
         page.goto(f"/staff/rounds/{round_id}/paper")
         if row == 2:
             page.set_input_files("#file", str(csv_file))

@@ -109,3 +109,33 @@ def test_cli_creates_users_and_sets_passwords(tmp_path, monkeypatch, capsys) -> 
         ["create-user", "--email", "b@example.org", "--role", "board", "--password-stdin"]
     )
     assert args.db == path
+
+
+async def test_a_link_is_kept_only_as_a_hash_and_two_uses_at_once_get_one_password(db) -> None:
+    import asyncio
+
+    service = AccountService(db, "k")
+    admin = await service.create_user("boss@example.org", "admin", "a calm long passphrase")
+    invited, token = await service.invite(admin, "new@example.org", "board")
+    rows = await db.fetch_all("SELECT * FROM account_links")
+    assert len(rows) == 1 and token not in repr([tuple(r) for r in rows])
+    first, second = "kettle orchard lantern velvet", "meadow copper violin harbour"
+    results = await asyncio.gather(
+        service.use_link(token, first), service.use_link(token, second), return_exceptions=True
+    )
+    assert sum(isinstance(r, AccountError) for r in results) == 1
+    won = first if not isinstance(results[0], AccountError) else second
+    assert (await service.sign_in("new@example.org", won, "127.0.0.1")).user is not None
+    lost = second if won == first else first
+    assert (await service.sign_in("new@example.org", lost, "127.0.0.1")).user is None
+    assert invited.invited and not (await user_store.by_id(db, invited.id)).invited
+
+
+async def test_an_invited_account_cannot_sign_in_before_choosing_a_password(db) -> None:
+    service = AccountService(db, "k")
+    admin = await service.create_user("boss@example.org", "admin", "a calm long passphrase")
+    await service.invite(admin, "new@example.org", "organizer")
+    for guess in ("", " ", "a calm long passphrase"):
+        assert (await service.sign_in("new@example.org", guess, "127.0.0.1")).user is None
+    with pytest.raises(AccountError):
+        await service.invite(admin, "NEW@example.org", "organizer")  # taken, any case

@@ -13,6 +13,7 @@ import re
 import sqlite3
 from urllib.parse import urlencode
 
+import pyotp
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -27,7 +28,7 @@ from codesign.web.app import create_app
 from codesign.web.staff.common import service_for_app
 from tests.conftest import TOKEN
 from tests.web.board.helpers import TopicVectoriser
-from tests.web.staff.conftest import PASSWORD, quick_hashing  # noqa: F401
+from tests.web.staff.conftest import PASSWORD, quick_hashing, shown_secret  # noqa: F401
 
 #: Tables a staff request may not touch when it is refused. The audit log, sign-in
 #: attempts and sessions record refusals on purpose.
@@ -128,6 +129,15 @@ def staff_site(tmp_path_factory):
                 follow_redirects=False,
             )
             assert signed.status_code == 303
+            # An admin sets up two-step sign-in first, as a person would with an app.
+            setup = client.get("/staff/two-factor")
+            code = pyotp.TOTP(shown_secret(setup.text)).now()
+            token = TOKEN.search(setup.text).group(1)
+            enrolled = client.post(
+                "/staff/two-factor", data={"_csrf_token": token, "code": code},
+                follow_redirects=False,
+            )
+            assert "recovery-codes" in enrolled.text
             fields: set[str] = set()
             for page in PAGES:
                 html = client.get(page).text
@@ -148,6 +158,8 @@ def _paths(app, ids: dict[str, list[int]]) -> list[st.SearchStrategy[str]]:
         "answer_id": ids["answer"] + [999_999],
         "question_id": ids["question"] + [999_999],
         "item_id": ids["item"] + [999_999],
+        "user_id": [1, 2, 999_999],
+        "token": ["not-a-link", "x" * 200],
     }
     found = []
     for route in app.routes:

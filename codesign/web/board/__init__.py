@@ -13,9 +13,11 @@ from codesign.web.board.safeguarding import SafeguardingController
 from codesign.web.common import PageError
 from codesign.web.staff.common import (
     SignInNeeded,
+    StepNeeded,
     sign_in_needed_handler,
     staff_error_handler,
     staff_guard,
+    step_needed_handler,
 )
 
 
@@ -26,6 +28,7 @@ def board_router() -> Router:
         guards=[staff_guard],
         exception_handlers={
             SignInNeeded: sign_in_needed_handler,
+            StepNeeded: step_needed_handler,
             PageError: staff_error_handler,
         },
         include_in_schema=False,

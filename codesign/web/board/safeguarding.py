@@ -23,7 +23,7 @@ from codesign.services.safeguarding import (
 from codesign.settings import Settings
 from codesign.web.board.pages import _page, base_url, board_round
 from codesign.web.common import PageError, go, is_htmx
-from codesign.web.staff.common import ANY_STAFF, SESSION_COOKIE, staff_locale, staff_user
+from codesign.web.staff.common import ANY_STAFF, session_token, staff_locale, staff_user
 
 FormData = dict[str, str]
 
@@ -56,7 +56,7 @@ def _refused(round_: Round, exc: SafeguardingError) -> PageError:
 
 
 def _sitting(request: Request) -> str:
-    return token_hash(request.cookies.get(SESSION_COOKIE, ""))
+    return token_hash(session_token(request) or "")
 
 
 def _care(request: Request, opened: int) -> dict:

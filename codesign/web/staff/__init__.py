@@ -13,13 +13,16 @@ from codesign.web.staff.audit import StaffAuditController
 from codesign.web.staff.auth import StaffAuthController
 from codesign.web.staff.common import (
     SignInNeeded,
+    StepNeeded,
     sign_in_needed_handler,
     staff_error_handler,
     staff_guard,
+    step_needed_handler,
 )
 from codesign.web.staff.paper import StaffPaperController
 from codesign.web.staff.preview import StaffPreviewController
 from codesign.web.staff.rounds import StaffRoundsController
+from codesign.web.staff.users import StaffUsersController
 from codesign.web.staff.watch import StaffWatchController
 
 
@@ -33,10 +36,12 @@ def staff_router() -> Router:
             StaffWatchController,
             StaffPaperController,
             StaffAuditController,
+            StaffUsersController,
         ],
         guards=[staff_guard],
         exception_handlers={
             SignInNeeded: sign_in_needed_handler,
+            StepNeeded: step_needed_handler,
             PageError: staff_error_handler,
         },
         include_in_schema=False,

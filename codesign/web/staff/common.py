@@ -21,8 +21,12 @@ from codesign.store import secrets as secret_store
 from codesign.store import users as user_store
 from codesign.web.common import PageError, is_htmx, render_page
 
+#: The staff session cookie's name over plain HTTP (local use, tests); under HTTPS it is
+#: `__Host-cs_staff` (`session_cookie_name`).
 SESSION_COOKIE = "cs_staff"
 SIGN_IN = "/staff/sign-in"
+CODE_STEP = "/staff/sign-in/code"
+SET_UP_TWO_FACTOR = "/staff/two-factor"
 
 ADMIN = ("admin",)
 BUILDERS = ("admin", "organizer")
@@ -33,6 +37,9 @@ PUBLIC = {"public": True}
 ADMIN_ONLY = {"roles": ADMIN}
 BUILD = {"roles": BUILDERS}
 ANY_STAFF = {"roles": EVERYONE}
+#: The steps of signing in after the password: a session at that stage may come in.
+AT_CODE_STEP = {"roles": EVERYONE, "stages": ("code",)}
+SETTING_UP = {"roles": EVERYONE, "stages": ("enrol", "full")}
 
 
 #: Confirmations after a redirect (`?done=saved`): only these known messages are shown.
@@ -46,6 +53,18 @@ NOTICES = {
     "removed": N_("Removed."),
     "paper-deleted": N_("The paper response is deleted for good. The audit log says who did it."),
     "signed-out": N_("You have signed out."),
+    "invited": N_("The invitation is sent. The link works once, for 72 hours."),
+    "reset-sent": N_("The link to choose a new password is sent. It works once, for one hour."),
+    "deactivated": N_("The account is deactivated. Its sessions have ended."),
+    "reactivated": N_("The account is active again. They can sign in with their password."),
+    "role-changed": N_("The role is changed."),
+    "member-removed": N_("They are no longer on this round."),
+    "two-factor-on": N_("Two-step sign-in is on."),
+    "password-set": N_("Your password is set. You are signed in."),
+    "two-factor-cleared": N_(
+        "Their two-step sign-in is turned off and their sessions have ended. Where it is "
+        "needed, they set it up again at their next sign-in."
+    ),
 }
 
 
@@ -53,6 +72,25 @@ class SignInNeeded(Exception):
     def __init__(self, path: str) -> None:
         super().__init__(path)
         self.path = path
+
+
+class StepNeeded(Exception):
+    """Signed in with a password, with a step still to do (`stage`: code or enrol)."""
+
+    def __init__(self, stage: str) -> None:
+        super().__init__(stage)
+        self.stage = stage
+
+
+def session_cookie_name(settings: Settings) -> str:
+    """Under HTTPS the `__Host-` prefix: browsers then keep the cookie only if it is Secure,
+    for this exact host and Path=/, so no other subdomain can plant or read one."""
+    return "__Host-" + SESSION_COOKIE if settings.https else SESSION_COOKIE
+
+
+def session_token(connection: ASGIConnection) -> str | None:
+    """The staff session cookie's value, under whichever name the settings give it."""
+    return connection.cookies.get(session_cookie_name(connection.app.state.settings))
 
 
 async def accounts(connection: ASGIConnection) -> AccountService:
@@ -74,9 +112,14 @@ async def staff_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> 
     if handler.opt.get("public"):
         return
     service = await accounts(connection)
-    user = await service.user_for_token(connection.cookies.get(SESSION_COOKIE))
-    if user is None:
+    found = await service.session_for_token(session_token(connection))
+    if found is None:
         raise SignInNeeded(connection.url.path)
+    # Until every step of signing in is done, only that step's pages open.
+    if found.stage not in handler.opt.get("stages", ("full",)):
+        raise StepNeeded(found.stage)
+    user = found.user
+    connection.state.stage = found.stage
     roles = handler.opt.get("roles")
     if roles is None or user.role not in roles:
         raise PageError(
@@ -145,12 +188,25 @@ def sign_in_needed_handler(request: Request, exc: SignInNeeded) -> Response:
     return Redirect(target, status_code=303, cookies=[forget])
 
 
+def step_needed_handler(request: Request, exc: StepNeeded) -> Response:
+    target = {"code": CODE_STEP, "enrol": SET_UP_TWO_FACTOR}.get(exc.stage, "/staff/")
+    if is_htmx(request):
+        return Response(
+            "",
+            status_code=200,
+            headers={"hx-redirect": target, "vary": "HX-Request"},
+            media_type=MediaType.HTML,
+        )
+    return Redirect(target, status_code=303)
+
+
 def session_cookie(request: Request, token: str, *, clear: bool = False) -> Cookie:
     settings: Settings = request.app.state.settings
     return Cookie(
-        key=SESSION_COOKIE,
+        key=session_cookie_name(settings),
         value=token,
-        path="/staff",
+        # `__Host-` cookies must have Path=/; over plain HTTP it stays on staff pages.
+        path="/" if settings.https else "/staff",
         httponly=True,
         samesite="lax",
         secure=settings.https,
@@ -170,7 +226,8 @@ def staff_page(
 ) -> Response[str]:
     user = getattr(request.state, "staff", None)
     notice = NOTICES.get(request.query_params.get("done", ""), "")
-    full = {"user": user, "errors": [], "notice": notice, "form": {}, **context}
+    stage = getattr(request.state, "stage", "full")
+    full = {"user": user, "stage": stage, "errors": [], "notice": notice, "form": {}, **context}
     return render_page(
         request,
         template,

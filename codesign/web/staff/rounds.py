@@ -210,6 +210,7 @@ class StaffRoundsController(Controller):
             "locked": structure_locked(round_),
             "members": await service.members(round_.id),
             "errors": errors,
+            "member_errors": [],
             "opens": _when(round_.opens_at, round_, locale),
             "closes": _when(round_.closes_at, round_, locale),
             "member_email": "",
@@ -274,6 +275,23 @@ class StaffRoundsController(Controller):
                 request, "staff/round.html", context, status=422, htmx_block="members"
             )
         return go(request, f"{round_url(round_)}?done=saved#members")
+
+    @post("/rounds/{round_id:int}/members/remove", name="staff_round_member_remove", opt=BUILD)
+    async def remove_member(
+        self, request: Request, round_id: FromPath[int], data: URLEncodedBody[FormData]
+    ) -> Response:
+        round_, settings = await load_round(request, round_id)
+        member = data.get("user_id", "")
+        if not member.isdigit() or len(member) > 12:
+            return go(request, f"{round_url(round_)}#members")
+        error = await admin(request).remove_member(staff_user(request), round_, int(member))
+        if error is not None:
+            context = await self._overview(request, round_, settings, [])
+            context["member_errors"] = [error]
+            return staff_page(request, "staff/round.html", context, status=422)
+        if int(member) == staff_user(request).id and staff_user(request).role != "admin":
+            return go(request, "/staff/?done=member-removed")  # they took themselves off
+        return go(request, f"{round_url(round_)}?done=member-removed#members")
 
     # Sections and questions ----------------------------------------------
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import time
+from urllib.parse import parse_qs, urlsplit
 
+import pyotp
 import pytest
 from litestar.testing import AsyncTestClient
 
@@ -18,6 +21,47 @@ EMAILS = {
     "organizer": "organizer@example.org",
     "board": "board@example.org",
 }
+
+
+class Authenticator:
+    """The authenticator app on one staff member's phone (and their recovery codes)."""
+
+    def __init__(self, secret: str, step: int, recovery: list[str]) -> None:
+        self.totp = pyotp.TOTP(secret)
+        self.last_step = step
+        self.recovery = list(recovery)
+
+    def code(self) -> str:
+        """The newest code not used yet; a recovery code once this window's are spent."""
+        now = int(time.time()) // 30
+        for step in (now, now + 1):
+            if step > self.last_step:
+                self.last_step = step
+                return self.totp.at(step * 30)
+        return self.recovery.pop()
+
+
+def phones(app) -> dict[str, Authenticator]:
+    """This site's staff phones, by email (kept with the test's app): set up once, kept."""
+    if not hasattr(app.state, "test_phones"):
+        app.state.test_phones = {}
+    return app.state.test_phones
+
+
+def phone(app, email: str) -> Authenticator | None:
+    return phones(app).get(email)
+
+
+def shown_secret(html: str) -> str:
+    match = re.search(r'id="totp-secret"[^>]*>(.*?)</p>', html, re.S)
+    assert match, "the set-up page shows the key as text"
+    return re.sub(r"<[^>]+>|\s", "", match.group(1))
+
+
+def shown_recovery_codes(html: str) -> list[str]:
+    match = re.search(r'id="recovery-codes"[^>]*>(.*?)</ol>', html, re.S)
+    assert match, "the recovery codes are shown once"
+    return re.findall(r"<li>([^<]+)</li>", match.group(1))
 
 
 class Staff:
@@ -46,9 +90,40 @@ class Staff:
         body = {"_csrf_token": self.token, **(data or {})}
         return await self.client.post(path, data=body, headers=headers, **kwargs)
 
-    async def sign_in(self, email: str, password: str = PASSWORD):
+    async def sign_in(self, email: str, password: str = PASSWORD, data: dict | None = None):
+        """Sign in as a person would: password, then, where asked, setting up two-step
+        sign-in with an app (then signing in again with it) or a code from the app."""
         await self.get("/staff/sign-in")
-        return await self.post("/staff/sign-in", {"email": email, "password": password})
+        form = {"email": email, "password": password, **(data or {})}
+        response = await self.post("/staff/sign-in", form)
+        location = response.headers.get("location", "")
+        if response.status_code == 303 and location.startswith("/staff/two-factor"):
+            await self.set_up_two_factor(email)
+            await self.post("/staff/sign-out")
+            await self.get("/staff/sign-in")
+            response = await self.post("/staff/sign-in", form)
+            location = response.headers.get("location", "")
+        if response.status_code == 303 and location.startswith("/staff/sign-in/code"):
+            app = phone(self.client.app, email)
+            assert app is not None, f"{email} was asked for a code but has no app set up"
+            next_url = parse_qs(urlsplit(location).query).get("next", ["/staff/"])[0]
+            await self.get(location)
+            response = await self.post(
+                "/staff/sign-in/code", {"code": app.code(), "next": next_url}
+            )
+        return response
+
+    async def set_up_two_factor(self, email: str) -> list[str]:
+        page = await self.get("/staff/two-factor")
+        assert page.status_code == 200, page.status_code
+        secret = shown_secret(page.text)
+        totp = pyotp.TOTP(secret)
+        step = int(time.time()) // 30
+        done = await self.post("/staff/two-factor", {"code": totp.at(step * 30)})
+        assert done.status_code == 200, done.text[:500]
+        codes = shown_recovery_codes(done.text)
+        phones(self.client.app)[email] = Authenticator(secret, step, codes)
+        return codes
 
 
 @pytest.fixture(autouse=True)

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.helpers import finish_staff_sign_in
+
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[3]
@@ -224,7 +226,9 @@ def test_build_translate_preview_open_answer_and_watch(site, chromium) -> None:
     admin_page.goto("/staff/sign-in")
     admin_page.fill("#email", "admin@example.org")
     admin_page.fill("#password", PASSWORD)
-    admin_page.click("#sign-in-form button[type=submit]")
+    with admin_page.expect_navigation():
+        admin_page.click("#sign-in-form button[type=submit]")
+    finish_staff_sign_in(admin_page, "admin@example.org")  # admins use two-step sign-in
     admin_page.wait_for_url(lambda url: url.endswith("/staff/") and "sign-in" not in url)
     round_id = round_url.rstrip("/").rsplit("/", 1)[1]
     admin_page.goto(f"/staff/rounds/{round_id}/board/settings")

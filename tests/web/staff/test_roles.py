@@ -22,6 +22,18 @@ MATRIX: dict[tuple[str, str], tuple[str, ...] | str] = {
     ("POST", "/staff/sign-in"): PUBLIC,
     ("GET", "/staff"): ALL,
     ("GET", "/staff/audit"): ADMIN,
+    # The steps of signing in after the password (a finished session is sent on), and the
+    # one-time links (an unknown link is refused calmly).
+    ("GET", "/staff/sign-in/code"): PUBLIC,
+    ("POST", "/staff/sign-in/code"): PUBLIC,
+    ("GET", "/staff/link/{token:str}"): PUBLIC,
+    ("POST", "/staff/link/{token:str}"): PUBLIC,
+    ("GET", "/staff/two-factor"): ALL,
+    ("POST", "/staff/two-factor"): ALL,
+    ("GET", "/staff/users"): ADMIN,
+    ("POST", "/staff/users/invite"): ADMIN,
+    ("POST", "/staff/users/everyone-two-factor"): ADMIN,
+    ("POST", "/staff/users/{user_id:int}"): ADMIN,
     ("GET", "/staff/rounds/new"): BUILD,
     ("POST", "/staff/rounds/new"): BUILD,
     ("GET", "/staff/rounds/{round_id:int}"): ALL,
@@ -29,6 +41,7 @@ MATRIX: dict[tuple[str, str], tuple[str, ...] | str] = {
     ("POST", "/staff/rounds/{round_id:int}/edit"): BUILD,
     ("POST", "/staff/rounds/{round_id:int}/status"): BUILD,
     ("POST", "/staff/rounds/{round_id:int}/members"): BUILD,
+    ("POST", "/staff/rounds/{round_id:int}/members/remove"): BUILD,
     ("GET", "/staff/rounds/{round_id:int}/sections/new"): BUILD,
     ("POST", "/staff/rounds/{round_id:int}/sections/new"): BUILD,
     ("GET", "/staff/rounds/{round_id:int}/sections/{section_id:int}"): BUILD,
@@ -74,6 +87,8 @@ def concrete(path: str) -> str:
         .replace("{section_id:int}", "1")
         .replace("{locale:str}", "es")
         .replace("{position:int}", "1")
+        .replace("{user_id:int}", "1")
+        .replace("{token:str}", "not-a-link")
     )
 
 

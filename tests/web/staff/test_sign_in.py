@@ -50,10 +50,15 @@ async def test_secure_cookie_behind_https(tmp_path) -> None:
     )
     async with AsyncTestClient(app=app, base_url="https://testserver.local") as client:
         service = await accounts_module_service(app)
-        await service.create_user("a@example.org", "admin", PASSWORD)
+        await service.create_user("a@example.org", "organizer", PASSWORD)
         staff = Staff(client)
         response = await staff.sign_in("a@example.org")
-        assert "Secure" in response.headers["set-cookie"]
+        cookie = response.headers["set-cookie"]
+        assert "Secure" in cookie
+        # The __Host- prefix: only this host, Path=/, Secure — no subdomain can plant one.
+        assert cookie.startswith("__Host-cs_staff=") and "Path=/;" in cookie
+        assert "Domain" not in cookie
+        assert (await staff.get("/staff/")).status_code == 200
 
 
 async def accounts_module_service(app):
