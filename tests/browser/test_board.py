@@ -127,13 +127,19 @@ def test_board_journey_and_every_board_page(browser, board_site: str, server_fol
     assert page.inner_text("h1") == "Board: our first theme"
     page.goto(second)
     page.select_option("#target", value=first.rsplit("/", 1)[1])
-    submit(page, "#corrections form[action$='/merge'] button", "done=merged")
+    with page.expect_navigation():  # asked first, on a page of its own
+        page.click("#corrections form[action$='/merge'] button")
+    check_page(page, "confirm-merge", problems)
+    submit(page, "#confirm button[type=submit]", "done=merged")
     assert page.url.split("?")[0].endswith(first)
     # Move the first answer to "other".
     moved = page.locator("ol.answers > li").first.get_attribute("id")
     # (an answer also has the hand-flag form: pick the move form's own controls)
     page.locator(f"#{moved} select[name=target]").select_option("other")
-    submit(page, f"#{moved} form[action$='/move'] button", "done=moved")
+    with page.expect_navigation():
+        page.click(f"#{moved} form[action$='/move'] button")
+    check_page(page, "confirm-move", problems)
+    submit(page, "#confirm button[type=submit]", "done=moved")
     page.goto(question_url.replace("/q/2", "/q/2/other"))
     assert page.locator(f"#{moved}").count() == 1
     check_page(page, "other", problems)

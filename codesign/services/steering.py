@@ -1,0 +1,410 @@
+"""Steering the themes (issue 12): search and filter answers, make a theme from
+chosen answers, move many at once, undo a merge, find new themes in "other",
+start again, parent themes over many themes.
+
+No HTTP objects here. Checks are the board service's (`question_in`, `theme_in`);
+the CPU work runs in a worker thread; each change and its audit entry are one
+write (`store.steering.Entry`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import msgspec
+import numpy as np
+
+from codesign.analysis import steering as steer
+from codesign.analysis.pipeline import centre, language_means
+from codesign.i18n import N_
+from codesign.models import Round, StaffUser
+from codesign.services.accounts import clean_text
+from codesign.services.board import (
+    MAX_LABEL,
+    BoardError,
+    BoardService,
+    _unit_rows,
+    agreement_question,
+)
+from codesign.store import audit
+from codesign.store import search as search_store
+from codesign.store import steering as store
+from codesign.store import themes as theme_store
+
+log = logging.getLogger("codesign.steering")
+
+#: Search results per page, and the most answers one action may take.
+SEARCH_PAGE = 50
+MAX_SELECTION = 500
+
+
+class SearchView(msgspec.Struct, frozen=True):
+    filters: search_store.Filters
+    answers: list[theme_store.AnswerRow]
+    total: int
+    page: int
+    more: bool
+    first: int
+    languages: list[str]
+    themes: list[theme_store.ThemeRow]
+    theme_names: dict[int, str]
+    has_agreement: bool
+
+
+class SteeringService:
+    def __init__(self, board: BoardService) -> None:
+        self.board = board
+        self.db = board.db
+
+    def _entry(self, user: StaffUser, round_: Round, action: str, detail: str) -> store.Entry:
+        return store.Entry(user.email, action, clean_text(detail), user.id, round_.id)
+
+    def _check_question(self, round_: Round, question_id: int) -> None:
+        if not self.board.question_in(round_, question_id):
+            raise BoardError(N_("We can't find this question."))
+
+    # Search -----------------------------------------------------------------------
+
+    async def search(
+        self,
+        user: StaffUser,
+        round_: Round,
+        question_id: int,
+        filters: search_store.Filters,
+        page: int = 0,
+    ) -> SearchView:
+        """One page of the answers matching the filters (redacted); the view is audited."""
+        self._check_question(round_, question_id)
+        await search_store.index_missing(self.db, question_id)
+        agreement_q = agreement_question(round_, question_id)
+        answers, total = await search_store.search(
+            self.db,
+            question_id,
+            filters,
+            agreement_q,
+            limit=SEARCH_PAGE,
+            offset=page * SEARCH_PAGE,
+        )
+        themes = await theme_store.themes_for(self.db, question_id)
+        if filters.any():
+            await audit.add(
+                self.db,
+                user.email,
+                "answers_searched",
+                clean_text(f"question {question_id}, {total} found, page {page}"),
+                user_id=user.id,
+                round_id=round_.id,
+            )
+        return SearchView(
+            filters=filters,
+            answers=answers,
+            total=total,
+            page=page,
+            more=(page + 1) * SEARCH_PAGE < total,
+            first=page * SEARCH_PAGE + 1,
+            languages=await search_store.languages_of(self.db, question_id),
+            themes=themes,
+            theme_names={t.id: t.label for t in themes},
+            has_agreement=agreement_q is not None,
+        )
+
+    async def chosen(
+        self,
+        round_: Round,
+        question_id: int,
+        answer_ids: list[int],
+        filters: search_store.Filters | None = None,
+    ) -> list[int]:
+        """The answers an action takes: those ticked, or every result of a search
+        (at most MAX_SELECTION), always of this question."""
+        self._check_question(round_, question_id)
+        if filters is not None and filters.any():
+            await search_store.index_missing(self.db, question_id)
+            ids = await search_store.matching_ids(
+                self.db,
+                question_id,
+                filters,
+                agreement_question(round_, question_id),
+                MAX_SELECTION + 1,
+            )
+        else:
+            ids = sorted(set(answer_ids))
+            if ids:
+                everything = await search_store.matching_ids(
+                    self.db, question_id, search_store.Filters(), None, 10**9
+                )
+                ids = sorted(set(ids) & set(everything))
+        if not ids:
+            raise BoardError(N_("Choose at least one answer first."))
+        if len(ids) > MAX_SELECTION:
+            raise BoardError(
+                N_("Choose %(limit)s answers or fewer at a time."), {"limit": MAX_SELECTION}
+            )
+        return ids
+
+    # Acting on chosen answers -------------------------------------------------------
+
+    async def move_many(
+        self,
+        user: StaffUser,
+        round_: Round,
+        question_id: int,
+        answer_ids: list[int],
+        target: int | None,
+    ) -> int:
+        if target is not None:
+            theme = await self.board.theme_in(round_, target)
+            if theme is None or theme.question_id != question_id:
+                raise BoardError(N_("Choose a theme of the same question."))
+        moved = await store.place_answers(
+            self.db,
+            question_id,
+            answer_ids,
+            target,
+            user.email,
+            self._entry(
+                user,
+                round_,
+                "answers_moved",
+                f"question {question_id}: {len(answer_ids)} answers to {target or 'other'}",
+            ),
+        )
+        return moved
+
+    async def _space(
+        self, question_id: int
+    ) -> tuple[dict[str, np.ndarray] | None, theme_store.Run | None]:
+        """The last theming's language means, when vectors can be compared with its themes."""
+        run = await theme_store.last_done_theme_run(self.db, question_id)
+        vectoriser = self.board.vectoriser
+        if (
+            run
+            and run.language_means
+            and vectoriser.cacheable
+            and run.vectoriser == vectoriser.name
+        ):
+            return {k: np.asarray(v, dtype=np.float64) for k, v in run.language_means.items()}, run
+        return None, run
+
+    async def _centred(
+        self, texts: list[str], languages: list[str], means: dict[str, np.ndarray] | None
+    ) -> np.ndarray:
+        x, _ = await self.board._vectors(texts, None, 0, 0)
+        x = x.astype(np.float64)
+        if not len(texts):
+            return x
+        if means is None:
+            means = language_means(x, languages)
+        return centre(x, languages, means)
+
+    async def make_theme(
+        self,
+        user: StaffUser,
+        round_: Round,
+        question_id: int,
+        answer_ids: list[int],
+        label: str,
+    ) -> int:
+        """A theme from chosen answers, named by the person or from its own answers."""
+        label = " ".join(label.split())
+        if len(label) > MAX_LABEL:
+            raise BoardError(
+                N_("Keep the name to %(limit)s characters or fewer."), {"limit": MAX_LABEL}
+            )
+        chosen = set(answer_ids)
+        inputs = [
+            a
+            for a in await theme_store.theme_inputs(self.db, question_id)
+            if a.redacted or a.id in chosen
+        ]
+        mine = [a for a in inputs if a.id in chosen and a.redacted]
+        if not mine:
+            raise BoardError(N_("Choose at least one answer first."))
+        rest = [a for a in inputs if a.id not in chosen]
+        means, _ = await self._space(question_id)
+        vectoriser = self.board.vectoriser
+        centroids: list[list[float]] = []
+        closeness: list[float] | None = None
+        if vectoriser.cacheable:
+            xc = await self._centred([a.redacted for a in mine], [a.language for a in mine], means)
+            mean = _unit_rows(xc.mean(axis=0, keepdims=True))[0]
+            closeness = [float(v) for v in xc @ mean]
+            if means is not None:
+                centroids = [mean.round(6).tolist()]
+        terms, suggested = await asyncio.to_thread(
+            steer.theme_terms_and_name,
+            [a.redacted for a in mine],
+            [a.language for a in mine],
+            [a.quotable for a in mine],
+            [a.redacted for a in rest],
+            [a.language for a in rest],
+            round_.default_locale,
+            closeness,
+        )
+        name = label or suggested[:MAX_LABEL] or "…"
+        members = [
+            (a.id, closeness[i] if closeness is not None else 0.0) for i, a in enumerate(mine)
+        ]
+        return await store.make_theme(
+            self.db,
+            question_id,
+            theme_store.NewTheme(label=name, terms=terms, centroids=centroids, members=members),
+            user.email,
+            self._entry(
+                user,
+                round_,
+                "theme_made",
+                f"question {question_id}: {len(members)} answers, {name}",
+            ),
+        )
+
+    # Merges -------------------------------------------------------------------------
+
+    async def merge(
+        self, user: StaffUser, round_: Round, theme: theme_store.ThemeRow, target_id: int
+    ) -> tuple[theme_store.ThemeRow, int]:
+        target = await self.board.theme_in(round_, target_id)
+        if target is None or target.question_id != theme.question_id or target.id == theme.id:
+            raise BoardError(N_("Choose another theme of the same question to merge with."))
+        merge_id = await store.merge(
+            self.db,
+            theme.id,
+            target.id,
+            user.email,
+            self._entry(user, round_, "themes_merged", f"theme {theme.id} into {target.id}"),
+        )
+        if not merge_id:
+            raise BoardError(N_("Choose another theme of the same question to merge with."))
+        return target, merge_id
+
+    async def undo_merge(self, user: StaffUser, round_: Round, merge_id: int) -> int:
+        found = await store.merge_by_id(self.db, merge_id)
+        if found is None or not self.board.question_in(round_, found.question_id):
+            raise BoardError(N_("We can't find this merge."))
+        restored = await store.undo_merge(
+            self.db,
+            merge_id,
+            user.email,
+            self._entry(
+                user,
+                round_,
+                "merge_undone",
+                f"merge {merge_id}: theme {found.source_id} out of {found.target_id}",
+            ),
+        )
+        if restored is None:
+            raise BoardError(N_("This merge is undone already, or its theme is gone."))
+        return restored
+
+    async def open_merges(self, theme_id: int) -> list[store.MergeRow]:
+        return await store.open_merges(self.db, theme_id)
+
+    # Runs: new themes in "other", starting again --------------------------------------
+
+    def _launch(self, run_id: int, coro) -> None:
+        async def guarded() -> None:
+            try:
+                await coro
+            except Exception as exc:  # the run fails; the page says so calmly
+                log.exception("steering run %s failed", run_id)
+                await theme_store.fail_run(self.db, run_id, type(exc).__name__)
+
+        task = asyncio.create_task(guarded(), name=f"run-{run_id}")
+        self.board.tasks[run_id] = task
+        task.add_done_callback(lambda _t: self.board.tasks.pop(run_id, None))
+
+    async def start_other_run(self, user: StaffUser, round_: Round, question_id: int) -> int:
+        """Find new themes among the answers in "other" only; every theme stays as it is."""
+        self._check_question(round_, question_id)
+        if not await theme_store.has_themes(self.db, question_id):
+            raise BoardError(N_('Find themes first: then new themes can be found in "other".'))
+        run_id = await store.start_run(self.db, question_id, "assign", "other", user.email)
+        if run_id is None:
+            raise BoardError(N_("The analysis is already running for this question."))
+        await audit.add(
+            self.db,
+            user.email,
+            "other_rethemed",
+            f"question {question_id}, run {run_id}",
+            user_id=user.id,
+            round_id=round_.id,
+        )
+        self._launch(run_id, self._theme_other(run_id, round_, question_id))
+        return run_id
+
+    async def run_other(self, user: StaffUser, round_: Round, question_id: int) -> theme_store.Run:
+        """Start and wait (tests, the command line)."""
+        run_id = await self.start_other_run(user, round_, question_id)
+        await self._wait(run_id)
+        run = await theme_store.run_by_id(self.db, run_id)
+        assert run is not None
+        return run
+
+    async def _wait(self, run_id: int) -> None:
+        task = self.board.tasks.get(run_id)
+        if task is not None:
+            await task
+
+    async def _theme_other(self, run_id: int, round_: Round, question_id: int) -> None:
+        await theme_store.update_run(self.db, run_id, 5, "prepare")
+        if self.board.screen_first is not None:  # unscreened answers can't name a theme
+            await self.board.screen_first()
+        await self.board.prepare(question_id, run_id)
+        inputs = await theme_store.theme_inputs(self.db, question_id)
+        vectoriser = self.board.vectoriser
+        means, last = await self._space(question_id)
+        other = [
+            a
+            for a in inputs
+            if a.placed and a.theme_id is None and a.assigned_by == "model" and a.redacted
+        ]
+        placed = [a for a in inputs if a.placed and a.theme_id is not None and a.redacted]
+        made: list[theme_store.NewTheme] = []
+        if len(other) >= steer.MIN_NEW_THEME and vectoriser.cacheable:
+            everyone = other + placed
+            xc = await self._centred(
+                [a.redacted for a in everyone], [a.language for a in everyone], means
+            )
+            await theme_store.update_run(self.db, run_id, 70, "themes")
+            xo, xp = xc[: len(other)], xc[len(other) :]
+            by_theme: dict[int, list[int]] = {}
+            for i, a in enumerate(placed):
+                by_theme.setdefault(a.theme_id or 0, []).append(i)
+            bar = steer.tightness_bar([xp[rows] for rows in by_theme.values()])
+            groups = await asyncio.to_thread(
+                steer.find_new_themes, xo, [a.redacted for a in other], bar
+            )
+            rest = placed
+            for rows in groups:
+                docs = [other[r] for r in rows]
+                mean = _unit_rows(xo[rows].mean(axis=0, keepdims=True))[0]
+                close = [float(v) for v in xo[rows] @ mean]
+                terms, label = await asyncio.to_thread(
+                    steer.theme_terms_and_name,
+                    [a.redacted for a in docs],
+                    [a.language for a in docs],
+                    [a.quotable for a in docs],
+                    [a.redacted for a in rest],
+                    [a.language for a in rest],
+                    round_.default_locale,
+                    close,
+                )
+                made.append(
+                    theme_store.NewTheme(
+                        label=label[:MAX_LABEL],
+                        terms=terms,
+                        centroids=[mean.round(6).tolist()] if means is not None else [],
+                        members=[(a.id, c) for a, c in zip(docs, close, strict=True)],
+                    )
+                )
+        await store.save_new_themes(
+            self.db,
+            run_id,
+            question_id,
+            made,
+            vectoriser=vectoriser.name,
+            n=len(other),
+            language_means=last.language_means if last else {},
+            other_threshold=last.other_threshold if last else None,
+        )
