@@ -107,7 +107,9 @@ async def test_board_role_matrix(client, board, who: str) -> None:
     member = who in ("board", "organizer", "admin-member")
     problems = []
     for (method, path), allowed in MATRIX.items():
-        if method == "POST" and path.endswith(("/merge", "/split", "/move", "/run", "/other-themes")):
+        if method == "POST" and path.endswith(
+            ("/merge", "/split", "/move", "/run", "/other-themes")
+        ):
             continue  # these change the data under the other routes; checked below
         concrete = path
         for k, v in ids.items():

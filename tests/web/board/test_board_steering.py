@@ -7,6 +7,9 @@ from __future__ import annotations
 import html
 import re
 
+import numpy as np
+import pytest
+
 from codesign.models import StaffUser
 from codesign.services import erasure
 from codesign.services.board_demo import TOPICS, fill_round
@@ -14,9 +17,6 @@ from codesign.services.steering import SteeringService
 from codesign.store import audit
 from codesign.store import search as search_store
 from codesign.store import themes as store
-import numpy as np
-import pytest
-
 from tests.web.board.conftest import analysed
 from tests.web.board.helpers import TopicVectoriser
 from tests.web.staff.conftest import signed_in
@@ -119,9 +119,7 @@ async def test_search_finds_arabic_and_spanish_words_inside_words_and_without_ac
     assert found and all("autobús" in t for t in found)
     # two words: both must be there
     page = await member.get(url(board, f"/q/{q}/search?q=billete+caro"))
-    assert shown(page.text) and all(
-        "billete" in t and "caro" in t for t in shown(page.text)
-    )
+    assert shown(page.text) and all("billete" in t and "caro" in t for t in shown(page.text))
     page = await member.get(url(board, f"/q/{q}/search?q=zzzqqq"))
     assert "No answers match" in page.text and not shown(page.text)
     # a search of raw answers is audited
@@ -227,7 +225,12 @@ async def test_make_a_theme_from_ticked_answers_names_it_from_them(client, board
     chosen = picked(page.text)[:4]
     response = await member.post(
         url(board, f"/q/{q}/answers"),
-        {"answer": [str(i) for i in chosen], "action": "make", "label": "", "from": f"themes/{theme.id}"},
+        {
+            "answer": [str(i) for i in chosen],
+            "action": "make",
+            "label": "",
+            "from": f"themes/{theme.id}",
+        },
     )
     assert response.status_code == 303
     new_id = int(re.search(r"/themes/(\d+)\?done=made", response.headers["location"]).group(1))
@@ -311,6 +314,7 @@ async def test_moving_many_answers_asks_first(client, board) -> None:
 
 
 # New themes in "other" --------------------------------------------------------------------------
+
 
 async def test_new_themes_in_other_leave_every_theme_as_it_was(client, board) -> None:
     await analysed(board)
