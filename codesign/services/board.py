@@ -746,7 +746,6 @@ class BoardService:
         await self._audit(user, round_, "outcomes_published" if on else "outcomes_unpublished", "")
 
 
-
 async def embed_in_background(
     board: Callable[[], BoardService],
     *,

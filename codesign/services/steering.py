@@ -408,3 +408,101 @@ class SteeringService:
             language_means=last.language_means if last else {},
             other_threshold=last.other_threshold if last else None,
         )
+
+    # Starting again ---------------------------------------------------------------------
+
+    async def person_work(self, round_: Round, question_id: int) -> store.PersonWork:
+        self._check_question(round_, question_id)
+        return await store.person_work(self.db, question_id)
+
+    async def start_restart(self, user: StaffUser, round_: Round, question_id: int) -> int:
+        """Theme every answer afresh, carrying people's names and placements over where
+        the same answers stay together (see `analysis.steering.carry_over`)."""
+        self._check_question(round_, question_id)
+        run_id = await store.start_run(self.db, question_id, "theme", "restart", user.email)
+        if run_id is None:
+            raise BoardError(N_("The analysis is already running for this question."))
+        entry = self._entry(
+            user, round_, "themes_restarted", f"question {question_id}, run {run_id}"
+        )
+        self._launch(run_id, self._restart(run_id, round_, question_id, entry))
+        return run_id
+
+    async def run_restart(
+        self, user: StaffUser, round_: Round, question_id: int
+    ) -> theme_store.Run:
+        run_id = await self.start_restart(user, round_, question_id)
+        await self._wait(run_id)
+        run = await theme_store.run_by_id(self.db, run_id)
+        assert run is not None
+        return run
+
+    async def _restart(
+        self, run_id: int, round_: Round, question_id: int, entry: store.Entry
+    ) -> None:
+        from codesign.analysis import theme_answers
+
+        await theme_store.update_run(self.db, run_id, 2, "prepare")
+        if self.board.screen_first is not None:
+            await self.board.screen_first()
+        await self.board.prepare(question_id, run_id)
+        inputs = await theme_store.theme_inputs(self.db, question_id)
+        vectoriser = self.board.vectoriser
+        texts = [a.redacted for a in inputs]
+        _, cache = await self.board._vectors(texts, run_id, 30, 50)
+        await theme_store.update_run(self.db, run_id, 82, "themes")
+        result = await asyncio.to_thread(
+            theme_answers,
+            texts,
+            [a.language for a in inputs],
+            label_language=round_.default_locale,
+            quotable=[a.quotable for a in inputs],
+            detect=False,
+            vectoriser=vectoriser,
+            cache=cache if vectoriser.cacheable else None,
+        )
+        old = {t.id: t for t in await store.old_themes(self.db, question_id)}
+        groups: dict[int, set[int]] = {t: set() for t in old}
+        for a in inputs:
+            if a.placed and a.theme_id in groups:
+                groups[a.theme_id].add(a.id)
+        fresh_sets = [{inputs[r].id for r in t.rows} for t in result.themes]
+        person = {a.id: a.theme_id for a in inputs if a.placed and a.assigned_by == "person"}
+        carried = steer.carry_over(
+            groups, {t for t, o in old.items() if o.touched}, fresh_sets, person
+        )
+        kept: dict[int, int | None] = dict(carried.placements)
+        kept.update({a: None for a, t in person.items() if t is None})  # "other" stays "other"
+        themes = []
+        for index, t in enumerate(result.themes):
+            source = old.get(carried.names[index]) if index in carried.names else None
+            themes.append(
+                store.FreshTheme(
+                    theme=theme_store.NewTheme(
+                        label=(source.label if source else t.label)[:MAX_LABEL],
+                        terms=t.terms,
+                        centroids=[t.centroid] if vectoriser.cacheable else [],
+                        members=[(inputs[r].id, result.members[r].score) for r in t.rows],
+                    ),
+                    carried_from=source.id if source else None,
+                    edited_by=source.edited_by if source else None,
+                )
+            )
+        await store.save_restart(
+            self.db,
+            run_id,
+            question_id,
+            themes,
+            [(inputs[r].id, result.members[r].score) for r in result.other],
+            kept,
+            vectoriser=result.vectoriser,
+            n=result.n,
+            quality=result.quality,
+            language_means=result.language_means if vectoriser.cacheable else {},
+            other_threshold=result.other_threshold,
+            entry=msgspec.structs.replace(
+                entry,
+                detail=f"{entry.detail}: {len(carried.names)} names and"
+                f" {len(kept)} placements carried over",
+            ),
+        )

@@ -419,3 +419,162 @@ async def save_new_themes(
         return made
 
     return await db.write(work)
+
+
+# Starting again ------------------------------------------------------------------------
+
+
+class PersonWork(msgspec.Struct, frozen=True):
+    """What people did to a question's themes: what a fresh start may carry over."""
+
+    named: int  # themes a person named or made
+    placed: int  # answers a person placed
+
+
+async def person_work(db: Database, question_id: int) -> PersonWork:
+    named = await db.fetch_one(
+        "SELECT COUNT(*) AS n FROM themes WHERE question_id = ?"
+        " AND (created_by != 'model' OR edited_by IS NOT NULL)",
+        (question_id,),
+    )
+    placed = await db.fetch_one(
+        "SELECT COUNT(*) AS n FROM theme_members WHERE question_id = ? AND assigned_by = 'person'",
+        (question_id,),
+    )
+    return PersonWork(int(named["n"]) if named else 0, int(placed["n"]) if placed else 0)
+
+
+class OldTheme(msgspec.Struct, frozen=True):
+    id: int
+    label: str
+    touched: bool
+    edited_by: str | None
+
+
+async def old_themes(db: Database, question_id: int) -> list[OldTheme]:
+    rows = await db.fetch_all(
+        "SELECT id, label, created_by, edited_by FROM themes WHERE question_id = ? ORDER BY id",
+        (question_id,),
+    )
+    return [
+        OldTheme(
+            id=r["id"],
+            label=r["label"],
+            touched=r["created_by"] != "model" or r["edited_by"] is not None,
+            edited_by=r["edited_by"] or (r["created_by"] if r["created_by"] != "model" else None),
+        )
+        for r in rows
+    ]
+
+
+class FreshTheme(msgspec.Struct, frozen=True):
+    theme: NewTheme
+    carried_from: int | None  # the old theme whose name and responses it takes
+    edited_by: str | None
+
+
+async def save_restart(
+    db: Database,
+    run_id: int,
+    question_id: int,
+    themes: list[FreshTheme],
+    other: list[tuple[int, float]],
+    kept: dict[int, int | None],
+    *,
+    vectoriser: str,
+    n: int,
+    quality: float | None,
+    language_means: dict[str, list[float]],
+    other_threshold: float | None,
+    entry: Entry,
+) -> list[int]:
+    """Replace a question's themes by fresh ones, in one transaction.
+
+    ``kept``: answers a person placed that keep a person's placement → the index
+    of their fresh theme (None: "other"). A fresh theme carried over from an old
+    one takes its name, its editor and the board's responses; merges of the old
+    themes can no longer be undone.
+    """
+    now = to_db_time(utcnow())
+
+    async def work(conn: WriteConnection) -> list[int]:
+        placed_by = {
+            r["answer_id"]: (r["assigned_by_user"], r["assigned_at"])
+            for r in await _rows(
+                conn,
+                "SELECT answer_id, assigned_by_user, assigned_at FROM theme_members"
+                " WHERE question_id = ? AND assigned_by = 'person'",
+                (question_id,),
+            )
+        }
+        made: list[int] = []
+        for fresh in themes:
+            t = fresh.theme
+            cursor = await conn.execute(
+                "INSERT INTO themes (question_id, run_id, label, terms, centroids, created_by,"
+                " created_at, edited_by, edited_at) VALUES (?, ?, ?, ?, ?, 'model', ?, ?, ?)",
+                (
+                    question_id,
+                    run_id,
+                    t.label,
+                    json.dumps(t.terms, ensure_ascii=False),
+                    json.dumps(t.centroids),
+                    now,
+                    fresh.edited_by,
+                    now if fresh.edited_by else None,
+                ),
+            )
+            theme_id = int(cursor.lastrowid)
+            made.append(theme_id)
+            if fresh.carried_from is not None:
+                await conn.execute(
+                    "UPDATE outcomes SET theme_id = ? WHERE theme_id = ?",
+                    (theme_id, fresh.carried_from),
+                )
+        keep = set(made)
+        old = [
+            r[0]
+            for r in await _rows(
+                conn, "SELECT id FROM themes WHERE question_id = ?", (question_id,)
+            )
+            if r[0] not in keep
+        ]
+        await conn.execute("DELETE FROM theme_members WHERE question_id = ?", (question_id,))
+        await conn.executemany("DELETE FROM themes WHERE id = ?", [(i,) for i in old])
+        await conn.execute("DELETE FROM theme_merges WHERE question_id = ?", (question_id,))
+        await conn.execute("DELETE FROM theme_groups WHERE question_id = ?", (question_id,))
+        rows = []
+        for index, fresh in enumerate(themes):
+            rows += [(a, s, made[index]) for a, s in fresh.theme.members]
+        rows += [(a, s, None) for a, s in other]
+        for answer_id, score, theme_id in rows:
+            if answer_id in kept:
+                target = kept[answer_id]
+                user, at = placed_by.get(answer_id, (None, now))
+                await conn.execute(
+                    "INSERT INTO theme_members (answer_id, question_id, theme_id, score,"
+                    " assigned_by, assigned_by_user, assigned_at, run_id)"
+                    " VALUES (?, ?, ?, ?, 'person', ?, ?, ?)",
+                    (
+                        answer_id,
+                        question_id,
+                        made[target] if target is not None else None,
+                        round(score, 4),
+                        user,
+                        at,
+                        run_id,
+                    ),
+                )
+            else:
+                await conn.execute(
+                    "INSERT INTO theme_members (answer_id, question_id, theme_id, score,"
+                    " assigned_by, assigned_at, run_id) VALUES (?, ?, ?, ?, 'model', ?, ?)",
+                    (answer_id, question_id, theme_id, round(score, 4), now, run_id),
+                )
+        await _finish(
+            conn, run_id, vectoriser, n, len(themes), quality, language_means, other_threshold, now
+        )
+        await _audit(conn, entry)
+        return made
+
+    return await db.write(work)

@@ -229,6 +229,50 @@ class SteeringController(Controller):
             return self._act_error(request, round_, question_id, exc, f"q/{question_id}", 409)
         return go(request, f"{base_url(round_)}/q/{question_id}?done=other-started")
 
+    @get("/q/{question_id:int}/restart", name="board_restart_check", opt=ANY_STAFF)
+    async def restart_check(
+        self, request: Request, round_id: FromPath[int], question_id: FromPath[int]
+    ) -> Response:
+        round_ = await board_round(request, round_id)
+        return await self._restart_page(request, round_, question_id)
+
+    async def _restart_page(self, request, round_, question_id) -> Response:
+        if not service(request).question_in(round_, question_id):
+            raise _not_found()
+        work = await steering(request).person_work(round_, question_id)
+        section, prompt = _question_prompt(round_, question_id)
+        return _page(
+            request,
+            "board/confirm.html",
+            {
+                "round": round_,
+                "kind": "restart",
+                "named": work.named,
+                "placed": work.placed,
+                "prompt": prompt,
+                "section": section,
+                "action": f"{base_url(round_)}/q/{question_id}/restart",
+                "fields": [],
+                "cancel": f"{base_url(round_)}/q/{question_id}",
+            },
+        )
+
+    @post("/q/{question_id:int}/restart", name="board_restart", opt=ANY_STAFF)
+    async def restart(
+        self, request: Request, round_id: FromPath[int], question_id: FromPath[int]
+    ) -> Response:
+        round_ = await board_round(request, round_id)
+        if not service(request).question_in(round_, question_id):
+            raise _not_found()
+        form = await multi_form(request)
+        if (form.get("confirm") or [""])[0] != "yes":
+            return await self._restart_page(request, round_, question_id)
+        try:
+            await steering(request).start_restart(staff_user(request), round_, question_id)
+        except BoardError as exc:
+            return self._act_error(request, round_, question_id, exc, f"q/{question_id}", 409)
+        return go(request, f"{base_url(round_)}/q/{question_id}?done=restarted")
+
 
 def _back(value: str, question_id: int) -> str:
     """Where a person acting on answers came from: a board path of this question."""

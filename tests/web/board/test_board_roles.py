@@ -54,6 +54,8 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", BASE + "/q/{question_id:int}/answers"): MEMBERS,
     ("POST", BASE + "/merges/{merge_id:int}/undo"): MEMBERS,
     ("POST", BASE + "/q/{question_id:int}/other-themes"): MEMBERS,
+    ("GET", BASE + "/q/{question_id:int}/restart"): MEMBERS,
+    ("POST", BASE + "/q/{question_id:int}/restart"): MEMBERS,
 }
 
 

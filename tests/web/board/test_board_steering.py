@@ -466,3 +466,56 @@ async def test_steering_service_checks_the_question(client, board) -> None:
     with pytest.raises(BoardError):
         await steer.chosen(board["round"], 10**6, [1])
     assert TOPICS  # the data these tests write about
+
+
+# Starting again ---------------------------------------------------------------------------------
+
+
+async def test_start_again_asks_first_and_carries_names_placements_and_responses(
+    client, board
+) -> None:
+    await analysed(board)
+    db = client.app.state.db
+    q = board["question"]
+    member = await signed_in(client, "board")
+    themes = await store.themes_for(db, q)
+    named, other_theme = themes[0], themes[1]
+    await member.post(url(board, f"/themes/{named.id}/rename"), {"label": "Evening hours"})
+    await member.post(
+        url(board, f"/themes/{named.id}/response"),
+        {"title_en": "Evening hours", "text_en": "We will open late on Tuesdays."},
+    )
+    moved = (await store.theme_answers(db, q, other_theme.id))[0].id
+    r = await member.post(
+        url(board, f"/answers/{moved}/move"),
+        {"target": str(named.id), "back": str(other_theme.id), "confirm": "yes"},
+    )
+    assert r.status_code == 303
+    before = set(await store.member_ids(db, named.id))
+
+    ask = await member.get(url(board, f"/q/{q}/restart"))
+    text = html.unescape(ask.text)
+    assert ask.status_code == 200 and "Yes, start again" in text
+    assert "the name of 1 theme" in text and "placed 1 answer" in text
+    r = await member.post(url(board, f"/q/{q}/restart"))  # no confirmation: asked again
+    assert r.status_code == 200 and (await store.theme_by_id(db, named.id)) is not None
+    r = await member.post(url(board, f"/q/{q}/restart"), {"confirm": "yes"})
+    assert r.status_code == 303 and "done=restarted" in r.headers["location"]
+    run = await finished(db, q)
+    assert run.status == "done"
+
+    fresh = await store.themes_for(db, q)
+    assert named.id not in {t.id for t in fresh}  # fresh themes
+    carried = [t for t in fresh if t.label == "Evening hours"]
+    assert len(carried) == 1
+    (carried,) = carried
+    assert carried.edited_by == "board@example.org"
+    members = set(await store.member_ids(db, carried.id))
+    assert len(members & before) >= len(before) * 0.5
+    placement = (await _placements(db, q))[moved]
+    assert placement == (carried.id, "person")  # the person's placement followed its theme
+    responses = await store.responses_for(db, [q])
+    assert responses[carried.id]["en"].text == "We will open late on Tuesdays."
+    total, placed = await store.counts(db, q)
+    assert total == placed
+    assert any(e.action == "themes_restarted" for e in await audit.recent(db))
