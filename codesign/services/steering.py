@@ -52,6 +52,14 @@ class SearchView(msgspec.Struct, frozen=True):
     has_agreement: bool
 
 
+class GroupView(msgspec.Struct, frozen=True):
+    id: int | None  # None: themes that can't be grouped (no centre in the theme space)
+    label: str
+    edited_by: str | None
+    themes: list  # the question view's ThemeCards
+    size: int
+
+
 class SteeringService:
     def __init__(self, board: BoardService) -> None:
         self.board = board
@@ -408,6 +416,7 @@ class SteeringService:
             language_means=last.language_means if last else {},
             other_threshold=last.other_threshold if last else None,
         )
+        await self.board.after_run(question_id)
 
     # Starting again ---------------------------------------------------------------------
 
@@ -506,3 +515,120 @@ class SteeringService:
                 f" {len(kept)} placements carried over",
             ),
         )
+        await self.board.after_run(question_id)
+
+    # Parent themes -------------------------------------------------------------------------
+
+    async def _centres(self, question_id: int) -> dict[int, np.ndarray]:
+        """Each theme's centre in the theme space (the mean of its prototypes)."""
+        out = {}
+        for theme_id, protos in (await theme_store.theme_centroids(self.db, question_id)).items():
+            if protos:
+                mean = np.asarray(protos, dtype=np.float64).mean(axis=0)
+                norm = np.linalg.norm(mean)
+                if norm:
+                    out[theme_id] = mean / norm
+        return out
+
+    async def grouped(self, question_id: int, cards: list) -> list[GroupView] | None:
+        """Above GROUP_ABOVE themes: the themes under parent themes (made when first
+        needed from the themes' centres; a theme found later joins the nearest parent)."""
+        if len(cards) <= steer.GROUP_ABOVE:
+            return None
+        current = await store.theme_groups(self.db, question_id)
+        centres = await self._centres(question_id)
+        loose = [c for c in cards if current.get(c.id) is None and c.id in centres]
+        if loose:
+            placed = [c for c in cards if current.get(c.id) is not None and c.id in centres]
+            if not placed:
+                chosen = [c for c in cards if c.id in centres]
+                labels = await asyncio.to_thread(
+                    steer.group_themes,
+                    np.stack([centres[c.id] for c in chosen]),
+                    [c.size for c in chosen],
+                )
+                new_groups = []
+                for g in sorted(set(labels)):
+                    members = [c for c, lab in zip(chosen, labels, strict=True) if lab == g]
+                    largest = max(members, key=lambda c: (c.size, -c.id))
+                    new_groups.append((largest.label[:MAX_LABEL], [c.id for c in members]))
+                await store.save_groups(self.db, question_id, new_groups, [])
+            else:
+                by_group: dict[int, list[np.ndarray]] = {}
+                for c in placed:
+                    by_group.setdefault(current[c.id], []).append(centres[c.id])
+                ids = sorted(by_group)
+                means = _unit_rows(np.stack([np.mean(by_group[g], axis=0) for g in ids]))
+                joins = [(c.id, ids[int(np.argmax(means @ centres[c.id]))]) for c in loose]
+                await store.save_groups(self.db, question_id, [], joins)
+            current = await store.theme_groups(self.db, question_id)
+        views = []
+        for g in await store.groups_for(self.db, question_id):
+            members = [c for c in cards if current.get(c.id) == g.id]
+            if members:
+                views.append(
+                    GroupView(g.id, g.label, g.edited_by, members, sum(c.size for c in members))
+                )
+        views.sort(key=lambda v: (-v.size, v.id or 0))
+        rest = [c for c in cards if current.get(c.id) is None]
+        if rest:
+            views.append(GroupView(None, "", None, rest, sum(c.size for c in rest)))
+        return views
+
+    async def rename_group(
+        self, user: StaffUser, round_: Round, question_id: int, group_id: int, label: str
+    ) -> None:
+        self._check_question(round_, question_id)
+        group = await store.group_by_id(self.db, group_id)
+        if group is None or group.question_id != question_id:
+            raise BoardError(N_("We can't find this group of themes."))
+        label = " ".join(label.split())
+        if not label:
+            raise BoardError(N_("Write a name for the group."))
+        if len(label) > MAX_LABEL:
+            raise BoardError(
+                N_("Keep the name to %(limit)s characters or fewer."), {"limit": MAX_LABEL}
+            )
+        await store.rename_group(
+            self.db,
+            group_id,
+            label,
+            user.email,
+            self._entry(user, round_, "theme_group_renamed", f"group {group_id}: {label}"),
+        )
+
+    # Second themes ------------------------------------------------------------------------
+
+    async def refresh_second_themes(self, question_id: int) -> int:
+        """After a run: mark answers that clearly raise a second theme (see
+        `analysis.steering.second_themes`); returns how many."""
+        means, run = await self._space(question_id)
+        if means is None or run is None:
+            return 0
+        centres = await self._centres(question_id)
+        if len(centres) < 2:
+            return 0
+        inputs = [
+            a
+            for a in await theme_store.theme_inputs(self.db, question_id)
+            if a.placed and a.redacted and a.theme_id in centres
+        ]
+        if not inputs:
+            return 0
+        xc = await self._centred([a.redacted for a in inputs], [a.language for a in inputs], means)
+        ids = sorted(centres)
+        column = {t: j for j, t in enumerate(ids)}
+        sims = xc @ np.stack([centres[t] for t in ids]).T
+        threshold = run.other_threshold if run.other_threshold is not None else -1.0
+        seconds = steer.second_themes(sims, [column[a.theme_id] for a in inputs], threshold)
+        found = {
+            a.id: (ids[s] if s is not None else None) for a, s in zip(inputs, seconds, strict=True)
+        }
+        await store.save_second_themes(self.db, question_id, found)
+        return sum(1 for v in found.values() if v is not None)
+
+    async def also_counts(self, question_id: int) -> dict[int, int]:
+        return await store.also_counts(self.db, question_id)
+
+    async def also_answers(self, question_id: int, theme_id: int, limit: int) -> list:
+        return await store.also_answers(self.db, question_id, theme_id, limit)

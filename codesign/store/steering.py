@@ -14,7 +14,7 @@ import msgspec
 
 from codesign.store import audit
 from codesign.store.db import Database, WriteConnection, from_db_time, to_db_time, utcnow
-from codesign.store.themes import NewTheme, _finish
+from codesign.store.themes import _ANSWER_COLUMNS, AnswerRow, NewTheme, _answer, _finish
 
 
 class Entry(msgspec.Struct, frozen=True):
@@ -578,3 +578,125 @@ async def save_restart(
         return made
 
     return await db.write(work)
+
+
+# Parent themes ------------------------------------------------------------------------
+
+
+class GroupRow(msgspec.Struct, frozen=True):
+    id: int
+    question_id: int
+    label: str
+    edited_by: str | None
+
+
+async def groups_for(db: Database, question_id: int) -> list[GroupRow]:
+    rows = await db.fetch_all(
+        "SELECT id, question_id, label, edited_by FROM theme_groups WHERE question_id = ?"
+        " ORDER BY id",
+        (question_id,),
+    )
+    return [GroupRow(r["id"], r["question_id"], r["label"], r["edited_by"]) for r in rows]
+
+
+async def group_by_id(db: Database, group_id: int) -> GroupRow | None:
+    r = await db.fetch_one(
+        "SELECT id, question_id, label, edited_by FROM theme_groups WHERE id = ?", (group_id,)
+    )
+    return GroupRow(r["id"], r["question_id"], r["label"], r["edited_by"]) if r else None
+
+
+async def theme_groups(db: Database, question_id: int) -> dict[int, int | None]:
+    """Theme id → its parent group (None: not grouped yet)."""
+    rows = await db.fetch_all(
+        "SELECT id, group_id FROM themes WHERE question_id = ?", (question_id,)
+    )
+    return {r["id"]: r["group_id"] for r in rows}
+
+
+async def save_groups(
+    db: Database,
+    question_id: int,
+    new_groups: list[tuple[str, list[int]]],
+    joins: list[tuple[int, int]],
+) -> None:
+    """New parent groups (label, theme ids) and themes joining existing groups
+    (theme id, group id); a theme already in a group stays there."""
+
+    async def work(conn: WriteConnection) -> None:
+        for label, theme_ids in new_groups:
+            cursor = await conn.execute(
+                "INSERT INTO theme_groups (question_id, label) VALUES (?, ?)",
+                (question_id, label),
+            )
+            group_id = int(cursor.lastrowid)
+            await conn.executemany(
+                "UPDATE themes SET group_id = ? WHERE id = ? AND group_id IS NULL",
+                [(group_id, t) for t in theme_ids],
+            )
+        await conn.executemany(
+            "UPDATE themes SET group_id = ? WHERE id = ? AND group_id IS NULL",
+            [(g, t) for t, g in joins],
+        )
+        # a group left with no theme goes
+        await conn.execute(
+            "DELETE FROM theme_groups WHERE question_id = ? AND id NOT IN"
+            " (SELECT group_id FROM themes WHERE question_id = ? AND group_id IS NOT NULL)",
+            (question_id, question_id),
+        )
+
+    await db.write(work)
+
+
+async def rename_group(db: Database, group_id: int, label: str, who: str, entry: Entry) -> None:
+    async def work(conn: WriteConnection) -> None:
+        await conn.execute(
+            "UPDATE theme_groups SET label = ?, edited_by = ?, edited_at = ? WHERE id = ?",
+            (label, who, to_db_time(utcnow()), group_id),
+        )
+        await _audit(conn, entry)
+
+    await db.write(work)
+
+
+# Second themes ------------------------------------------------------------------------
+
+
+async def save_second_themes(
+    db: Database, question_id: int, seconds: dict[int, int | None]
+) -> None:
+    """Answer id → the second theme it clearly raises too (None: none)."""
+
+    async def work(conn: WriteConnection) -> None:
+        await conn.executemany(
+            "UPDATE theme_members SET also_theme_id = ? WHERE answer_id = ? AND question_id = ?"
+            " AND (theme_id IS NULL OR theme_id != ?)",
+            [(t, a, question_id, t or 0) for a, t in seconds.items()],
+        )
+
+    await db.write(work)
+
+
+async def also_counts(db: Database, question_id: int) -> dict[int, int]:
+    """Per theme: answers in another theme that raise this one too."""
+    rows = await db.fetch_all(
+        "SELECT also_theme_id, COUNT(*) AS n FROM theme_members WHERE question_id = ?"
+        " AND also_theme_id IS NOT NULL AND theme_id IS NOT NULL AND theme_id != also_theme_id"
+        " GROUP BY also_theme_id",
+        (question_id,),
+    )
+    return {int(r["also_theme_id"]): int(r["n"]) for r in rows}
+
+
+async def also_answers(
+    db: Database, question_id: int, theme_id: int, limit: int
+) -> list[AnswerRow]:
+    """Answers placed in another theme that raise this theme too."""
+    rows = await db.fetch_all(
+        f"SELECT {_ANSWER_COLUMNS} FROM theme_members tm JOIN answers a ON a.id = tm.answer_id"
+        " JOIN participations p ON p.id = a.participation_id"
+        " WHERE tm.question_id = ? AND tm.also_theme_id = ? AND tm.theme_id IS NOT NULL"
+        " AND tm.theme_id != ? ORDER BY a.id LIMIT ?",
+        (question_id, theme_id, theme_id, limit),
+    )
+    return [_answer(r) for r in rows]

@@ -64,6 +64,7 @@ BOARD_NOTICES = {
     "unmerged": N_("The merge is undone: this theme is back as it was."),
     "other-started": N_('Looking for new themes in "other" has started.'),
     "restarted": N_("Starting again has begun."),
+    "group-renamed": N_("The group of themes has a new name."),
 }
 POLL_SECONDS = 1
 
@@ -204,6 +205,7 @@ class BoardController(Controller):
             raise _not_found()
         section, prompt = _question_prompt(round_, question_id)
         view = await board.question_view(round_, question_id)
+        steer = SteeringService(board)
         return _page(
             request,
             "board/question.html",
@@ -213,6 +215,9 @@ class BoardController(Controller):
                 "section_title": section_title(round_, question_id),
                 "prompt": prompt,
                 "view": view,
+                "groups": await steer.grouped(question_id, view.themes),
+                "also": await steer.also_counts(question_id),
+                "max_label": MAX_LABEL,
                 "run": view.run,
                 "question_id": question_id,
                 "poll": POLL_SECONDS,
@@ -317,6 +322,11 @@ class BoardController(Controller):
                 "section": section,
                 "section_title": section_title(round_, question_id),
                 "merges": await SteeringService(board).open_merges(theme.id) if theme else [],
+                "also_answers": (
+                    await SteeringService(board).also_answers(question_id, theme.id, ANSWERS_PAGE)
+                    if theme and not page
+                    else []
+                ),
                 "max_selection": MAX_SELECTION,
                 "prompt": prompt,
                 "question_id": question_id,

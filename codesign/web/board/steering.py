@@ -273,6 +273,33 @@ class SteeringController(Controller):
             return self._act_error(request, round_, question_id, exc, f"q/{question_id}", 409)
         return go(request, f"{base_url(round_)}/q/{question_id}?done=restarted")
 
+    @post(
+        "/q/{question_id:int}/groups/{group_id:int}/rename",
+        name="board_group_rename",
+        opt=ANY_STAFF,
+    )
+    async def rename_group(
+        self,
+        request: Request,
+        round_id: FromPath[int],
+        question_id: FromPath[int],
+        group_id: FromPath[int],
+    ) -> Response:
+        round_ = await board_round(request, round_id)
+        if not service(request).question_in(round_, question_id):
+            raise _not_found()
+        form = await multi_form(request)
+        label = (form.get("label") or [""])[0][: MAX_LABEL * 2]
+        try:
+            await steering(request).rename_group(
+                staff_user(request), round_, question_id, group_id, label
+            )
+        except BoardError as exc:
+            return self._act_error(request, round_, question_id, exc, f"q/{question_id}")
+        return go(
+            request, f"{base_url(round_)}/q/{question_id}?done=group-renamed#group-{group_id}"
+        )
+
 
 def _back(value: str, question_id: int) -> str:
     """Where a person acting on answers came from: a board path of this question."""

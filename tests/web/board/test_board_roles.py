@@ -56,6 +56,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", BASE + "/q/{question_id:int}/other-themes"): MEMBERS,
     ("GET", BASE + "/q/{question_id:int}/restart"): MEMBERS,
     ("POST", BASE + "/q/{question_id:int}/restart"): MEMBERS,
+    ("POST", BASE + "/q/{question_id:int}/groups/{group_id:int}/rename"): MEMBERS,
 }
 
 
@@ -93,6 +94,7 @@ async def test_board_role_matrix(client, board, who: str) -> None:
         "{theme_id:int}": str(theme.id),
         "{answer_id:int}": str(answer.id),
         "{merge_id:int}": "1",
+        "{group_id:int}": "1",
     }
     accounts_role = {"board-outside": "board", "admin-member": "admin", "admin-outside": "admin"}
     if who in ("admin-outside", "board-outside"):

@@ -519,3 +519,116 @@ async def test_start_again_asks_first_and_carries_names_placements_and_responses
     total, placed = await store.counts(db, q)
     assert total == placed
     assert any(e.action == "themes_restarted" for e in await audit.recent(db))
+
+
+# Two levels, and answers raising two topics ----------------------------------------------------
+
+
+async def test_many_themes_are_grouped_under_renamable_parent_themes(client, board) -> None:
+    await analysed(board)
+    db = client.app.state.db
+    q = board["question"]
+    steer = SteeringService(board["service"])
+    member = await signed_in(client, "board")
+    page = await member.get(url(board, f"/q/{q}"))
+    assert "groups, so that they are easier to read" not in page.text  # few themes: one list
+    # people make themes by hand until there are more than 12
+    for theme in await store.themes_for(db, q):
+        ids = await store.member_ids(db, theme.id)
+        for start in range(0, min(len(ids) - 3, 9), 3):
+            await steer.make_theme(USER, board["round"], q, ids[start : start + 3], "")
+    themes = await store.themes_for(db, q)
+    settings = await store.settings_for(db, board["round"].id)
+    shown_cards = [t for t in themes if t.size >= settings.anonymity_threshold]
+    if len(shown_cards) <= 12:  # hand-made themes of 3 are "small": show them all
+        await store.save_settings(
+            db, board["round"].id, anonymity_threshold=2, quotes_allowed=True,
+            safeguarding_user_id=None,
+        )  # fmt: skip
+    assert len(themes) > 12
+    page = await member.get(url(board, f"/q/{q}"))
+    text = html.unescape(page.text)
+    assert "groups, so that they are easier to read" in text
+    groups = re.findall(r'<h2 id="group-(\d+)-title">', page.text)
+    assert len(groups) >= 2
+    # every theme card is under a group, with a heading one level down
+    assert '<h2 id="theme-' not in page.text and '<h3 id="theme-' in page.text
+    assert "Show or hide the themes of this group" in text
+    r = await member.post(
+        url(board, f"/q/{q}/groups/{groups[0]}/rename"), {"label": "Getting to us"}
+    )
+    assert r.status_code == 303
+    page = await member.get(url(board, f"/q/{q}"))
+    assert f'<h2 id="group-{groups[0]}-title">Getting to us</h2>' in page.text
+    assert any(e.action == "theme_group_renamed" for e in await audit.recent(db))
+    bad = await member.post(url(board, f"/q/{q}/groups/{groups[0]}/rename"), {"label": " "})
+    assert bad.status_code == 422 and "Write a name for the group" in bad.text
+    # a theme made later joins the nearest group; the renamed one keeps its name
+    ids = (await store.theme_answers(db, q, None))[:3] or (
+        await store.theme_answers(db, q, themes[0].id)
+    )[:3]
+    await steer.make_theme(USER, board["round"], q, [a.id for a in ids], "Late")
+    page = await member.get(url(board, f"/q/{q}"))
+    assert "More themes" not in page.text and "Getting to us" in page.text
+
+
+def test_the_second_theme_rule_on_plain_numbers() -> None:
+    from codesign.analysis.steering import second_themes
+
+    sims = np.array(
+        [
+            [0.80, 0.78, 0.10],  # close to both: a second theme
+            [0.80, 0.60, 0.10],  # clearly one topic
+            [0.50, 0.49, 0.10],  # close, but the second is below the bar of any theme
+            [0.30, 0.29, 0.28],  # in "other": none
+        ]
+    )
+    assert second_themes(sims, [0, 0, 0, -1], threshold=0.55) == [1, None, None, None]
+    assert second_themes(sims[:, :1], [0, 0, 0, -1], threshold=0.0) == [None] * 4
+
+
+async def test_an_answer_raising_two_topics_is_under_both_themes_and_counted_once(
+    client, board
+) -> None:
+    await analysed(board)
+    db = client.app.state.db
+    q = board["question"]
+    # with these clean stand-in topics no answer is close to two themes: none is marked
+    marked = await db.fetch_all("SELECT 1 FROM theme_members WHERE also_theme_id IS NOT NULL")
+    assert marked == []
+    themes = await store.themes_for(db, q)
+    answer = next(
+        a for a in await store.theme_answers(db, q, themes[0].id) if not (a.risk or a.distressing)
+    )
+    from codesign.store import steering as steering_store
+
+    await steering_store.save_second_themes(db, q, {answer.id: themes[1].id})
+    member = await signed_in(client, "board")
+    page = await member.get(url(board, f"/themes/{themes[1].id}"))
+    text = html.unescape(page.text)
+    assert "Answers in other themes that raise this too" in text
+    assert answer.redacted in text
+    page = await member.get(url(board, f"/themes/{themes[0].id}"))
+    assert answer.redacted in html.unescape(page.text)  # and in its own theme
+    page = await member.get(url(board, f"/q/{q}"))
+    assert "1 more answer in another theme raises this too" in page.text
+    # counted once: the themes and "other" add up to the answers
+    total, placed = await store.counts(db, q)
+    sizes = sum(t.size for t in await store.themes_for(db, q))
+    assert total == placed == sizes + await store.other_count(db, q)
+    assert (await store.theme_by_id(db, themes[1].id)).size == themes[1].size
+    # the theme filter of the search finds it under both
+    page = await member.get(url(board, f"/q/{q}/search?theme={themes[1].id}"))
+    assert answer.id in picked(page.text)
+    # a person moving it decides where it is: the second place goes
+    await member.post(
+        url(board, f"/q/{q}/answers"),
+        {
+            "answer": [str(answer.id)],
+            "action": "move",
+            "target": str(themes[2].id),
+            "confirm": "yes",
+        },
+    )
+    page = await member.get(url(board, f"/themes/{themes[1].id}"))
+    assert "Answers in other themes that raise this too" not in page.text
