@@ -8,6 +8,8 @@ function to join:
 - the answers themselves (their redacted text, language, flags and risk marks
   are columns of the same rows);
 - where the theming put them (`theme_members`, deleted with the answer);
+- their rows in the search index (a trigger; the index is then rewritten so
+  no deleted word stays in its pages, see store/search.py);
 - the themes they were in are marked stale, so their terms and labels are
   rebuilt from the answers that remain (see services/erasure.py);
 - the idempotency keys of their saves;
