@@ -226,11 +226,7 @@ class AccountService:
         )
         if reservation.attempt_id is None:
             await audit.add_folded(
-                self.db,
-                actor,
-                "sign_in_paused",
-                self._keyed("paused", client_key),
-                since,
+                self.db, actor, "sign_in_paused", self._keyed("paused", client_key), since,
                 user_id=user_id,
             )
             return SignInResult(None, paused=True)
@@ -239,19 +235,19 @@ class AccountService:
             await asyncio.sleep(delay)
         # Argon2 takes tens of milliseconds of CPU by design: off the event loop.
         async with self._hashing:
-            stored, matches = await asyncio.to_thread(_check, found[1] if found else None, password)
+            stored, matches = await asyncio.to_thread(
+                _check, found[1] if found else None, password
+            )
         verified = matches and user is not None and user.active
         if not verified or user is None:
             await audit.add_folded(
-                self.db,
-                actor,
-                "sign_in_failed",
-                self._keyed("failed", actor),
-                since,
+                self.db, actor, "sign_in_failed", self._keyed("failed", actor), since,
                 user_id=user_id,
             )
             return SignInResult(None)
-        await user_store.settle_success(self.db, reservation.attempt_id, account_key, client_key)
+        await user_store.settle_success(
+            self.db, reservation.attempt_id, account_key, client_key
+        )
         if _hasher().check_needs_rehash(stored):
             rehashed = await asyncio.to_thread(_hasher().hash, password)
             await user_store.set_password_hash(self.db, user.id, rehashed)

@@ -44,7 +44,9 @@ async def delete_paper_response(
 ) -> bool:
     """Staff delete a paper response (the person asked), audited."""
     await _log(db, participation_id)
-    done = await store.delete_paper_response(db, round_id, participation_id, actor, user_id, detail)
+    done = await store.delete_paper_response(
+        db, round_id, participation_id, actor, user_id, detail
+    )
     if done:
         await tidy_up(db)
     return done

@@ -637,10 +637,6 @@ async def paper_response(
     if found is None:
         return None
     return PaperResponse(
-        found["id"],
-        found["batch_id"],
-        found["filename"],
-        found["paper_row"],
-        found["locale"],
+        found["id"], found["batch_id"], found["filename"], found["paper_row"], found["locale"],
         found["n"],
     )

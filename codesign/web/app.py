@@ -107,7 +107,9 @@ def create_app(
         # Every written answer screened for risk within seconds of being saved.
         if settings.background_screening:
             app.state.screen_task = asyncio.create_task(
-                screen_in_background(lambda: app.state.safeguarding, settings.screening_interval),
+                screen_in_background(
+                    lambda: app.state.safeguarding, settings.screening_interval
+                ),
                 name="codesign-screen",
             )
         mailer = mailer_for(settings)

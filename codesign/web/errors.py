@@ -85,13 +85,16 @@ def _render(request: Request, status: int, error: PageError) -> Response:
         context.update(
             round=round_,
             round_open=round_.status == "open",
-            contacts=round_.contacts.get(locale) or round_.contacts.get(round_.default_locale, []),
+            contacts=round_.contacts.get(locale)
+            or round_.contacts.get(round_.default_locale, []),
         )
     if is_htmx(request):
         # htmx swaps only 2xx by default: the fragment says what went wrong in place. The
         # real status goes in a header, so the autosave script can tell "try again later"
         # (5xx) from "this will not work" (4xx).
-        response = render_page(request, "error.html", locale, context, status=200, block="problem")
+        response = render_page(
+            request, "error.html", locale, context, status=200, block="problem"
+        )
         response.headers["x-error-status"] = str(status)
         return response
     return render_page(request, "error.html", locale, context, status=status)

@@ -111,29 +111,15 @@ def _forget_visit(request: Request, slug: str) -> list[Cookie]:
     """
     settings: Settings = request.app.state.settings
     forget = [
-        Cookie(
-            key=name,
-            value="",
-            path=f"/r/{slug}",
-            httponly=True,
-            samesite="lax",
-            secure=settings.https,
-            max_age=0,
-        )
+        Cookie(key=name, value="", path=f"/r/{slug}", httponly=True, samesite="lax",
+               secure=settings.https, max_age=0)
         for name in request.cookies
         if name.startswith("cs_") and name[3:].isdigit() and _SLUG.fullmatch(slug)
     ]
     if LANG_COOKIE in request.cookies:
         forget.append(
-            Cookie(
-                key=LANG_COOKIE,
-                value="",
-                path="/",
-                httponly=True,
-                samesite="lax",
-                secure=settings.https,
-                max_age=0,
-            )
+            Cookie(key=LANG_COOKIE, value="", path="/", httponly=True, samesite="lax",
+                   secure=settings.https, max_age=0)
         )
     return forget
 
@@ -250,7 +236,7 @@ class ParticipateController(Controller):
 
     @get("/leave", name="round_leave")
     async def leave(self, request: Request, slug: FromPath[str]) -> Response:
-        """ "Leave this page": end the visit on this device, then show the neutral site.
+        """"Leave this page": end the visit on this device, then show the neutral site.
 
         A plain link, so it works without script. The only place it sends anyone is
         the configured exit URL (nothing in the request can change it). Cookies are

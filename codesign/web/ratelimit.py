@@ -77,12 +77,13 @@ class CounterStore(Store):
         seconds = expires_in.total_seconds() if isinstance(expires_in, timedelta) else expires_in
         return time.monotonic() + seconds
 
-    async def set(
-        self, key: str, value: str | bytes, expires_in: int | timedelta | None = None
-    ) -> None:
+    async def set(self, key: str, value: str | bytes, expires_in: int | timedelta | None = None
+                  ) -> None:
         if len(self._values) >= SWEEP_AT and key not in self._values:
             now = time.monotonic()
-            self._values = {k: v for k, v in self._values.items() if v[0] is None or v[0] > now}
+            self._values = {
+                k: v for k, v in self._values.items() if v[0] is None or v[0] > now
+            }
         data = value.encode() if isinstance(value, str) else value
         self._values[key] = (self._deadline(expires_in), data)
 

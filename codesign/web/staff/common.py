@@ -94,10 +94,8 @@ async def staff_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> 
             raise PageError(
                 403,
                 N_("This round is not one of yours"),
-                N_(
-                    "Only the staff on a round can see it. Ask an admin or its organizer "
-                    "to add you."
-                ),
+                N_("Only the staff on a round can see it. Ask an admin or its organizer "
+                   "to add you."),
                 links=[("/staff/", N_("Go to your rounds"))],
             )
     connection.state.staff = user
