@@ -346,6 +346,17 @@ class BoardService:
         except Exception as exc:  # the run fails; the page says so calmly
             log.exception("analysis run %s failed", run_id)
             await store.fail_run(self.db, run_id, type(exc).__name__)
+            return
+        await self.after_run(question_id)
+
+    async def after_run(self, question_id: int) -> None:
+        """After a run: answers that clearly raise a second theme too (services.steering)."""
+        from codesign.services.steering import SteeringService
+
+        try:
+            await SteeringService(self).refresh_second_themes(question_id)
+        except Exception:  # the themes stand without it; the next run tries again
+            log.exception("second themes of question %s not found", question_id)
 
     async def prepare(self, question_id: int, run_id: int | None = None) -> None:
         """Redact, detect language and flag answers whose metadata is missing or stale."""
@@ -744,7 +755,6 @@ class BoardService:
             raise BoardError(N_("The response needs to be signed off before it is published."))
         await store.set_published(self.db, round_.id, user.email if on else None)
         await self._audit(user, round_, "outcomes_published" if on else "outcomes_unpublished", "")
-
 
 
 async def embed_in_background(

@@ -8,6 +8,8 @@ function to join:
 - the answers themselves (their redacted text, language, flags and risk marks
   are columns of the same rows);
 - where the theming put them (`theme_members`, deleted with the answer);
+- their rows in the search index (a trigger; the index is then rewritten so
+  no deleted word stays in its pages, see store/search.py);
 - the themes they were in are marked stale, so their terms and labels are
   rebuilt from the answers that remain (see services/erasure.py);
 - the idempotency keys of their saves;
@@ -25,7 +27,7 @@ import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from codesign.store import audit
+from codesign.store import audit, search
 from codesign.store.db import Database, WriteConnection, to_db_time, utcnow
 
 _REF = re.compile(r"[0-9a-f]{32}")
@@ -43,6 +45,9 @@ async def _forget_answers(conn: WriteConnection, where: str, params: tuple) -> i
 
 
 async def _drop_unused_vectors(conn: WriteConnection) -> int:
+    # the deleted answers' rows left the search index with them (a trigger); rewrite
+    # the index so that none of their words stays in its pages either
+    await search.drop_deleted_in(conn)
     cursor = await conn.execute(
         "DELETE FROM answer_vectors WHERE digest NOT IN"
         " (SELECT vector_digest FROM answers WHERE vector_digest IS NOT NULL)"

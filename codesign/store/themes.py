@@ -238,6 +238,10 @@ async def save_prepared(db: Database, prepared: list[Prepared]) -> None:
                 for p in prepared
             ],
         )
+        # the search index follows the redaction (store.search)
+        from codesign.store import search
+
+        await search.index_in(conn, [(p.id, p.redacted) for p in prepared])
 
     await db.write(work)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import REPO, open_context
+from tests.browser.conftest import REPO, _keep_it_local, open_context
 from tests.browser.helpers import (
     axe_violations,
     describe_violations,
@@ -134,13 +134,19 @@ def test_board_journey_and_every_board_page(browser, board_site: str, server_fol
     assert page.inner_text("h1") == "Board: our first theme"
     page.goto(second)
     page.select_option("#target", value=first.rsplit("/", 1)[1])
-    submit(page, "#corrections form[action$='/merge'] button", "done=merged")
+    with page.expect_navigation():  # asked first, on a page of its own
+        page.click("#corrections form[action$='/merge'] button")
+    check_page(page, "confirm-merge", problems)
+    submit(page, "#confirm button[type=submit]", "done=merged")
     assert page.url.split("?")[0].endswith(first)
     # Move the first answer to "other".
     moved = page.locator("ol.answers > li").first.get_attribute("id")
     # (an answer also has the hand-flag form: pick the move form's own controls)
     page.locator(f"#{moved} select[name=target]").select_option("other")
-    submit(page, f"#{moved} form[action$='/move'] button", "done=moved")
+    with page.expect_navigation():
+        page.click(f"#{moved} form[action$='/move'] button")
+    check_page(page, "confirm-move", problems)
+    submit(page, "#confirm button[type=submit]", "done=moved")
     page.goto(question_url.replace("/q/2", "/q/2/other"))
     assert page.locator(f"#{moved}").count() == 1
     check_page(page, "other", problems)
@@ -207,3 +213,116 @@ def test_board_journey_and_every_board_page(browser, board_site: str, server_fol
     reader.close()
 
     assert not problems, "\n".join(problems)
+
+
+def _themed(page) -> None:
+    """The first question has themes (the journey above makes them; alone, run it here)."""
+    page.goto("/staff/rounds/1/board/q/2")
+    if page.locator("#run button").inner_text().strip() == "Find themes":
+        page.click("#run button")
+        wait_for_run(page)
+
+
+def test_search_then_make_a_theme_at_360px(browser, board_site: str) -> None:
+    """Search and filter the answers, make a theme of some results, move others (asked
+    first), in English and in Arabic; with many themes, parent themes appear."""
+    problems: list[str] = []
+    context = open_context(browser, board_site, width=360)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    sign_in(page, BOARD)
+    _themed(page)
+    check_page(page, "question-steering", problems)
+    search = "/staff/rounds/1/board/q/2/search"
+
+    # Search from the question page: words, then a filter on top.
+    page.fill("#q", "bus")
+    with page.expect_navigation(url=re.compile("search")):
+        page.click("#search button[type=submit]")
+    check_page(page, "search-results", problems)
+    heading = page.inner_text("#results-title")
+    assert "answers found" in heading and not heading.startswith("0")
+    page.select_option("#f-language", "en")
+    with page.expect_navigation(url=re.compile("language=en")):
+        page.click("#search button[type=submit]")
+    assert all("bus" in q.lower() for q in page.locator("ol.answers blockquote").all_inner_texts())
+
+    # Tick two results and make a theme of them, named by the person.
+    boxes = page.locator("input[name=answer]")
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    page.fill("#new-label", "Bus fares, from the search")
+    submit(page, "#chosen button[value=make]", "done=made")
+    assert page.inner_text("h1") == "Bus fares, from the search"
+    assert page.locator("ol.answers > li").count() == 2
+    check_page(page, "theme-made", problems)
+
+    # Moving results asks first, on a page of its own.
+    page.goto(f"{search}?q=ticket")
+    page.locator("input[name=answer]").first.check()
+    page.select_option("#move-chosen", "other")
+    with page.expect_navigation():
+        page.click("#chosen button[value=move]")
+    assert "Check before you go on" in page.inner_text("h1")
+    check_page(page, "confirm-move-many", problems)
+    submit(page, "#confirm button[type=submit]", "done=moved-many")
+
+    # Starting again says first what it keeps.
+    page.goto("/staff/rounds/1/board/q/2/restart")
+    assert "What carries over" in page.inner_text("main")
+    check_page(page, "confirm-restart", problems)
+
+    # Many themes: made from whole searches until they are grouped under parent themes.
+    words = "evening Saturday hours ticket stop interpreter letters kids childcare file data"
+    words = words.split() + ["autobús", "rendez-vous", "niños", "données"]
+    for word in words:
+        page.goto("/staff/rounds/1/board/q/2")
+        if page.locator(".theme-group").count():
+            break
+        page.goto(f"{search}?q={word}&theme=")
+        if not page.locator("#scope-all").count():
+            continue
+        page.check("#scope-all")
+        page.fill("#new-label", f"About “{word}”")
+        submit(page, "#chosen button[value=make]", "done=made")
+    page.goto("/staff/rounds/1/board/q/2")
+    assert page.locator(".theme-group h2").count() >= 2, page.inner_text("main")[:2000]
+    check_page(page, "question-grouped", problems)
+    context.close()
+
+    # The same search in Arabic, right to left.
+    arabic = browser.new_context(
+        viewport={"width": 360, "height": 740}, locale="ar", base_url=board_site
+    )
+    arabic.set_default_timeout(15_000)
+    arabic.route("**/*", _keep_it_local(board_site))
+    page = arabic.new_page()
+    page.goto("/staff/sign-in")
+    page.fill("#email", BOARD)
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    page.goto(f"{search}?q=الحافلة")
+    assert page.get_attribute("html", "dir") == "rtl"
+    assert page.locator("ol.answers blockquote").count() >= 1
+    check_page(page, "search-ar", problems)
+    arabic.close()
+
+    assert not problems, "\n".join(problems)
+
+
+def test_search_and_make_a_theme_without_javascript(browser, board_site: str) -> None:
+    context = open_context(browser, board_site, javascript=False)
+    page = context.new_page()
+    sign_in(page, BOARD)
+    response = page.goto("/staff/rounds/1/board/q/2/search?q=interpreter")
+    assert response.ok
+    if not page.locator("input[name=answer]").count():
+        context.close()
+        pytest.skip("no themed answers to act on")
+    page.locator("input[name=answer]").first.check()
+    with page.expect_navigation(url=re.compile("done=made")):
+        page.click("#chosen button[value=make]")
+    assert page.inner_text("h1")  # a name suggested from the answer itself
+    assert "The new theme is made" in page.inner_text("main")
+    context.close()

@@ -2,8 +2,9 @@
 bodies and odd ids thrown at every organizer and board form handler, signed in
 as an admin (who may use all of them). A refused request changes nothing.
 
-The analysis run is left out: it starts work in the background, which would
-race the before/after comparison; the route walk and the board tests cover it.
+The analysis runs (a run, new themes in "other", starting again) are left out:
+they start work in the background, which would race the before/after
+comparison; the route walk and the board tests cover them.
 """
 
 from __future__ import annotations
@@ -160,14 +161,16 @@ def _paths(app, ids: dict[str, list[int]]) -> list[st.SearchStrategy[str]]:
         "item_id": ids["item"] + [999_999],
         "user_id": [1, 2, 999_999],
         "token": ["not-a-link", "x" * 200],
+        "merge_id": [1, 999_999],
+        "group_id": [1, 999_999],
     }
     found = []
     for route in app.routes:
         path = route.path
         if "POST" not in getattr(route, "methods", ()) or not path.startswith("/staff"):
             continue
-        if path.endswith(("/sign-out", "/run")):
-            continue  # sign-out ends the session; run: see the module's note
+        if path.endswith(("/sign-out", "/run", "/other-themes", "/restart")):
+            continue  # sign-out ends the session; runs: see the module's note
         params = re.findall(r"\{(\w+):\w+\}", path)
 
         def build(values: tuple, path: str = path, params: list[str] = params) -> str:

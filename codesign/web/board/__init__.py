@@ -10,6 +10,7 @@ from litestar import Router
 
 from codesign.web.board.pages import BoardController
 from codesign.web.board.safeguarding import SafeguardingController
+from codesign.web.board.steering import SteeringController
 from codesign.web.common import PageError
 from codesign.web.staff.common import (
     SignInNeeded,
@@ -24,7 +25,7 @@ from codesign.web.staff.common import (
 def board_router() -> Router:
     return Router(
         path="/staff/rounds/{round_id:int}/board",
-        route_handlers=[BoardController, SafeguardingController],
+        route_handlers=[BoardController, SafeguardingController, SteeringController],
         guards=[staff_guard],
         exception_handlers={
             SignInNeeded: sign_in_needed_handler,

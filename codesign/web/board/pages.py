@@ -29,6 +29,7 @@ from codesign.services.rounds_admin import (
     may_read_answers,
 )
 from codesign.services.safeguarding import KIND_LABELS
+from codesign.services.steering import MAX_SELECTION, SteeringService
 from codesign.store import themes as store
 from codesign.store import users as user_store
 from codesign.web.common import PageError, go, is_htmx
@@ -57,6 +58,13 @@ BOARD_NOTICES = {
     "unpublished": N_("The outcomes page is no longer public."),
     "settings": N_("The board settings are saved."),
     "flagged": N_("The answer is on the safeguarding lead's list now."),
+    # steering (web/board/steering.py)
+    "made": N_("The new theme is made. You can rename it here."),
+    "moved-many": N_("The answers are moved."),
+    "unmerged": N_("The merge is undone: this theme is back as it was."),
+    "other-started": N_('Looking for new themes in "other" has started.'),
+    "restarted": N_("Starting again has begun."),
+    "group-renamed": N_("The group of themes has a new name."),
 }
 POLL_SECONDS = 1
 
@@ -118,6 +126,16 @@ def _question_prompt(round_: Round, question_id: int) -> tuple[int, str]:
     raise _not_found()
 
 
+def section_title(round_: Round, question_id: int) -> str:
+    """The title of the section a question is in (in the round's main language): five
+    sections can ask the same question, and their titles tell them apart."""
+    for section in round_.sections:
+        if any(q.id == question_id for q in section.questions):
+            text = section.texts.get(round_.default_locale)
+            return text.title if text else ""
+    return ""
+
+
 def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and len(value) < 12 else None
 
@@ -139,6 +157,7 @@ class BoardController(Controller):
                 {
                     "id": qid,
                     "section": section,
+                    "section_title": section_title(round_, qid),
                     "prompt": prompt,
                     "total": total,
                     "placed": placed,
@@ -186,14 +205,19 @@ class BoardController(Controller):
             raise _not_found()
         section, prompt = _question_prompt(round_, question_id)
         view = await board.question_view(round_, question_id)
+        steer = SteeringService(board)
         return _page(
             request,
             "board/question.html",
             {
                 "round": round_,
                 "section": section,
+                "section_title": section_title(round_, question_id),
                 "prompt": prompt,
                 "view": view,
+                "groups": await steer.grouped(question_id, view.themes),
+                "also": await steer.also_counts(question_id),
+                "max_label": MAX_LABEL,
                 "run": view.run,
                 "question_id": question_id,
                 "poll": POLL_SECONDS,
@@ -296,6 +320,14 @@ class BoardController(Controller):
             {
                 "round": round_,
                 "section": section,
+                "section_title": section_title(round_, question_id),
+                "merges": await SteeringService(board).open_merges(theme.id) if theme else [],
+                "also_answers": (
+                    await SteeringService(board).also_answers(question_id, theme.id, ANSWERS_PAGE)
+                    if theme and not page
+                    else []
+                ),
+                "max_selection": MAX_SELECTION,
                 "prompt": prompt,
                 "question_id": question_id,
                 "theme": theme,
@@ -353,14 +385,59 @@ class BoardController(Controller):
     ) -> Response:
         round_ = await board_round(request, round_id)
         theme = await self._theme_or_404(request, round_, theme_id)
+        board = service(request)
+        target_id = _int(data.get("target")) or 0
         try:
-            target = await service(request).merge(
-                staff_user(request), round_, theme, _int(data.get("target")) or 0
+            if data.get("confirm") != "yes":  # ask first, on a page of its own
+                target = await board.theme_in(round_, target_id)
+                if target is None or target.question_id != theme.question_id or target == theme:
+                    raise BoardError(N_("Choose another theme of the same question to merge with."))
+                return self._confirm(
+                    request,
+                    round_,
+                    theme.question_id,
+                    "merge",
+                    f"{base_url(round_)}/themes/{theme.id}/merge",
+                    [("target", str(target.id))],
+                    f"{base_url(round_)}/themes/{theme.id}",
+                    theme=theme,
+                    target=target,
+                )
+            target, _ = await SteeringService(board).merge(
+                staff_user(request), round_, theme, target_id
             )
         except BoardError as exc:
             error = FieldError("target", exc.message, exc.params)
             return await self._theme_page(request, round_, theme.question_id, theme, [error], 422)
         return go(request, f"{base_url(round_)}/themes/{target.id}?done=merged")
+
+    def _confirm(
+        self,
+        request: Request,
+        round_: Round,
+        question_id: int,
+        kind: str,
+        action: str,
+        fields: list[tuple[str, str]],
+        cancel: str,
+        **extra: Any,
+    ) -> Response:
+        """A page that asks before a change is made (its form repeats the change)."""
+        section, prompt = _question_prompt(round_, question_id)
+        return _page(
+            request,
+            "board/confirm.html",
+            {
+                "round": round_,
+                "kind": kind,
+                "prompt": prompt,
+                "section": section,
+                "action": action,
+                "fields": fields,
+                "cancel": cancel,
+                **extra,
+            },
+        )
 
     @post("/themes/{theme_id:int}/split", name="board_split", opt=ANY_STAFF)
     async def split(
@@ -392,6 +469,32 @@ class BoardController(Controller):
                 N_("Choose where the answer should go"),
                 N_('Pick a theme, or "other", and try again.'),
             )
+        back = _int(data.get("back"))
+        if data.get("confirm") != "yes":  # ask first, on a page of its own
+            found = await store.answer_by_id(service(request).db, answer_id)
+            if found is None or not service(request).question_in(round_, found[1]):
+                raise PageError(
+                    409, N_("This answer can't be moved"), N_("We can't find this answer.")
+                )
+            theme = await service(request).theme_in(round_, target) if target else None
+            if target is not None and (theme is None or theme.question_id != found[1]):
+                raise PageError(
+                    409,
+                    N_("This answer can't be moved"),
+                    N_("Choose a theme of the same question."),
+                )
+            cancel = f"themes/{back}" if back else f"q/{found[1]}/other"
+            return self._confirm(
+                request,
+                round_,
+                found[1],
+                "move",
+                f"{base_url(round_)}/answers/{answer_id}/move",
+                [("target", raw), ("back", str(back or ""))],
+                f"{base_url(round_)}/{cancel}#answer-{answer_id}",
+                answer=found[0],
+                target=theme,
+            )
         try:
             question_id = await service(request).move(
                 staff_user(request), round_, answer_id, target
@@ -400,7 +503,6 @@ class BoardController(Controller):
             raise PageError(
                 409, N_("This answer can't be moved"), exc.message, exc.params
             ) from None
-        back = _int(data.get("back"))
         url = (
             f"{base_url(round_)}/themes/{back}"
             if back

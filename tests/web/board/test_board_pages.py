@@ -122,10 +122,16 @@ async def test_rename_merge_move_survive_a_rerun(client, board) -> None:
     r = await member.post(
         url(board, f"/themes/{themes[2].id}/merge"), {"target": str(themes[1].id)}
     )
+    assert r.status_code == 200 and "Yes, merge the themes" in r.text  # asked first
+    r = await member.post(
+        url(board, f"/themes/{themes[2].id}/merge"),
+        {"target": str(themes[1].id), "confirm": "yes"},
+    )
     assert r.status_code == 303
     answer = (await store.theme_answers(db, q, themes[1].id))[0]
     r = await member.post(
-        url(board, f"/answers/{answer.id}/move"), {"target": "other", "back": str(themes[1].id)}
+        url(board, f"/answers/{answer.id}/move"),
+        {"target": "other", "back": str(themes[1].id), "confirm": "yes"},
     )
     assert r.status_code == 303
     from codesign.services.board_demo import fill_round, generate

@@ -49,6 +49,14 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", BASE + "/export.json"): MEMBERS,
     ("GET", BASE + "/report"): MEMBERS,
     ("GET", BASE + "/opinions"): MEMBERS,
+    # steering (web/board/steering.py)
+    ("GET", BASE + "/q/{question_id:int}/search"): MEMBERS,
+    ("POST", BASE + "/q/{question_id:int}/answers"): MEMBERS,
+    ("POST", BASE + "/merges/{merge_id:int}/undo"): MEMBERS,
+    ("POST", BASE + "/q/{question_id:int}/other-themes"): MEMBERS,
+    ("GET", BASE + "/q/{question_id:int}/restart"): MEMBERS,
+    ("POST", BASE + "/q/{question_id:int}/restart"): MEMBERS,
+    ("POST", BASE + "/q/{question_id:int}/groups/{group_id:int}/rename"): MEMBERS,
 }
 
 
@@ -85,6 +93,8 @@ async def test_board_role_matrix(client, board, who: str) -> None:
         "{question_id:int}": str(q),
         "{theme_id:int}": str(theme.id),
         "{answer_id:int}": str(answer.id),
+        "{merge_id:int}": "1",
+        "{group_id:int}": "1",
     }
     accounts_role = {"board-outside": "board", "admin-member": "admin", "admin-outside": "admin"}
     if who in ("admin-outside", "board-outside"):
@@ -101,7 +111,9 @@ async def test_board_role_matrix(client, board, who: str) -> None:
     member = who in ("board", "organizer", "admin-member")
     problems = []
     for (method, path), allowed in MATRIX.items():
-        if method == "POST" and path.endswith(("/merge", "/split", "/move", "/run")):
+        if method == "POST" and path.endswith(
+            ("/merge", "/split", "/move", "/run", "/other-themes")
+        ):
             continue  # these change the data under the other routes; checked below
         concrete = path
         for k, v in ids.items():
@@ -124,6 +136,7 @@ async def test_board_role_matrix(client, board, who: str) -> None:
         f"/answers/{answer.id}/move",
         f"/themes/{theme.id}/merge",
         f"/q/{q}/run",
+        f"/q/{q}/other-themes",
     ):
         response = await staff.post(f"/staff/rounds/{round_id}/board{path}", {})
         if who == "anonymous":

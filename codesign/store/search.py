@@ -1,0 +1,215 @@
+# ruff: noqa: S608 - only constants and "?" placeholders are put into SQL text
+"""Searching a question's answers by their words, and filtering them (SQLite FTS5).
+
+The index (`answers_search`, migration 0012) holds each answer's *redacted* text,
+folded (case, accents and Arabic vowel marks taken off), under the answer's id.
+It is written with each redaction (`index_in`, from `themes.save_prepared`),
+filled in for answers redacted before it existed (`index_missing`), and an
+answer's row goes with the answer (a trigger), so a withdrawal or the purge
+takes it out; `drop_deleted_in` then rewrites the index so no deleted word is
+left in its pages (with `secure_delete` on, the freed pages are zeroed).
+
+The trigram tokenizer matches any run of three or more characters, so a word is
+found inside a longer one in every script; shorter words are matched by
+`instr` on the folded text. This module is the only SQLite-specific search code.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import msgspec
+
+from codesign.store.db import Database, WriteConnection
+from codesign.store.themes import _ANSWER_COLUMNS, THEMED, AnswerRow, _answer
+
+#: Longest search text read, and most words used from it.
+MAX_QUERY = 200
+MAX_WORDS = 8
+FLAG_STATES = ("risk", "distressing", "none")
+SOURCES = ("web", "paper")
+
+
+def fold(text: str) -> str:
+    """Case, accents and combining marks (Arabic vowel marks, hamza seats) taken off."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    kept = "".join(
+        c
+        for c in decomposed
+        if unicodedata.category(c) != "Mn" and c != "\u0640"  # tatweel
+    )
+    return unicodedata.normalize("NFC", kept).casefold()
+
+
+def words(query: str) -> list[str]:
+    """The folded words of a search, at most MAX_WORDS of them."""
+    out: list[str] = []
+    for word in fold(query[:MAX_QUERY]).split():
+        word = word.strip(".,;:!?¿¡\"'«»()[]{}،؟")
+        if word and word not in out:
+            out.append(word)
+    return out[:MAX_WORDS]
+
+
+class Filters(msgspec.Struct, frozen=True):
+    """What a person searches for; empty fields filter nothing."""
+
+    text: str = ""
+    language: str = ""
+    theme: str = ""  # a theme id, "other", or ""
+    agreement: str = ""  # an agreement value ("1".."5", "prefer_not"), or ""
+    flag: str = ""  # one of FLAG_STATES, or ""
+    source: str = ""  # one of SOURCES, or ""
+
+    def any(self) -> bool:
+        return any(
+            (self.text.strip(), self.language, self.theme, self.agreement, self.flag, self.source)
+        )
+
+
+# Keeping the index in step ---------------------------------------------------------
+
+
+async def index_in(conn: WriteConnection, rows: list[tuple[int, str]]) -> None:
+    """Within a write: (answer id, redacted text) rows replace what the index holds of them."""
+    if not rows:
+        return
+    await conn.executemany("DELETE FROM answers_search WHERE rowid = ?", [(i,) for i, _ in rows])
+    await conn.executemany(
+        "INSERT INTO answers_search (rowid, body) VALUES (?, ?)",
+        [(i, fold(text)) for i, text in rows if text],
+    )
+
+
+async def index_missing(db: Database, question_id: int) -> int:
+    """Index this question's redacted answers the index does not hold yet; returns how many."""
+    rows = await db.fetch_all(
+        "SELECT a.id, a.redacted FROM answers a"
+        " JOIN participations p ON p.id = a.participation_id"
+        " LEFT JOIN answers_search s ON s.rowid = a.id"
+        f" WHERE a.question_id = ? AND {THEMED} AND a.redacted IS NOT NULL AND s.rowid IS NULL",
+        (question_id,),
+    )
+    if not rows:
+        return 0
+
+    async def work(conn: WriteConnection) -> None:
+        await index_in(conn, [(int(r["id"]), r["redacted"] or "") for r in rows])
+
+    await db.write(work)
+    return len(rows)
+
+
+async def drop_deleted_in(conn: WriteConnection) -> None:
+    """Within a write, after answers were deleted: rewrite the index without their words."""
+    await conn.execute("INSERT INTO answers_search (answers_search) VALUES ('optimize')")
+
+
+async def indexed_terms(db: Database) -> set[str]:
+    """Every trigram the index holds (for tests: what erasure leaves behind)."""
+    await db.write(_vocab)
+    rows = await db.fetch_all("SELECT term FROM answers_search_vocab")
+    return {r["term"] for r in rows}
+
+
+async def _vocab(conn: WriteConnection) -> None:
+    await conn.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS answers_search_vocab"
+        " USING fts5vocab(answers_search, 'row')"
+    )
+
+
+# Searching ----------------------------------------------------------------------------
+
+
+def _where(
+    question_id: int, filters: Filters, agreement_question_id: int | None
+) -> tuple[str, str, list]:
+    """(joins, conditions, params) for the filters."""
+    joins = (
+        " FROM answers a JOIN participations p ON p.id = a.participation_id"
+        " LEFT JOIN theme_members tm ON tm.answer_id = a.id"
+    )
+    where = [f"a.question_id = ? AND {THEMED} AND a.redacted IS NOT NULL"]
+    params: list = [question_id]
+    found = words(filters.text)
+    long_words = [w for w in found if len(w) >= 3]
+    short_words = [w for w in found if len(w) < 3]
+    if found:
+        joins += " JOIN answers_search s ON s.rowid = a.id"
+    if long_words:
+        where.append("answers_search MATCH ?")
+        params.append(" AND ".join('"' + w.replace('"', '""') + '"' for w in long_words))
+    for w in short_words:
+        where.append("instr(s.body, ?) > 0")
+        params.append(w)
+    if filters.language:
+        where.append("a.language = ?")
+        params.append(filters.language)
+    if filters.theme == "other":
+        where.append("tm.answer_id IS NOT NULL AND tm.theme_id IS NULL")
+    elif filters.theme.isdigit():
+        where.append("(tm.theme_id = ? OR tm.also_theme_id = ?)")
+        params += [int(filters.theme), int(filters.theme)]
+    if filters.agreement and agreement_question_id is not None:
+        joins += (
+            " JOIN answers ag ON ag.participation_id = a.participation_id AND ag.question_id = ?"
+        )
+        params.insert(0, agreement_question_id)
+        where.append("ag.value = ?")
+        params.append(filters.agreement)
+    if filters.flag == "risk":
+        where.append("a.risk = 1")
+    elif filters.flag == "distressing":
+        where.append("a.distressing = 1")
+    elif filters.flag == "none":
+        where.append("a.risk = 0 AND a.distressing = 0")
+    if filters.source in SOURCES:
+        where.append("p.source = ?")
+        params.append(filters.source)
+    return joins, " AND ".join(where), params
+
+
+async def search(
+    db: Database,
+    question_id: int,
+    filters: Filters,
+    agreement_question_id: int | None,
+    *,
+    limit: int,
+    offset: int = 0,
+) -> tuple[list[AnswerRow], int]:
+    """One page of the answers that match (closest to their theme first), and how many match."""
+    joins, where, params = _where(question_id, filters, agreement_question_id)
+    total = await db.fetch_one(f"SELECT COUNT(*) AS n{joins} WHERE {where}", params)
+    rows = await db.fetch_all(
+        f"SELECT {_ANSWER_COLUMNS}{joins} WHERE {where} ORDER BY a.id LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    )
+    return [_answer(r) for r in rows], int(total["n"]) if total else 0
+
+
+async def matching_ids(
+    db: Database,
+    question_id: int,
+    filters: Filters,
+    agreement_question_id: int | None,
+    limit: int,
+) -> list[int]:
+    """Ids of the first `limit` matching answers (acting on a whole search result)."""
+    joins, where, params = _where(question_id, filters, agreement_question_id)
+    rows = await db.fetch_all(
+        f"SELECT a.id{joins} WHERE {where} ORDER BY a.id LIMIT ?", [*params, limit]
+    )
+    return [int(r["id"]) for r in rows]
+
+
+async def languages_of(db: Database, question_id: int) -> list[str]:
+    rows = await db.fetch_all(
+        "SELECT DISTINCT a.language FROM answers a"
+        " JOIN participations p ON p.id = a.participation_id"
+        f" WHERE a.question_id = ? AND {THEMED} AND a.language IS NOT NULL AND a.language != ''"
+        " ORDER BY a.language",
+        (question_id,),
+    )
+    return [r["language"] for r in rows]
