@@ -115,6 +115,7 @@ class Renderer:
         self.static_version = static_version(static_dir or project_dir("static"))
         self.env.globals["static"] = self.static_url
         self.env.globals["language_name"] = language_name
+        self.env.globals["direction"] = text_direction
 
     def static_url(self, name: str) -> str:
         return f"/static/{self.static_version}/{name}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from litestar import Router
 
 from codesign.web.board.pages import BoardController
+from codesign.web.board.publishing import PublishingController
 from codesign.web.board.safeguarding import SafeguardingController
 from codesign.web.common import PageError
 from codesign.web.staff.common import (
@@ -22,7 +23,7 @@ from codesign.web.staff.common import (
 def board_router() -> Router:
     return Router(
         path="/staff/rounds/{round_id:int}/board",
-        route_handlers=[BoardController, SafeguardingController],
+        route_handlers=[BoardController, PublishingController, SafeguardingController],
         guards=[staff_guard],
         exception_handlers={
             SignInNeeded: sign_in_needed_handler,
