@@ -473,7 +473,9 @@ def new_slug() -> str:
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "draft": ("open",),
     "open": ("closed", "draft"),
-    "closed": ("open", "published"),
+    # "published" is the board's publication (services.publishing), with its checklist
+    # and confirmation: never a status the round page sets on its own.
+    "closed": ("open",),
     "published": (),
 }
 
