@@ -265,7 +265,10 @@ async def checklist(service: BoardService, round_: Round) -> Checklist:
             "quotes",
             True,
             False,
-            N_("%(n)s quotes approved by the board will be public. Only approved quotes are shown.")
+            N_(
+                "Quotes the board approved that will be public: %(n)s."
+                " Only approved quotes are shown."
+            )
             if quotes
             else N_("No quotes will be public. The board approves each quote it wants to show."),
             {"n": quotes},
@@ -444,7 +447,7 @@ def _bars(counts: dict[str, int], order: list[tuple[str, str]]) -> list[Bar]:
     return [
         Bar(v, label, counts.get(v, 0), round(100 * counts.get(v, 0) / total) if total else 0)
         for v, label in order
-        if total
+        if total and (counts.get(v, 0) or v != "prefer_not")  # every choice, even unchosen
     ]
 
 

@@ -8,7 +8,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.enums import MediaType
 from litestar.params import FromPath, URLEncodedBody
 
-from codesign.i18n import N_, format_moment
+from codesign.i18n import N_, format_day, format_moment
 from codesign.models import Round, StaffUser
 from codesign.services import board_export, publishing
 from codesign.services.board import (
@@ -33,6 +33,7 @@ from codesign.services.safeguarding import KIND_LABELS
 from codesign.store import publishing as pub_store
 from codesign.store import themes as store
 from codesign.store import users as user_store
+from codesign.store.db import utcnow
 from codesign.web.common import PageError, go, is_htmx
 from codesign.web.staff.common import (
     ADMIN_ONLY,
@@ -656,10 +657,20 @@ class BoardController(Controller):
         round_ = await board_round(request, round_id)
         user: StaffUser = staff_user(request)
         report = await board_export.report(service(request), user, round_)
+        # agreement and choice results as the public page counts them (anonymity limit applied)
+        results = await publishing.outcomes_view(
+            service(request), round_, round_.default_locale, preview=True
+        )
         return _page(
             request,
             "board/report.html",
-            {"round": round_, "report": report, "bar_width": board_export.BAR_WIDTH},
+            {
+                "round": round_,
+                "report": report,
+                "bar_width": board_export.BAR_WIDTH,
+                "results": results,
+                "printed": format_day(utcnow(), staff_locale(request), round_.timezone),
+            },
         )
 
 
