@@ -62,6 +62,7 @@ class ThemeState(msgspec.Struct, frozen=True):
     machine_name: bool  # its name would go out as the model made it
     missing: list[str]  # offered languages with no response or name from the board
     quotes: list[pub.QuoteCandidate]  # candidates (approved first)
+    name: str = ""  # the name the public page gives it in the main language
 
     @property
     def approved(self) -> list[pub.QuoteCandidate]:
@@ -141,6 +142,7 @@ async def theme_states(service: BoardService, round_: Round) -> list[ThemeState]
                     machine_name=_machine_made(t) and not (main_title and main_title.title),
                     missing=missing,
                     quotes=candidates.get(t.id, []) if settings.quotes_allowed else [],
+                    name=main_title.title if main_title and main_title.title else t.label,
                 )
             )
     return out

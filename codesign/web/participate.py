@@ -238,7 +238,10 @@ async def _closed_page(request: Request, round_: Round, locale: str) -> Response
     consultation was, what happens next and when, support, and the outcomes once public."""
     context = round_page_context(round_, "closed", locale, request)
     region = round_.region
-    closed_on = round_.closed_at or round_.closes_at
+    # when it closed: by hand, or on its closing date once that has passed
+    closed_on = round_.closed_at
+    if closed_on is None and round_.closes_at and round_.closes_at <= datetime.now(UTC):
+        closed_on = round_.closes_at
     view = await outcomes_view(request.app.state.board, round_, locale)  # set at start-up
     context.update(
         closed_on=format_day(closed_on, locale, round_.timezone, region) if closed_on else "",
