@@ -34,6 +34,7 @@ from codesign.services.board import (
 )
 from codesign.services.board_export import held_back
 from codesign.services.rounds_admin import on_board
+from codesign.store import audit
 from codesign.store import publishing as pub
 from codesign.store import themes as store
 
@@ -356,6 +357,22 @@ async def approve_quote(
     ):
         raise BoardError(N_("This answer can't be a public quote."))
     await pub.set_quote_approval(service.db, round_.id, answer_id, approve, actor(user))
+
+
+async def quote_choices(
+    service: BoardService, user: StaffUser, round_: Round
+) -> list[ThemeState]:
+    """The public themes with the answers that may be quoted; reading them is audited."""
+    themes = [t for t in await theme_states(service, round_) if t.status == "public"]
+    await audit.add(
+        service.db,
+        user.email,
+        "quote_choices_viewed",
+        f"{sum(len(t.quotes) for t in themes)} answers",
+        user_id=user.id,
+        round_id=round_.id,
+    )
+    return themes
 
 
 async def set_sign_offs_needed(

@@ -1,7 +1,9 @@
 """The review board workspace under /staff/rounds/{id}/board (staff session and guards).
 
 Board members, organizers and admins use it only on rounds they sit on; the
-board settings (anonymity threshold, quotes, safeguarding lead) are for admins.
+board's own voice (its response, summary, sign-off and quote approvals) is for
+board members on the round; the board settings (anonymity threshold, quotes,
+safeguarding lead, sign-offs needed) are for admins.
 """
 
 from __future__ import annotations

@@ -126,11 +126,7 @@ class PublishingController(Controller):
     @get("/quotes", name="board_quotes", opt=ANY_STAFF)
     async def quotes(self, request: Request, round_id: FromPath[int]) -> Response:
         round_ = await board_round(request, round_id)
-        themes = [
-            t
-            for t in await publishing.theme_states(service(request), round_)
-            if t.status == "public"
-        ]
+        themes = await publishing.quote_choices(service(request), staff_user(request), round_)
         settings = await service(request).settings(round_.id)
         return _page(
             request,

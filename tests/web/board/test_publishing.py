@@ -206,6 +206,7 @@ async def test_quotes_are_public_only_when_approved_and_never_when_flagged(clien
     await member.post(url(board, f"/quotes/{first}"), {"action": "remove"})
     assert "<blockquote" not in (await client.get("/r/demo/outcomes")).text
     assert (await _actions(client)).count("quote_approved") == 2
+    assert "quote_choices_viewed" in await _actions(client)  # reading the answers is audited
     assert "quote_approval_withdrawn" in await _actions(client)
 
 
