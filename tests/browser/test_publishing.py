@@ -144,6 +144,8 @@ def test_publish_in_three_languages_and_read_the_outcomes(browser, publish_site)
         assert page.get_attribute("#text_ar", "lang") == "ar"
         go_and_wait(page, "#response-form button[type=submit]", "done=response")
     page.goto(f"{base}/summary")
+    assert page.get_attribute("#did_ar", "dir") == "rtl"
+    look(page, "summary", problems)
     for loc in WORDS:
         page.fill(f"#did_{loc}", WORDS[loc][1])
     go_and_wait(page, "#summary-form button[type=submit]", "done=summary")
