@@ -420,3 +420,19 @@ async def test_the_printable_report_has_results_date_participants_and_page_numbe
     assert "Other and small themes:" in words
     css = (await client.get(re.search(r'href="([^"]*staff\.css)"', page.text).group(1))).text
     assert "counter(page)" in css and "counter(pages)" in css
+
+
+async def test_language_counts_keep_their_order_in_any_direction(client, board) -> None:
+    """ "العربية: 15" must not read "15 :العربية": the name and the number are isolated."""
+    organizer = await signed_in(client, "organizer")
+    page = await organizer.get(f"/staff/rounds/{board['round'].id}/dashboard")
+    assert page.status_code == 200
+    assert re.search(r'<bdi lang="ar">العربية</bdi>: <bdi>\d+</bdi>', page.text)
+    # the response form: labels in the reader's language, each box in its own
+    member = await signed_in(client, "board")
+    await analysed(board)
+    theme = (await store.themes_for(client.app.state.db, board["question"]))[0]
+    form = (await member.get(url(board, f"/themes/{theme.id}/response"))).text
+    assert '<fieldset lang="ar"' not in form
+    assert 'id="text_ar" name="text_ar" rows="5" maxlength="4000" lang="ar" dir="rtl"' in form
+    assert '<legend><bdi lang="ar">العربية</bdi></legend>' in form
