@@ -359,9 +359,7 @@ async def approve_quote(
     await pub.set_quote_approval(service.db, round_.id, answer_id, approve, actor(user))
 
 
-async def quote_choices(
-    service: BoardService, user: StaffUser, round_: Round
-) -> list[ThemeState]:
+async def quote_choices(service: BoardService, user: StaffUser, round_: Round) -> list[ThemeState]:
     """The public themes with the answers that may be quoted; reading them is audited."""
     themes = [t for t in await theme_states(service, round_) if t.status == "public"]
     await audit.add(
@@ -402,7 +400,10 @@ async def publish(service: BoardService, user: StaffUser, round_: Round) -> Chec
     )
     if not await pub.publish(service.db, round_.id, actor(user), detail):
         raise BoardError(
-            N_("The outcomes are already public, or the round is not closed. Reload the page.")
+            N_(
+                "The outcomes are already public, the round is not closed, or the response"
+                " changed and needs signing off again. Reload the page."
+            )
         )
     return check
 

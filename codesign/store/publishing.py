@@ -275,15 +275,18 @@ async def save_summaries(
 
 
 async def publish(db: Database, round_id: int, who: Actor, detail: str) -> bool:
-    """Publish the outcomes of a closed round. False if the round is not closed (or
-    already published): the check and the change are one statement."""
+    """Publish the outcomes of a closed, signed-off round. False if the round is not
+    closed (or already published), or a change took the sign-offs back meanwhile: the
+    checks and the change are one statement."""
 
     async def work(conn: WriteConnection) -> bool:
         now = to_db_time(utcnow())
         cursor = await conn.execute(
             "UPDATE rounds SET status = 'published', updated_at = ?"
-            " WHERE id = ? AND status = 'closed'",
-            (now, round_id),
+            " WHERE id = ? AND status = 'closed'"
+            " AND (SELECT COUNT(*) FROM board_sign_offs WHERE round_id = ?)"
+            " >= COALESCE((SELECT sign_offs_needed FROM board_settings WHERE round_id = ?), 1)",
+            (now, round_id, round_id, round_id),
         )
         if not cursor.rowcount:
             return False

@@ -436,3 +436,17 @@ async def test_language_counts_keep_their_order_in_any_direction(client, board) 
     assert '<fieldset lang="ar"' not in form
     assert 'id="text_ar" name="text_ar" rows="5" maxlength="4000" lang="ar" dir="rtl"' in form
     assert '<legend><bdi lang="ar">العربية</bdi></legend>' in form
+
+
+async def test_publishing_checks_the_sign_off_in_the_same_statement(client, board) -> None:
+    """A response saved between the checklist and the click takes the sign-off back:
+    the publication itself refuses, and nothing goes public."""
+    from codesign.store import publishing as pub_store
+
+    db = client.app.state.db
+    await round_store.set_status(db, "demo", "closed")
+    who = pub_store.Actor("board@example.org", None)
+    assert not await pub_store.publish(db, board["round"].id, who, "")
+    assert (await round_store.load_round(db, "demo")).status == "closed"
+    assert (await store.settings_for(db, board["round"].id)).published_at is None
+    assert "outcomes_published" not in await _actions(client)
