@@ -216,6 +216,11 @@ async def checklist(service: BoardService, round_: Round) -> Checklist:
                 N_("%(language)s: the board's text is complete.")
                 if not lacking and not no_summary
                 else N_(
+                    "%(language)s, the main language: the board has not written everything"
+                    " yet. What is missing will not be on the page in any language:"
+                )
+                if loc == round_.default_locale
+                else N_(
                     "%(language)s: not everything is written in this language yet. The page"
                     " in %(language)s will say so and show the main language instead:"
                 ),

@@ -450,3 +450,10 @@ async def test_publishing_checks_the_sign_off_in_the_same_statement(client, boar
     assert (await round_store.load_round(db, "demo")).status == "closed"
     assert (await store.settings_for(db, board["round"].id)).published_at is None
     assert "outcomes_published" not in await _actions(client)
+
+
+async def test_the_main_language_missing_is_said_plainly(client, board) -> None:
+    member = await _ready(client, board, skip=("en",))
+    words = text_of(await member.get(url(board, "/publish")))
+    assert "English, the main language: the board has not written everything yet." in words
+    assert "English: not everything is written in this language yet" not in words
