@@ -724,38 +724,7 @@ class BoardService:
             f" deputy {safeguarding_deputy_id}",
         )
 
-    async def save_responses(
-        self,
-        user: StaffUser,
-        round_: Round,
-        theme: store.ThemeRow,
-        given: dict[str, store.Response],
-    ) -> None:
-        for locale, response in given.items():
-            if locale not in round_.locales:
-                raise BoardError(N_("This language is not offered in this round."))
-            if len(response.text) > MAX_RESPONSE or len(response.title) > MAX_TITLE:
-                raise BoardError(
-                    N_("Keep each response to %(limit)s characters or fewer."),
-                    {"limit": MAX_RESPONSE},
-                )
-        await store.save_responses(self.db, theme.id, given, user.email)
-        settings = await self.settings(round_.id)
-        if settings.signed_off_at is not None:  # a change needs a new sign-off
-            await store.set_signed_off(self.db, round_.id, None)
-        await self._audit(user, round_, "response_saved", f"theme {theme.id}")
-
-    async def sign_off(self, user: StaffUser, round_: Round, on: bool) -> None:
-        await store.set_signed_off(self.db, round_.id, user.email if on else None)
-        await self._audit(user, round_, "response_signed_off" if on else "sign_off_withdrawn", "")
-
-    async def publish(self, user: StaffUser, round_: Round, on: bool) -> None:
-        settings = await self.settings(round_.id)
-        if on and settings.signed_off_at is None:
-            raise BoardError(N_("The response needs to be signed off before it is published."))
-        await store.set_published(self.db, round_.id, user.email if on else None)
-        await self._audit(user, round_, "outcomes_published" if on else "outcomes_unpublished", "")
-
+    # The board's response, sign-off and publishing: codesign.services.publishing.
 
 async def embed_in_background(
     board: Callable[[], BoardService],

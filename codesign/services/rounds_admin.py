@@ -118,6 +118,13 @@ async def may_read_answers(db: Database, user: StaffUser, round_id: int) -> bool
     return await user_store.is_member(db, round_id, user.id)
 
 
+async def on_board(db: Database, user: StaffUser, round_id: int) -> bool:
+    """The one rule for the board's own voice (writing its response, signing it off,
+    approving quotes): a board member who sits on the round. Organizers and admins
+    can read and publish, but never speak for the board."""
+    return user.role == "board" and await user_store.is_member(db, round_id, user.id)
+
+
 class Refused(Exception):
     """An action the round's state does not allow; `message` says why, calmly."""
 
@@ -466,7 +473,9 @@ def new_slug() -> str:
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "draft": ("open",),
     "open": ("closed", "draft"),
-    "closed": ("open", "published"),
+    # "published" is the board's publication (services.publishing), with its checklist
+    # and confirmation: never a status the round page sets on its own.
+    "closed": ("open",),
     "published": (),
 }
 

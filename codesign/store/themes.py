@@ -16,7 +16,9 @@ import msgspec
 import numpy as np
 
 from codesign.analysis.label import is_quotable_text
+from codesign.store import audit
 from codesign.store.db import Database, WriteConnection, from_db_time, to_db_time, utcnow
+from codesign.store.publishing import clear_sign_offs_in
 
 QUOTE_SPARE = 5  # extra quote candidates fetched, as junk answers are dropped after the query
 THEMED = "p.status = 'submitted' AND a.text IS NOT NULL AND a.text != ''"
@@ -981,11 +983,30 @@ async def responses_for(db: Database, question_ids: list[int]) -> dict[int, dict
 
 
 async def save_responses(
-    db: Database, theme_id: int, responses: dict[str, Response], who: str
+    db: Database,
+    theme_id: int,
+    responses: dict[str, Response],
+    who: str,
+    *,
+    round_id: int | None = None,
+    user_id: int | None = None,
 ) -> None:
+    """Save the board's response per locale. With `round_id`, the round's sign-offs are
+    cleared and the change audited in the same transaction (a change needs signing off
+    again)."""
     now = to_db_time(utcnow())
 
     async def work(conn: WriteConnection) -> None:
+        if round_id is not None:
+            await clear_sign_offs_in(conn, round_id)
+            await audit.add_in(
+                conn,
+                who,
+                "response_saved",
+                f"theme {theme_id}",
+                user_id=user_id,
+                round_id=round_id,
+            )
         for locale, given in responses.items():
             if given.text.strip() or given.title.strip():
                 await conn.execute(

@@ -6,8 +6,9 @@ from litestar import Controller, Request, Response, get
 from litestar.params import FromPath
 
 from codesign.i18n import N_
-from codesign.services.board_export import public_outcomes
+from codesign.services.publishing import outcomes_view
 from codesign.web.board.pages import service
+from codesign.web.board.publishing import outcomes_context
 from codesign.web.common import PageError, language_links, render_page, resolve_locale
 
 
@@ -25,7 +26,7 @@ class OutcomesController(Controller):
             )
         request.state.round = round_  # its support contacts on any error page
         locale = resolve_locale(request, round_.locales, round_.default_locale)
-        questions = await public_outcomes(service(request), round_, locale)
+        view = await outcomes_view(service(request), round_, locale)
         texts = round_.texts.get(locale) or round_.texts[round_.default_locale]
         return render_page(
             request,
@@ -35,7 +36,8 @@ class OutcomesController(Controller):
                 "round": round_,
                 "round_open": request.app.state.participation.is_open(round_),
                 "rt": texts,
-                "questions": questions,
+                "preview": False,
+                **outcomes_context(round_, view, locale),
                 "contacts": round_.contacts.get(locale)
                 or round_.contacts.get(round_.default_locale, []),
                 "language_links": language_links(request, round_.locales),

@@ -26,6 +26,8 @@ from codesign.services.participation import (
     question_field,
     where_left_off,
 )
+from codesign.services.publishing import outcomes_view
+from codesign.services.rounds_admin import effective_status
 from codesign.services.safeguarding import SafeguardingError, SafeguardingService
 from codesign.settings import Settings
 from codesign.web.common import (
@@ -250,6 +252,24 @@ def _section_url(round_: Round, position: int | None) -> str:
     return f"/r/{round_.slug}/s/{position}"
 
 
+async def _closed_page(request: Request, round_: Round, locale: str) -> Response:
+    """After the round closes, the poster's link still lands somewhere useful: what the
+    consultation was, what happens next and when, support, and the outcomes once public."""
+    context = round_page_context(round_, "closed", locale, request)
+    region = round_.region
+    # when it closed: by hand, or on its closing date once that has passed
+    closed_on = round_.closed_at
+    if closed_on is None and round_.closes_at and round_.closes_at <= datetime.now(UTC):
+        closed_on = round_.closes_at
+    view = await outcomes_view(request.app.state.board, round_, locale)  # set at start-up
+    context.update(
+        closed_on=format_day(closed_on, locale, round_.timezone, region) if closed_on else "",
+        view=view,
+        takes_withdrawals=_service(request).takes_withdrawals(round_),
+    )
+    return render_page(request, "closed.html", locale, context)
+
+
 class ParticipateController(Controller):
     path = "/r/{slug:str}"
 
@@ -286,7 +306,11 @@ class ParticipateController(Controller):
 
     @get("/", name="round_start")
     async def start_page(self, request: Request, slug: FromPath[str]) -> Response:
-        round_, locale = await _open_round(request, slug)
+        round_, locale = await _open_round(request, slug, open_only=False)
+        if not _service(request).is_open(round_):
+            if round_.status in ("closed", "published") or effective_status(round_) == "ended":
+                return await _closed_page(request, round_, locale)
+            round_, locale = await _open_round(request, slug)  # not open yet: says so
         participation = await _participant(request, round_)
         context = round_page_context(round_, "start", locale, request)
         context.update(

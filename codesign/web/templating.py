@@ -120,6 +120,7 @@ class Renderer:
         self.env.globals["static"] = self.static_url
         self.env.globals["language_name"] = language_name
         self._fragments: dict[tuple[Hashable, ...], str] = {}
+        self.env.globals["direction"] = text_direction
 
     def static_url(self, name: str) -> str:
         return f"/static/{self.static_version}/{name}"

@@ -108,7 +108,10 @@ async def test_round_past_its_closing_date_is_closed(client) -> None:
 
     await round_store.create_round(client.app.state.db, msgspec.structs.replace(past, slug="old"))
     response = await client.get("/r/old")
-    assert response.status_code == 403
+    # The poster's link says it has closed (and when), and answering is refused.
+    assert response.status_code == 200 and "This consultation closed on" in response.text
+    assert 'id="consent-form"' not in response.text
+    assert (await client.get("/r/old/s/1")).status_code == 403
 
 
 async def test_oversized_body_is_refused(journey, client) -> None:

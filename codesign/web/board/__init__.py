@@ -1,7 +1,9 @@
 """The review board workspace under /staff/rounds/{id}/board (staff session and guards).
 
 Board members, organizers and admins use it only on rounds they sit on; the
-board settings (anonymity threshold, quotes, safeguarding lead) are for admins.
+board's own voice (its response, summary, sign-off and quote approvals) is for
+board members on the round; the board settings (anonymity threshold, quotes,
+safeguarding lead, sign-offs needed) are for admins.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from litestar import Router
 
 from codesign.web.board.pages import BoardController
+from codesign.web.board.publishing import PublishingController
 from codesign.web.board.safeguarding import SafeguardingController
 from codesign.web.board.steering import SteeringController
 from codesign.web.common import PageError
@@ -25,7 +28,12 @@ from codesign.web.staff.common import (
 def board_router() -> Router:
     return Router(
         path="/staff/rounds/{round_id:int}/board",
-        route_handlers=[BoardController, SafeguardingController, SteeringController],
+        route_handlers=[
+            BoardController,
+            PublishingController,
+            SafeguardingController,
+            SteeringController,
+        ],
         guards=[staff_guard],
         exception_handlers={
             SignInNeeded: sign_in_needed_handler,

@@ -8,9 +8,9 @@ from litestar import Controller, Request, Response, get, post
 from litestar.enums import MediaType
 from litestar.params import FromPath, URLEncodedBody
 
-from codesign.i18n import N_, format_moment
+from codesign.i18n import N_, format_day, format_moment
 from codesign.models import Round, StaffUser
-from codesign.services import board_export
+from codesign.services import board_export, publishing
 from codesign.services.board import (
     ANSWERS_PAGE,
     MAX_LABEL,
@@ -27,11 +27,14 @@ from codesign.services.rounds_admin import (
     RoundMissing,
     RoundsAdmin,
     may_read_answers,
+    on_board,
 )
 from codesign.services.safeguarding import KIND_LABELS
 from codesign.services.steering import MAX_SELECTION, SteeringService
+from codesign.store import publishing as pub_store
 from codesign.store import themes as store
 from codesign.store import users as user_store
+from codesign.store.db import utcnow
 from codesign.web.common import PageError, go, is_htmx
 from codesign.web.staff.common import (
     ADMIN_ONLY,
@@ -65,6 +68,9 @@ BOARD_NOTICES = {
     "other-started": N_('Looking for new themes in "other" has started.'),
     "restarted": N_("Starting again has begun."),
     "group-renamed": N_("The group of themes has a new name."),
+    "quote-approved": N_("The quote will be public once the outcomes are published."),
+    "quote-removed": N_("The quote will not be public."),
+    "summary": N_("The board's summary is saved."),
 }
 POLL_SECONDS = 1
 
@@ -100,6 +106,28 @@ async def board_round(request: Request, round_id: int, *, members_only: bool = T
     if round_ is None or (members_only and not await may_read_answers(db, user, round_id)):
         raise not_on_round()
     return round_
+
+
+async def board_only(request: Request, round_: Round) -> None:
+    """The board's own voice (its response, sign-off, quotes): board members on the round."""
+    if not await on_board(request.app.state.db, staff_user(request), round_.id):
+        raise PageError(
+            403,
+            N_("Only the board's members can do this"),
+            N_("Only the board's members write and sign off the board's response."),
+            links=[(base_url(round_), N_("Back to the board's page"))],
+        )
+
+
+def board_refusal(round_: Round, exc: BoardError) -> PageError:
+    status = 403 if isinstance(exc, publishing.NotOnBoard) else 409
+    return PageError(
+        status,
+        N_("This change can't be made"),
+        exc.message,
+        exc.params,
+        links=[(base_url(round_), N_("Back to the board's page"))],
+    )
 
 
 def _rt(round_: Round):
@@ -178,8 +206,8 @@ class BoardController(Controller):
                 or user.role == "admin",
                 "held_back": await board_export.held_back_themes(board, round_),
                 "screening_uses_model": await request.app.state.safeguarding.uses_model(),
-                "signed_off": _when(settings.signed_off_at, request, round_),
                 "published": _when(settings.published_at, request, round_),
+                **await _sign_off_context(request, round_),
             },
         )
 
@@ -519,6 +547,7 @@ class BoardController(Controller):
         self, request: Request, round_id: FromPath[int], theme_id: FromPath[int]
     ) -> Response:
         round_ = await board_round(request, round_id)
+        await board_only(request, round_)
         theme = await self._theme_or_404(request, round_, theme_id)
         saved = (await store.responses_for(service(request).db, [theme.question_id])).get(
             theme.id, {}
@@ -558,6 +587,7 @@ class BoardController(Controller):
         data: URLEncodedBody[FormData],
     ) -> Response:
         round_ = await board_round(request, round_id)
+        await board_only(request, round_)
         theme = await self._theme_or_404(request, round_, theme_id)
         values, given, errors = {}, {}, []
         for loc in round_.locales:
@@ -586,7 +616,12 @@ class BoardController(Controller):
             given[loc] = store.Response(title.strip(), text.strip())
         if errors:
             return self._response_page(request, round_, theme, values, errors, 422)
-        await service(request).save_responses(staff_user(request), round_, theme, given)
+        try:
+            await publishing.save_responses(
+                service(request), staff_user(request), round_, theme, given
+            )
+        except BoardError as exc:
+            raise board_refusal(round_, exc) from None
         return go(
             request, f"{base_url(round_)}/q/{theme.question_id}?done=response#theme-{theme.id}"
         )
@@ -597,26 +632,11 @@ class BoardController(Controller):
     ) -> Response:
         round_ = await board_round(request, round_id)
         on = data.get("action") != "undo"
-        await service(request).sign_off(staff_user(request), round_, on)
-        return go(request, f"{base_url(round_)}?done={'signed-off' if on else 'unsigned'}")
-
-    @post("/publish", name="board_publish", opt=ANY_STAFF)
-    async def publish(
-        self, request: Request, round_id: FromPath[int], data: URLEncodedBody[FormData]
-    ) -> Response:
-        round_ = await board_round(request, round_id)
-        on = data.get("action") != "undo"
         try:
-            await service(request).publish(staff_user(request), round_, on)
+            await publishing.sign_off(service(request), staff_user(request), round_, on)
         except BoardError as exc:
-            raise PageError(
-                409,
-                N_("This change can't be made"),
-                exc.message,
-                exc.params,
-                links=[(base_url(round_), N_("Back to the board's page"))],
-            ) from None
-        return go(request, f"{base_url(round_)}?done={'published' if on else 'unpublished'}")
+            raise board_refusal(round_, exc) from None
+        return go(request, f"{base_url(round_)}?done={'signed-off' if on else 'unsigned'}")
 
     # Settings and safeguarding -----------------------------------------------------------
 
@@ -632,6 +652,7 @@ class BoardController(Controller):
                 "quotes": "yes" if settings.quotes_allowed else "",
                 "lead": str(settings.safeguarding_user_id or ""),
                 "deputy": str(settings.safeguarding_deputy_id or ""),
+                "sign_offs": str(await pub_store.sign_offs_needed(service(request).db, round_.id)),
             },
             [],
         )
@@ -656,6 +677,7 @@ class BoardController(Controller):
             "quotes": "yes" if data.get("quotes") == "yes" else "",
             "lead": data.get("lead", "")[:12],
             "deputy": data.get("deputy", "")[:12],
+            "sign_offs": "2" if data.get("sign_offs") == "2" else "1",
         }
         threshold = _int(values["threshold"])
         lead = _int(values["lead"])
@@ -678,6 +700,9 @@ class BoardController(Controller):
                     bool(values["quotes"]),
                     lead,
                     deputy,
+                )
+                await publishing.set_sign_offs_needed(
+                    service(request), staff_user(request), round_, int(values["sign_offs"])
                 )
             except BoardError as exc:
                 errors.append(FieldError("threshold", exc.message, exc.params))
@@ -734,11 +759,33 @@ class BoardController(Controller):
         round_ = await board_round(request, round_id)
         user: StaffUser = staff_user(request)
         report = await board_export.report(service(request), user, round_)
+        # agreement and choice results as the public page counts them (anonymity limit applied)
+        results = await publishing.outcomes_view(
+            service(request), round_, round_.default_locale, preview=True
+        )
         return _page(
             request,
             "board/report.html",
-            {"round": round_, "report": report, "bar_width": board_export.BAR_WIDTH},
+            {
+                "round": round_,
+                "report": report,
+                "bar_width": board_export.BAR_WIDTH,
+                "results": results,
+                "printed": format_day(utcnow(), staff_locale(request), round_.timezone),
+            },
         )
+
+
+async def _sign_off_context(request: Request, round_: Round) -> dict[str, Any]:
+    db = request.app.state.db
+    user = staff_user(request)
+    signed = await pub_store.sign_offs(db, round_.id)
+    return {
+        "sign_offs": [(s.email, _when(s.at, request, round_)) for s in signed],
+        "sign_offs_needed": await pub_store.sign_offs_needed(db, round_.id),
+        "signed_by_me": any(s.user_id == user.id for s in signed),
+        "on_board": await on_board(db, user, round_.id),
+    }
 
 
 def _when(value, request: Request, round_: Round) -> str:

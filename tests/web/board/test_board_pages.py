@@ -9,6 +9,7 @@ import json
 import re
 
 from codesign.store import audit
+from codesign.store import rounds as round_store
 from codesign.store import themes as store
 from tests.web.board.conftest import analysed
 from tests.web.staff.conftest import signed_in
@@ -182,10 +183,21 @@ async def test_response_sign_off_publish_and_outcomes_in_arabic(client, board) -
         },
     )
     assert r.status_code == 303
-    refused = await member.post(url(board, "/publish"))
-    assert refused.status_code == 409
+    await round_store.set_status(db, "demo", "closed")
+    refused = await member.post(url(board, "/publish"), {"confirm": "yes"})
+    assert refused.status_code == 409 and "Signed off by 0 of the 1" in refused.text
     assert (await member.post(url(board, "/sign-off"))).status_code == 303
-    assert (await member.post(url(board, "/publish"))).status_code == 303
+    # every theme going public needs a name from the board
+    for t in await store.themes_for(db, board["question"]):
+        if t.id != theme.id:
+            await store.rename(db, t.id, f"Theme {t.id}", "board@example.org")
+    published = await member.post(url(board, "/publish"), {"confirm": "yes"})
+    assert published.status_code == 303, published.text
+    # quotes only once the board approves them
+    assert "<blockquote" not in (await client.get("/r/demo/outcomes?lang=en")).text
+    for t in await store.themes_for(db, board["question"]):
+        for a in (await store.quotes(db, board["question"], 2, quotable_only=True)).get(t.id, []):
+            await member.post(url(board, f"/quotes/{a.id}"), {"action": "approve"})
     page = await client.get("/r/demo/outcomes?lang=ar")
     assert page.status_code == 200
     assert 'lang="ar"' in page.text and "سنفتح متأخرا يوم الخميس." in page.text

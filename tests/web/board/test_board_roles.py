@@ -1,7 +1,9 @@
 """Role matrix for the board workspace: every board route, for each role and membership.
 
 Board members, organizers and admins use the workspace only on rounds they sit
-on; board settings are for admins; the safeguarding list is for the round's lead
+on; only board members on the round write, sign off and choose quotes for the
+board's response (organizers and admins can read, preview and publish it);
+board settings are for admins; the safeguarding list is for the round's lead
 and deputy, and for admins on the round (escalations reach every admin's home;
 reading the answers is for those on the round, as everywhere).
 """
@@ -19,6 +21,7 @@ from tests.web.staff.conftest import Staff, signed_in
 MEMBERS = "members"  # any role, if on the round
 ADMIN = "admin"  # admins, member or not
 LEAD = "lead"  # the safeguarding lead (or deputy), and admins
+BOARD = "board"  # the board's own voice: board members on the round (never organizers or admins)
 
 BASE = "/staff/rounds/{round_id:int}/board"
 MATRIX: dict[tuple[str, str], str] = {
@@ -32,10 +35,16 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", BASE + "/themes/{theme_id:int}/merge"): MEMBERS,
     ("POST", BASE + "/themes/{theme_id:int}/split"): MEMBERS,
     ("POST", BASE + "/answers/{answer_id:int}/move"): MEMBERS,
-    ("GET", BASE + "/themes/{theme_id:int}/response"): MEMBERS,
-    ("POST", BASE + "/themes/{theme_id:int}/response"): MEMBERS,
-    ("POST", BASE + "/sign-off"): MEMBERS,
+    ("GET", BASE + "/themes/{theme_id:int}/response"): BOARD,
+    ("POST", BASE + "/themes/{theme_id:int}/response"): BOARD,
+    ("POST", BASE + "/sign-off"): BOARD,
+    ("GET", BASE + "/publish"): MEMBERS,
     ("POST", BASE + "/publish"): MEMBERS,
+    ("GET", BASE + "/preview"): MEMBERS,
+    ("GET", BASE + "/quotes"): MEMBERS,
+    ("POST", BASE + "/quotes/{answer_id:int}"): BOARD,
+    ("GET", BASE + "/summary"): BOARD,
+    ("POST", BASE + "/summary"): BOARD,
     ("GET", BASE + "/settings"): ADMIN,
     ("POST", BASE + "/settings"): ADMIN,
     ("GET", BASE + "/safeguarding"): LEAD,
@@ -127,6 +136,7 @@ async def test_board_role_matrix(client, board, who: str) -> None:
                 MEMBERS: member,
                 ADMIN: who.startswith("admin"),
                 LEAD: who in ("board", "admin-member"),
+                BOARD: who == "board",
             }[allowed]
             ok = (status not in (401, 403) and status < 500) if may else status == 403
         if not ok:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from codesign.services import board_export
+from codesign.services import board_export, publishing
 from codesign.store import themes as store
 from tests.web.board.conftest import analysed
 from tests.web.board.conftest import board as board  # noqa: F401 - the fixture
@@ -51,8 +51,8 @@ async def test_a_theme_mostly_of_flagged_answers_is_held_back(client, board) -> 
     assert "kept off the outcomes page" in home.text and theme.label in home.text
     await store.set_signed_off(db, round_.id, "board@example.org")
     await store.set_published(db, round_.id, "board@example.org")
-    public = await board_export.public_outcomes(board["service"], round_, "en")
-    titles = [t.id for q in public for t in q.themes]
+    public = await publishing.outcomes_view(board["service"], round_, "en")
+    titles = [t.id for s in public.sections for q in s.questions for t in q.themes]
     assert theme.id not in titles
     page = await client.get("/r/demo/outcomes")
     assert theme.label not in page.text

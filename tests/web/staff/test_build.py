@@ -242,10 +242,12 @@ async def test_build_translate_preview_open_and_lock(client, accounts) -> None:
 
     closed = await staff.post(f"/staff/rounds/{round_id}/status", {"status": "closed"})
     assert closed.status_code == 303
+    # Published is the board's publication, with its checklist: not a status to set here.
     published = await staff.post(f"/staff/rounds/{round_id}/status", {"status": "published"})
-    assert published.status_code == 303
-    again = await staff.post(f"/staff/rounds/{round_id}/status", {"status": "open"})
-    assert again.status_code == 422
+    assert published.status_code == 422
+    page = await staff.get(f"/staff/rounds/{round_id}")
+    assert "Mark as published" not in page.text
+    assert f"/staff/rounds/{round_id}/board/publish" in page.text
 
 
 async def test_changes_are_audited(client, accounts) -> None:
