@@ -382,21 +382,35 @@ class StaffRoundsController(Controller):
         round_, settings = await load_round(request, round_id)
         _check_translation_locale(round_, locale)
         item = data.get("item", "")[:40]
+        sent = _echo(data)
         try:
             errors = await admin(request).save_translation(
                 staff_user(request), round_, locale, item, data
             )
         except Refused as exc:
             raise refused(round_, exc) from None
-        if errors:
-            context = _translate_context(round_, settings, locale, errors, _echo(data))
-            return staff_page(
-                request, "staff/translate.html", context, status=422, htmx_block="editor"
-            )
         if is_htmx(request):
-            round_, settings = await load_round(request, round_id)
-            context = _translate_context(round_, settings, locale, [], {}, saved_item=item)
-            return staff_page(request, "staff/translate.html", context, block="editor")
+            # Only the part that was saved is replaced: what is typed elsewhere stays.
+            if not errors:
+                round_, settings = await load_round(request, round_id)
+            context = _translate_context(
+                round_, settings, locale, errors, sent if errors else {},
+                saved_item="" if errors else item,
+            )
+            part = next((g for g in context["groups"] if g[0] == item), None)
+            if part is None:
+                return go(request, f"{round_url(round_)}/translate/{locale}")
+            context.update(group=part[0], where=part[1], slots=part[2], progress_oob=True)
+            return staff_page(request, "staff/translate.html", context, block="part")
+        if errors:
+            context = _translate_context(round_, settings, locale, errors, sent)
+            return staff_page(request, "staff/translate.html", context, status=422)
+        round_, settings = await load_round(request, round_id)
+        context = _translate_context(round_, settings, locale, [], sent, saved_item=item)
+        if context["unsaved_groups"]:
+            # Without JavaScript the whole page was sent: give back the text typed in
+            # other parts rather than dropping it with a redirect.
+            return staff_page(request, "staff/translate.html", context)
         return go(request, f"{round_url(round_)}/translate/{locale}?done=saved#{item}")
 
 
@@ -462,16 +476,16 @@ def _translate_context(
     saved_item: str = "",
 ) -> dict[str, Any]:
     groups: list[tuple[str, str, list]] = []
+    unsaved: set[str] = set()
     for slot in text_slots(round_):
         group = "round" if slot.item.startswith("contact-") else slot.item
         if not groups or groups[-1][0] != group:
             groups.append((group, slot.where, []))
         name = f"{slot.item}_{slot.field}"
-        value = (
-            sent.get(name, translated(round_, locale, slot))
-            if sent
-            else translated(round_, locale, slot)
-        )
+        stored = translated(round_, locale, slot)
+        value = sent.get(name, stored) if sent else stored
+        if group != saved_item and value.replace("\r\n", "\n").strip() != stored.strip():
+            unsaved.add(group)
         groups[-1][2].append((slot, name, value))
     return {
         "round": round_,
@@ -483,6 +497,9 @@ def _translate_context(
         "offered": locale in round_.locales,
         "errors": errors,
         "saved_item": saved_item,
+        "unsaved_groups": unsaved,
+        "translate_url": f"/staff/rounds/{round_.id}/translate/{locale}",
+        "progress_oob": False,
         "readability": {
             f"section-{section.id}": readability.check(
                 f"{section.texts[locale].title}.\n{section.texts[locale].body_md}", locale
