@@ -163,6 +163,7 @@ def csv_writer(out: io.StringIO) -> Any:
 EXPORT_COLUMNS = (
     "response",
     "status",
+    "source",
     "response_language",
     "may_quote",
     "submitted_at",
@@ -240,6 +241,8 @@ def _export_rows(
             {
                 "response": r["response"],
                 "status": r["status"],
+                # How the response came in: typed in from a paper form, or online.
+                "source": "paper" if r.get("source") == "paper" else "online",
                 "response_language": r["response_locale"],
                 "may_quote": bool(r["may_quote"]),
                 "submitted_at": r["submitted_at"],

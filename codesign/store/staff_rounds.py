@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import msgspec
 
@@ -15,6 +15,7 @@ from codesign.models import (
     SectionText,
     SupportContact,
 )
+from codesign.store import audit
 from codesign.store.db import Database, WriteConnection, from_db_time, to_db_time, utcnow
 from codesign.store.participations import new_ref
 from codesign.store.rounds import CLOSED_AT
@@ -519,7 +520,7 @@ async def answer_counts(db: Database, round_id: int) -> dict[int, dict[str, int]
 async def export_rows(db: Database, round_id: int) -> list[dict]:
     """One row per answer of every participation that was sent (never unsent drafts)."""
     rows = await db.fetch_all(
-        "SELECT p.id AS response, p.status, p.locale AS response_locale, p.may_quote,"
+        "SELECT p.id AS response, p.status, p.source, p.locale AS response_locale, p.may_quote,"
         " p.submitted_at, s.position AS section, q.position AS question_position,"
         " q.id AS question_id, q.kind, a.value, a.text, a.locale, a.saved_at"
         " FROM answers a JOIN participations p ON p.id = a.participation_id"
@@ -542,11 +543,15 @@ async def import_paper(
     digest: str,
     filename: str,
     who: str,
-    responses: list[tuple[int, str, bool, list[tuple[int, str | None, str | None]]]],
+    responses: list[tuple[int, str, bool, list[tuple[int, str | None, str | None]], str]],
+    *,
+    user_id: int | None = None,
+    audit_detail: str = "",
 ) -> int | None:
     """Store typed-in paper responses, all or none; None if this file was imported before.
 
-    Each response: (row in the file, locale, may_quote, [(question id, value, text)]).
+    Each response: (row in the file, locale, may_quote, [(question id, value, text)],
+    fingerprint). The audit entry ("paper_imported") commits with the rows.
     It becomes a submitted participation with random ids and no session: nothing in the file
     leads to it from the public site. Its file and row are kept, so staff can find
     one paper form again (to delete it, if the person asks).
@@ -562,12 +567,12 @@ async def import_paper(
         if cursor.rowcount == 0:
             return None
         batch_id = cursor.lastrowid
-        for row, locale, may_quote, answers in responses:
+        for row, locale, may_quote, answers, fingerprint in responses:
             cursor = await conn.execute(
                 "INSERT INTO participations (round_id, public_id, start_key, ref, code_shown,"
                 " locale, status, may_quote, created_at, updated_at, submitted_at, source,"
-                " paper_batch_id, paper_row)"
-                " VALUES (?, ?, ?, ?, 1, ?, 'submitted', ?, ?, ?, ?, 'paper', ?, ?)",
+                " paper_batch_id, paper_row, paper_fingerprint)"
+                " VALUES (?, ?, ?, ?, 1, ?, 'submitted', ?, ?, ?, ?, 'paper', ?, ?, ?)",
                 (
                     round_id,
                     "paper-" + secrets.token_hex(18),
@@ -580,6 +585,7 @@ async def import_paper(
                     now,
                     batch_id,
                     row,
+                    fingerprint,
                 ),
             )
             participation_id = cursor.lastrowid
@@ -589,6 +595,9 @@ async def import_paper(
                     " saved_at) VALUES (?, ?, ?, ?, ?, ?)",
                     (participation_id, question_id, value, text, locale, now),
                 )
+        await audit.add_in(
+            conn, who, "paper_imported", audit_detail, user_id=user_id, round_id=round_id
+        )
         return len(responses)
 
     return await db.write(work)
@@ -614,12 +623,94 @@ async def paper_batches(db: Database, round_id: int) -> list[PaperBatch]:
     rows = await db.fetch_all(
         "SELECT b.id, b.filename, b.imported_at, (SELECT COUNT(*) FROM participations p"
         "  WHERE p.paper_batch_id = b.id AND p.status = 'submitted') AS n"
-        " FROM paper_batches b WHERE b.round_id = ? ORDER BY b.id",
+        " FROM paper_batches b WHERE b.round_id = ? AND b.undone_at IS NULL ORDER BY b.id",
         (round_id,),
     )
     return [
         PaperBatch(r["id"], r["filename"], from_db_time(r["imported_at"]), r["n"]) for r in rows
     ]
+
+
+async def paper_batch_digest_used(db: Database, round_id: int, digest: str) -> bool:
+    row = await db.fetch_one(
+        "SELECT 1 FROM paper_batches WHERE round_id = ? AND digest = ?", (round_id, digest)
+    )
+    return row is not None
+
+
+async def paper_fingerprints_held(
+    db: Database, round_id: int, fingerprints: list[str]
+) -> dict[str, tuple[str, int]]:
+    """Fingerprints already held by a paper response of the round: {fingerprint:
+    (file name, row)} of the earliest such response."""
+    found: dict[str, tuple[str, int]] = {}
+    for start in range(0, len(fingerprints), 400):
+        chunk = fingerprints[start : start + 400]
+        marks = ",".join("?" * len(chunk))  # only "?" placeholders go into the SQL
+        sql = (
+            "SELECT p.paper_fingerprint AS fp, b.filename, p.paper_row"  # noqa: S608
+            " FROM participations p JOIN paper_batches b ON b.id = p.paper_batch_id"
+            " WHERE p.round_id = ? AND p.status = 'submitted' AND p.source = 'paper'"
+            " AND p.paper_fingerprint IN (" + marks + ") ORDER BY p.id"
+        )
+        rows = await db.fetch_all(
+            sql,
+            (round_id, *chunk),
+        )
+        for r in rows:
+            found.setdefault(r["fp"], (r["filename"], r["paper_row"]))
+    return found
+
+
+async def save_pending_paper(
+    db: Database, round_id: int, user_id: int, filename: str, content: bytes
+) -> str:
+    """Keep a checked file until it is confirmed; older waiting files (a day) go."""
+    token = secrets.token_urlsafe(18)
+
+    async def work(conn: WriteConnection) -> None:
+        now = utcnow()
+        await conn.execute(
+            "DELETE FROM paper_pending WHERE created_at < ?",
+            (to_db_time(now - timedelta(days=1)),),
+        )
+        await conn.execute(
+            "INSERT INTO paper_pending (round_id, token, user_id, filename, content, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (round_id, token, user_id, filename, content, to_db_time(now)),
+        )
+
+    await db.write(work)
+    return token
+
+
+async def pending_paper(
+    db: Database, round_id: int, user_id: int, token: str
+) -> tuple[str, bytes] | None:
+    row = await db.fetch_one(
+        "SELECT filename, content FROM paper_pending WHERE round_id = ? AND user_id = ?"
+        " AND token = ?",
+        (round_id, user_id, token),
+    )
+    return (row["filename"], bytes(row["content"])) if row else None
+
+
+async def drop_pending_paper(db: Database, round_id: int, token: str) -> None:
+    async def work(conn: WriteConnection) -> None:
+        await conn.execute(
+            "DELETE FROM paper_pending WHERE round_id = ? AND token = ?", (round_id, token)
+        )
+
+    await db.write(work)
+
+
+async def paper_batch_participations(db: Database, round_id: int, batch_id: int) -> list[int]:
+    rows = await db.fetch_all(
+        "SELECT id FROM participations WHERE paper_batch_id = ? AND round_id = ?"
+        " AND source = 'paper' AND status = 'submitted'",
+        (batch_id, round_id),
+    )
+    return [r["id"] for r in rows]
 
 
 async def paper_response(

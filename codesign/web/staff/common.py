@@ -46,6 +46,10 @@ NOTICES = {
     "removed": N_("Removed."),
     "paper-deleted": N_("The paper response is deleted for good. The audit log says who did it."),
     "signed-out": N_("You have signed out."),
+    "paper-cancelled": N_("Nothing was added. The checked file is not kept."),
+    "paper-undone": N_(
+        "The import is undone: its responses are deleted. The audit log says who did it."
+    ),
 }
 
 
