@@ -625,6 +625,10 @@ class RoundsAdmin:
 
     # Sections and questions ----------------------------------------------
 
+    def check_draft(self, round_: Round) -> None:
+        """Refused (and why) if the round's structure can't change any more."""
+        self._require_draft(round_)
+
     def _require_draft(self, round_: Round) -> None:
         if structure_locked(round_):
             raise Refused(

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
+import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, URLEncodedBody
 
 from codesign.i18n import N_, format_moment
 from codesign.models import Round, RoundSettings
 from codesign.services import readability
+from codesign.services.accounts import clean_text
 from codesign.services.participation import FieldError
 from codesign.services.rounds_admin import (
     CONTACT_FIELDS,
@@ -142,6 +145,70 @@ def _when(value, round_: Round, locale: str) -> str:
     return format_moment(value, locale, round_.timezone) if value else ""
 
 
+class Confirmation(msgspec.Struct, frozen=True):
+    title: str
+    explain: tuple[str, ...]
+    yes: str
+    no: str
+    action: str
+    fields: list[tuple[str, str]]
+    back: str
+    params: dict[str, str] = {}
+
+
+#: One-click actions that lose or end something ask first (`confirmed=yes`).
+ASK_FIRST = {
+    "closed": (
+        N_("Close the round?"),
+        (
+            N_("Participants can't give or send answers after this, including people who "
+               "have started and not sent theirs yet."),
+            N_("You can open it again later, while it is not published."),
+        ),
+        N_("Yes, close the round"),
+        N_("Keep it open"),
+    ),
+    "published": (
+        N_("Mark the round as published?"),
+        (
+            N_("This is the last step. A published round can't be opened again, and its "
+               "answers can't change."),
+        ),
+        N_("Yes, mark as published"),
+        N_("Not yet"),
+    ),
+    "delete": (
+        N_("Remove the section “%(title)s”?"),
+        (N_("Its text, its questions and their translations are removed. This can't be undone."),),
+        N_("Yes, remove the section"),
+        N_("Keep it"),
+    ),
+    "delete_q": (
+        N_("Remove the question “%(title)s”?"),
+        (N_("The question and its translations are removed. This can't be undone."),),
+        N_("Yes, remove the question"),
+        N_("Keep it"),
+    ),
+}
+
+
+def _confirmation(
+    round_: Round, what: str, fields: list[tuple[str, str]], action: str, back: str, title=""
+) -> Confirmation:
+    heading, explain, yes, no = ASK_FIRST[what]
+    return Confirmation(
+        heading, explain, yes, no, action, fields, back, {"title": clean_text(title, 120)}
+    )
+
+
+def ask_first(request: Request, confirmation: Confirmation) -> Response:
+    """The confirmation page; htmx is sent there as a whole page (it is a page of its own)."""
+    if is_htmx(request):
+        query = urlencode(confirmation.fields)
+        return go(request, f"{confirmation.action}/confirm?{query}")
+    return staff_page(request, "staff/confirm.html", {"confirm": confirmation})
+
+
 class StaffRoundsController(Controller):
     path = "/"
 
@@ -245,6 +312,12 @@ class StaffRoundsController(Controller):
     ) -> Response:
         round_, settings = await load_round(request, round_id)
         target = data.get("status", "")
+        if (
+            target in ("closed", "published")
+            and target in TRANSITIONS.get(round_.status, ())
+            and data.get("confirmed") != "yes"
+        ):
+            return ask_first(request, _status_confirmation(round_, target))
         try:
             problems = await admin(request).change_status(
                 staff_user(request), round_, settings, target
@@ -258,6 +331,33 @@ class StaffRoundsController(Controller):
             )
         done = {"open": "opened", "closed": "closed", "published": "published"}.get(target, "draft")
         return go(request, f"{round_url(round_)}?done={done}")
+
+    @get("/rounds/{round_id:int}/status/confirm", name="staff_round_status_confirm", opt=BUILD)
+    async def confirm_status(self, request: Request, round_id: FromPath[int]) -> Response:
+        round_, settings = await load_round(request, round_id)
+        target = request.query_params.get("status", "")
+        if target not in ("closed", "published") or target not in TRANSITIONS.get(
+            round_.status, ()
+        ):  # nothing to ask (any more): the round as it is
+            context = await self._overview(request, round_, settings, [])
+            return staff_page(request, "staff/round.html", context)
+        return ask_first(request, _status_confirmation(round_, target))
+
+    @get(
+        "/rounds/{round_id:int}/sections/{section_id:int}/confirm",
+        name="staff_section_confirm",
+        opt=BUILD,
+    )
+    async def confirm_section(
+        self, request: Request, round_id: FromPath[int], section_id: FromPath[int]
+    ) -> Response:
+        round_, _ = await load_round(request, round_id)
+        action = request.query_params.get("action", "")
+        confirmation = _removal_confirmation(round_, section_id, action)
+        if confirmation is None:  # nothing to ask (any more): the section as it is
+            context = _section_context(round_, section_id, [])
+            return staff_page(request, "staff/section.html", context)
+        return ask_first(request, confirmation)
 
     @post("/rounds/{round_id:int}/members", name="staff_round_members", opt=BUILD)
     async def add_member(
@@ -334,6 +434,16 @@ class StaffRoundsController(Controller):
         round_, _ = await load_round(request, round_id)
         service, user = admin(request), staff_user(request)
         action = data.get("action", "")
+        if (action == "delete" or action.startswith("delete_q")) and data.get(
+            "confirmed"
+        ) != "yes":
+            try:
+                service.check_draft(round_)
+            except Refused as exc:
+                raise refused(round_, exc) from None
+            confirmation = _removal_confirmation(round_, section_id, action)
+            if confirmation is not None:
+                return ask_first(request, confirmation)
         try:
             if action == "up" or action == "down":
                 await service.move_section(user, round_, section_id, -1 if action == "up" else 1)
@@ -412,6 +522,34 @@ class StaffRoundsController(Controller):
             # other parts rather than dropping it with a redirect.
             return staff_page(request, "staff/translate.html", context)
         return go(request, f"{round_url(round_)}/translate/{locale}?done=saved#{item}")
+
+
+def _status_confirmation(round_: Round, target: str) -> Confirmation:
+    return _confirmation(
+        round_, target, [("status", target)], f"{round_url(round_)}/status", round_url(round_)
+    )
+
+
+def _removal_confirmation(round_: Round, section_id: int, action: str) -> Confirmation | None:
+    """Asking before a section (action "delete") or a question ("delete_q<id>") goes."""
+    section = next((s for s in round_.sections if s.id == section_id), None)
+    if section is None or structure_locked(round_):
+        return None
+    url = f"{round_url(round_)}/sections/{section_id}"
+    if action == "delete":
+        title = section.texts[round_.default_locale].title
+        return _confirmation(
+            round_, "delete", [("action", action)], url, f"{round_url(round_)}#sections", title
+        )
+    if action.startswith("delete_q") and action[8:].isdigit():
+        question = next((q for q in section.questions if q.id == int(action[8:])), None)
+        if question is None:
+            return None
+        text = question.texts.get(round_.default_locale)
+        return _confirmation(
+            round_, "delete_q", [("action", action)], url, url, text.prompt if text else ""
+        )
+    return None
 
 
 def _echo(data: FormData) -> dict[str, str]:

@@ -244,9 +244,13 @@ async def test_build_translate_preview_open_and_lock(client, accounts) -> None:
     assert 'id="translation-progress"' in fixed_htmx.text and "hx-swap-oob" in fixed_htmx.text
     staff.htmx = False
 
-    closed = await staff.post(f"/staff/rounds/{round_id}/status", {"status": "closed"})
+    closed = await staff.post(
+        f"/staff/rounds/{round_id}/status", {"status": "closed", "confirmed": "yes"}
+    )
     assert closed.status_code == 303
-    published = await staff.post(f"/staff/rounds/{round_id}/status", {"status": "published"})
+    published = await staff.post(
+        f"/staff/rounds/{round_id}/status", {"status": "published", "confirmed": "yes"}
+    )
     assert published.status_code == 303
     again = await staff.post(f"/staff/rounds/{round_id}/status", {"status": "open"})
     assert again.status_code == 422

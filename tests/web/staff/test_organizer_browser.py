@@ -140,3 +140,58 @@ def _shots():
     folder = Path(__file__).resolve().parents[3] / "screenshots"
     folder.mkdir(exist_ok=True)
     return folder
+
+
+def _axe(page, where: str) -> list[str]:
+    from tests.browser.helpers import axe_violations, describe_violations
+
+    return describe_violations(where, axe_violations(page))
+
+
+def test_removing_a_section_asks_first_and_the_page_passes_axe(site, chromium) -> None:  # noqa: F811
+    context, page = _signed_in(chromium, site)
+    round_url = _round_with_a_section(page)
+    page.goto(round_url)
+    page.click("#sections button[value=delete]")
+    page.wait_for_url(re.compile(r"/sections/\d+/confirm\?action=delete"))
+    assert "Remove the section “Using the kitchen”?" in page.inner_text("h1")
+    assert page.evaluate("document.activeElement.tagName") == "H1"
+    problems = _axe(page, "confirm (360)")
+    page.screenshot(path=str(_shots() / "confirm-remove-360.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    problems += _axe(page, "confirm (desktop)")
+    # "Keep it" goes back with nothing removed.
+    page.click("#confirm-form a")
+    page.wait_for_url(re.compile(r"#sections$"))
+    assert "Using the kitchen" in page.inner_text("#sections")
+    page.click("#sections button[value=delete]")
+    page.click("#confirm-form button[type=submit]")
+    page.wait_for_url(re.compile(r"done=removed"))
+    assert "Using the kitchen" not in page.inner_text("#sections")
+    context.close()
+    # In Arabic (right to left), at phone width.
+    arabic = chromium.new_context(
+        viewport={"width": 360, "height": 740}, base_url=site, locale="ar"
+    )
+    arabic.set_extra_http_headers({"accept-language": "ar"})
+    page = arabic.new_page()
+    page.goto("/staff/sign-in")
+    page.fill("#email", "org@example.org")
+    page.fill("#password", PASSWORD)
+    page.click("#sign-in-form button[type=submit]")
+    page.wait_for_url(lambda url: url.endswith("/staff/"))
+    page.goto(round_url + "/sections/new")
+    page.fill("#title", "المطبخ")
+    page.fill("#body_md", "نص.")
+    page.click("#section-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/sections/\d+"))
+    page.goto(round_url)
+    page.click("#sections button[value=delete]")
+    page.wait_for_url(re.compile(r"/confirm"))
+    assert page.get_attribute("html", "dir") == "rtl"
+    assert "إزالة القسم" in page.inner_text("h1")
+    assert page.evaluate("document.documentElement.scrollWidth <= 360")
+    problems += _axe(page, "confirm (Arabic)")
+    page.screenshot(path=str(_shots() / "confirm-remove-ar-360.png"), full_page=True)
+    arabic.close()
+    assert not problems, "\n".join(problems)

@@ -53,3 +53,62 @@ async def test_translate_htmx_error_returns_only_that_part_with_its_words(
     assert f'id="section-{section}"' not in reply.text
     assert "There is a problem" in reply.text and too_long in reply.text
     assert await _stored_title(client, round_id, "es") is None
+
+
+# Destructive one-click actions ask first -----------------------------------------------
+
+
+async def _status(client, round_id: int) -> str:
+    row = await client.app.state.db.fetch_one("SELECT status FROM rounds WHERE id = ?", (round_id,))
+    return row["status"]
+
+
+async def test_closing_and_publishing_ask_first_and_work_without_js(client, accounts) -> None:
+    staff = await signed_in(client, "organizer")
+    asked = await staff.post("/staff/rounds/1/status", {"status": "closed"})
+    assert asked.status_code == 200
+    assert "Close the round?" in asked.text and "Yes, close the round" in asked.text
+    assert 'name="confirmed" value="yes"' in asked.text
+    assert await _status(client, 1) == "open"
+    done = await staff.post("/staff/rounds/1/status", {"status": "closed", "confirmed": "yes"})
+    assert done.status_code == 303 and await _status(client, 1) == "closed"
+    asked = await staff.get("/staff/rounds/1/status/confirm?status=published")
+    assert "Mark the round as published?" in asked.text and "can't be opened again" in asked.text
+    assert await _status(client, 1) == "closed"
+    # htmx: sent to the confirmation page, nothing changed yet.
+    staff.htmx = True
+    redirected = await staff.post("/staff/rounds/1/status", {"status": "published"})
+    assert redirected.headers["hx-redirect"] == "/staff/rounds/1/status/confirm?status=published"
+    assert await _status(client, 1) == "closed"
+    staff.htmx = False
+    published = await staff.post(
+        "/staff/rounds/1/status", {"status": "published", "confirmed": "yes"}
+    )
+    assert published.status_code == 303 and await _status(client, 1) == "published"
+
+
+async def test_removing_a_section_or_question_asks_first(client, accounts) -> None:
+    staff = await signed_in(client, "organizer")
+    round_id = await create_round(staff)
+    section = await add_section(staff, round_id, "Weekday hours")
+    await staff.post(
+        f"/staff/rounds/{round_id}/sections/{section}",
+        {"action": "add_question", "kind": "open_text", "prompt": "What would you change?"},
+    )
+    db = client.app.state.db
+    question = (await db.fetch_one("SELECT id FROM questions WHERE section_id = ?", (section,)))[
+        "id"
+    ]
+    url = f"/staff/rounds/{round_id}/sections/{section}"
+    asked = await staff.post(url, {"action": f"delete_q{question}"})
+    assert asked.status_code == 200
+    assert "Remove the question “What would you change?”?" in asked.text.replace("&#34;", '"')
+    asked = await staff.post(url, {"action": "delete"})
+    assert "Remove the section “Weekday hours”?" in asked.text
+    assert "Yes, remove the section" in asked.text
+    count = await db.fetch_one("SELECT COUNT(*) AS n FROM sections WHERE round_id = ?", (round_id,))
+    assert count["n"] == 1
+    done = await staff.post(url, {"action": "delete", "confirmed": "yes"})
+    assert done.status_code == 303
+    count = await db.fetch_one("SELECT COUNT(*) AS n FROM sections WHERE round_id = ?", (round_id,))
+    assert count["n"] == 0

@@ -28,6 +28,8 @@ MATRIX: dict[tuple[str, str], tuple[str, ...] | str] = {
     ("GET", "/staff/rounds/{round_id:int}/edit"): BUILD,
     ("POST", "/staff/rounds/{round_id:int}/edit"): BUILD,
     ("POST", "/staff/rounds/{round_id:int}/status"): BUILD,
+    ("GET", "/staff/rounds/{round_id:int}/status/confirm"): BUILD,
+    ("GET", "/staff/rounds/{round_id:int}/sections/{section_id:int}/confirm"): BUILD,
     ("POST", "/staff/rounds/{round_id:int}/members"): BUILD,
     ("GET", "/staff/rounds/{round_id:int}/sections/new"): BUILD,
     ("POST", "/staff/rounds/{round_id:int}/sections/new"): BUILD,
@@ -51,6 +53,8 @@ MATRIX: dict[tuple[str, str], tuple[str, ...] | str] = {
     ("GET", "/staff/rounds/{round_id:int}/paper/template.csv"): BUILD,
     ("POST", "/staff/rounds/{round_id:int}/paper"): BUILD,
     ("POST", "/staff/rounds/{round_id:int}/paper/delete"): BUILD,
+    ("POST", "/staff/rounds/{round_id:int}/paper/confirm"): BUILD,
+    ("POST", "/staff/rounds/{round_id:int}/paper/undo"): BUILD,
     # Last for each role: it ends the session.
     ("POST", "/staff/sign-out"): ALL,
 }
