@@ -277,6 +277,14 @@ def to_csv(rows: Iterable[dict]) -> str:
     return out.getvalue()
 
 
+def qr_png(url: str) -> bytes:
+    """The link as a QR code PNG (segno writes PNG itself), large enough to print."""
+    code = segno.make(url, error="m", micro=False)
+    out = io.BytesIO()
+    code.save(out, kind="png", scale=16, border=4, dark="#000", light="#fff")
+    return out.getvalue()
+
+
 def qr_svg(url: str) -> str:
     """The link as a QR code, an SVG that scales to any size (for screens and posters)."""
     code = segno.make(url, error="m", micro=False)

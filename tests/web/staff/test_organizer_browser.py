@@ -195,3 +195,88 @@ def test_removing_a_section_asks_first_and_the_page_passes_axe(site, chromium) -
     page.screenshot(path=str(_shots() / "confirm-remove-ar-360.png"), full_page=True)
     arabic.close()
     assert not problems, "\n".join(problems)
+
+
+@pytest.fixture(scope="module")
+def demo_site(tmp_path_factory):
+    """The site with the demo round (four languages) and an admin account."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from tests.web.staff.test_console_browser import REPO
+
+    db = str(tmp_path_factory.mktemp("poster") / "p.db")
+    env = {k: v for k, v in os.environ.items() if k != "CODESIGN_DB"}
+    subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "codesign.cli", "create-user", "--email", "org@example.org",
+         "--role", "admin", "--password-stdin", "--db", db],
+        input=f"{PASSWORD}\n".encode(), check=True, cwd=REPO, env=env, capture_output=True,
+    )
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "codesign.cli", "serve", "--demo", "--db", db, "--port",
+         str(port), "--log-level", "warning"],
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1)  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_a_four_language_poster_prints_on_one_a4_page(demo_site, chromium) -> None:  # noqa: F811
+    import io
+
+    from pypdf import PdfReader
+
+    context, page = _signed_in(chromium, demo_site)
+    page.goto("/staff/rounds/1/share")
+    for loc in ("en", "es", "fr", "ar"):
+        page.check(f"#poster-{loc}")
+    page.click("form[action$='/poster'] button[type=submit]")
+    page.wait_for_url(re.compile(r"/poster\?"))
+    problems = _axe(page, "poster (360)")
+    page.screenshot(path=str(_shots() / "poster-4-languages-360.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    problems += _axe(page, "poster (desktop)")
+    pdf = page.pdf(format="A4", print_background=True)
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 1
+    printed = reader.pages[0].extract_text()
+    short = page.inner_text(".poster-url")
+    assert short.startswith("127.0.0.1:") and "/r/" in short and "http" not in short
+    assert short in printed.replace("\n", "")
+    # The QR code is on that page (the SVG, drawn as vector paths, inside the page).
+    box = page.evaluate(
+        "() => { const r = document.querySelector('.poster-code .qr').getBoundingClientRect();"
+        " return r.width > 100 && r.height > 100; }"
+    )
+    assert box
+    # Every language's invitation is on the printed page, not on a second sheet.
+    for ask in ("Tell us what you think",):
+        assert ask in printed
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 794, "height": 1123})
+    page.screenshot(path=str(_shots() / "poster-4-languages-print.png"), full_page=True)
+    heights = page.evaluate(
+        "() => [...document.querySelectorAll('.poster-panel, .poster-main, .poster-code')]"
+        ".map(e => e.getBoundingClientRect().bottom <="
+        " document.querySelector('.poster').getBoundingClientRect().bottom + 1)"
+    )
+    assert all(heights), "a language runs past the end of the page and is cut off"
+    context.close()
+    assert not problems, "\n".join(problems)

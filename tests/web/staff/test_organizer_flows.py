@@ -112,3 +112,33 @@ async def test_removing_a_section_or_question_asks_first(client, accounts) -> No
     assert done.status_code == 303
     count = await db.fetch_one("SELECT COUNT(*) AS n FROM sections WHERE round_id = ?", (round_id,))
     assert count["n"] == 0
+
+
+# Sharing: a PNG QR code beside the SVG; the poster's short address --------------------
+
+
+async def test_the_qr_code_downloads_as_png_too(client, accounts) -> None:
+    staff = await signed_in(client, "organizer")
+    share = await staff.get("/staff/rounds/1/share")
+    assert "Download the QR code (PNG)" in share.text and "/share/qr.png" in share.text
+    png = await staff.get("/staff/rounds/1/share/qr.png")
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    assert png.content.startswith(b"\x89PNG\r\n\x1a\n")
+    assert "attachment" in png.headers["content-disposition"]
+    # Large enough to print: 16 pixels a module, at least 29 modules with the border.
+    import struct
+
+    width, height = struct.unpack(">II", png.content[16:24])
+    assert width == height and width >= 29 * 16
+
+
+async def test_the_poster_puts_every_language_on_one_page_with_the_short_address(
+    client, accounts
+) -> None:
+    staff = await signed_in(client, "organizer")
+    poster = await staff.get("/staff/rounds/1/poster?lang=en&lang=es&lang=fr&lang=ar")
+    text = poster.text
+    assert 'class="poster poster--4"' in text
+    assert text.count('class="poster-panel"') == 3 and text.count("poster-code") == 1
+    assert ">testserver.local/r/demo<" in text
+    assert 'lang="ar" dir="rtl"' in text

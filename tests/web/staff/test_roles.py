@@ -45,6 +45,7 @@ MATRIX: dict[tuple[str, str], tuple[str, ...] | str] = {
     ("POST", "/staff/rounds/{round_id:int}/preview/{locale:str}/review"): BUILD,
     ("GET", "/staff/rounds/{round_id:int}/share"): BUILD,
     ("GET", "/staff/rounds/{round_id:int}/share/qr.svg"): BUILD,
+    ("GET", "/staff/rounds/{round_id:int}/share/qr.png"): BUILD,
     ("GET", "/staff/rounds/{round_id:int}/poster"): BUILD,
     ("GET", "/staff/rounds/{round_id:int}/dashboard"): ALL,
     ("GET", "/staff/rounds/{round_id:int}/export.csv"): BUILD,
