@@ -284,6 +284,72 @@ async def save_translation(
     await db.write(work)
 
 
+class Revision(msgspec.Struct, frozen=True):
+    item: str  # section, question, option
+    item_id: int
+    field: str
+    old: str
+    new: str
+
+
+async def correct_wording(
+    db: Database,
+    round_id: int,
+    locale: str,
+    revisions: list[Revision],
+    *,
+    actor: str,
+    user_id: int,
+    action: str,
+    detail: str,
+) -> bool:
+    """Correct main-language wording of an open or closed round: each changed text, its
+    revision row (old and new) and the audit entry commit together. Only texts change,
+    never sections, questions or choices themselves. False if the round is no longer
+    open or closed (nothing is written then)."""
+    tables = {
+        ("section", "title"): ("section_texts", "section_id"),
+        ("section", "body_md"): ("section_texts", "section_id"),
+        ("section", "content_note"): ("section_texts", "section_id"),
+        ("question", "prompt"): ("question_texts", "question_id"),
+        ("question", "hint"): ("question_texts", "question_id"),
+        ("option", "label"): ("question_option_texts", "option_id"),
+    }
+
+    async def work(conn: WriteConnection) -> bool:
+        async with conn.execute(
+            "SELECT 1 FROM rounds WHERE id = ? AND status IN ('open', 'closed')", (round_id,)
+        ) as cursor:
+            if await cursor.fetchone() is None:
+                return False
+        now = to_db_time(utcnow())
+        for r in revisions:
+            table, key = tables[(r.item, r.field)]
+            await conn.execute(
+                f"UPDATE {table} SET {r.field} = ? WHERE {key} = ? AND locale = ?",  # noqa: S608
+                (r.new, r.item_id, locale),
+            )
+            await conn.execute(
+                "INSERT INTO text_revisions (round_id, at, user_id, actor, item, item_id, field,"
+                " locale, old_text, new_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (round_id, now, user_id, actor, r.item, r.item_id, r.field, locale, r.old, r.new),
+            )
+        await audit.add_in(conn, actor, action, detail, user_id=user_id, round_id=round_id)
+        await conn.execute("UPDATE rounds SET updated_at = ? WHERE id = ?", (now, round_id))
+        return True
+
+    return await db.write(work)
+
+
+async def text_revisions(db: Database, round_id: int) -> list[dict]:
+    rows = await db.fetch_all(
+        "SELECT at, actor, item, item_id, field, old_text, new_text FROM text_revisions"
+        " WHERE round_id = ? ORDER BY id DESC",
+        (round_id,),
+    )
+    return [dict(r) for r in rows]
+
+
 async def set_offered(db: Database, round_id: int, offered: list[str]) -> None:
     async def work(conn: WriteConnection) -> None:
         await conn.execute(

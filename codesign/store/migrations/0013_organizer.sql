@@ -22,3 +22,21 @@ CREATE TABLE paper_pending (
     content BLOB NOT NULL,
     created_at TEXT NOT NULL
 );
+
+-- Wording corrected in the main language after the round opened (the structure stays
+-- fixed): what each text said before and after, who changed it and when. Written in
+-- the same transaction as the correction and its audit entry.
+CREATE TABLE text_revisions (
+    id INTEGER PRIMARY KEY,
+    round_id INTEGER NOT NULL REFERENCES rounds (id) ON DELETE CASCADE,
+    at TEXT NOT NULL,
+    user_id INTEGER,
+    actor TEXT NOT NULL DEFAULT '',
+    item TEXT NOT NULL,            -- 'section', 'question' or 'option'
+    item_id INTEGER NOT NULL,
+    field TEXT NOT NULL,
+    locale TEXT NOT NULL,
+    old_text TEXT NOT NULL,
+    new_text TEXT NOT NULL
+);
+CREATE INDEX text_revisions_round ON text_revisions (round_id, id);

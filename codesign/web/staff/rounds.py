@@ -600,6 +600,7 @@ def _section_context(
         "kinds": QUESTION_KINDS,
         "option_limits": {"low": MIN_OPTIONS, "high": MAX_OPTIONS, "limit": OPTION_LIMIT},
         "locked": structure_locked(round_),
+        "correctable": structure_locked(round_) and round_.status in ("open", "closed"),
         "count": len(round_.sections),
         "readability": readability.check(f"{st.title}.\n{st.body_md}", default),
     }

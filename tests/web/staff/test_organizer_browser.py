@@ -280,3 +280,21 @@ def test_a_four_language_poster_prints_on_one_a4_page(demo_site, chromium) -> No
     assert all(heights), "a language runs past the end of the page and is cut off"
     context.close()
     assert not problems, "\n".join(problems)
+
+
+def test_correcting_wording_on_an_open_round(demo_site, chromium) -> None:  # noqa: F811
+    context, page = _signed_in(chromium, demo_site)
+    page.goto("/staff/rounds/1")
+    page.click("#sections a:has-text('Correct the wording') >> nth=0")
+    page.wait_for_url(re.compile(r"/sections/\d+$"))
+    problems = _axe(page, "correct wording (360)")
+    title = page.input_value("#title")
+    page.fill("#title", title + " – fixed")
+    page.click("button[value=save]")
+    page.wait_for_url(re.compile(r"done=saved"))
+    assert page.input_value("#title") == title + " – fixed"
+    page.screenshot(path=str(_shots() / "correct-wording-360.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    problems += _axe(page, "correct wording (desktop)")
+    context.close()
+    assert not problems, "\n".join(problems)

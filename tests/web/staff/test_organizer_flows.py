@@ -142,3 +142,86 @@ async def test_the_poster_puts_every_language_on_one_page_with_the_short_address
     assert text.count('class="poster-panel"') == 3 and text.count("poster-code") == 1
     assert ">testserver.local/r/demo<" in text
     assert 'lang="ar" dir="rtl"' in text
+
+
+# Correcting wording after opening --------------------------------------------------
+
+
+async def test_a_typo_can_be_corrected_while_open_and_what_it_said_is_kept(
+    client, accounts
+) -> None:
+    db = client.app.state.db
+    staff = await signed_in(client, "organizer")
+    section = await db.fetch_one(
+        "SELECT s.id, t.title, t.body_md, t.content_note FROM sections s"
+        " JOIN section_texts t ON t.section_id = s.id AND t.locale = 'en'"
+        " WHERE s.round_id = 1 ORDER BY s.position LIMIT 1"
+    )
+    url = f"/staff/rounds/1/sections/{section['id']}"
+    page = await staff.get(url)
+    assert "Save the correction" in page.text and "what it said before is kept" in page.text
+    round_page = await staff.get("/staff/rounds/1")
+    assert "Correct the wording" in round_page.text
+    questions_before = await db.fetch_all("SELECT id, kind FROM questions ORDER BY id")
+    fixed = await staff.post(
+        url,
+        {
+            "action": "save",
+            "title": section["title"] + " (corrected)",
+            "body_md": section["body_md"],
+            "content_note": section["content_note"],
+        },
+    )
+    assert fixed.status_code == 303
+    now = await db.fetch_one(
+        "SELECT title FROM section_texts WHERE section_id = ? AND locale = 'en'", (section["id"],)
+    )
+    assert now["title"] == section["title"] + " (corrected)"
+    revision = await db.fetch_one("SELECT * FROM text_revisions")
+    assert (revision["item"], revision["field"], revision["old_text"], revision["new_text"]) == (
+        "section", "title", section["title"], section["title"] + " (corrected)"
+    )
+    assert revision["actor"] == "organizer@example.org"
+    entry = await db.fetch_one(
+        "SELECT detail FROM audit_log WHERE action = 'section_wording_corrected'"
+    )
+    assert entry["detail"].startswith("section 1: title; was: ")
+    # The structure stays as it was: no question can be added.
+    assert await db.fetch_all("SELECT id, kind FROM questions ORDER BY id") == questions_before
+    added = await staff.post(url, {"action": "add_question", "kind": "open_text", "prompt": "New?"})
+    assert added.status_code == 409
+    # A blank title is refused with the reason, and nothing changes.
+    blank = await staff.post(url, {"action": "save", "title": "", "body_md": "x"})
+    assert blank.status_code == 422
+    assert (await db.fetch_one("SELECT COUNT(*) AS n FROM text_revisions"))["n"] == 1
+
+
+async def test_question_wording_can_be_corrected_but_not_once_published(client, accounts) -> None:
+    db = client.app.state.db
+    staff = await signed_in(client, "organizer")
+    question = await db.fetch_one(
+        "SELECT q.id, q.section_id, t.prompt, t.hint FROM questions q"
+        " JOIN question_texts t ON t.question_id = q.id AND t.locale = 'en'"
+        " WHERE q.kind = 'open_text' ORDER BY q.id LIMIT 1"
+    )
+    qid = question["id"]
+    url = f"/staff/rounds/1/sections/{question['section_id']}"
+    fixed = await staff.post(
+        url, {"action": f"save_q{qid}", f"q{qid}_prompt": "What would you change?",
+              f"q{qid}_hint": question["hint"]},
+    )
+    assert fixed.status_code == 303
+    revision = await db.fetch_one("SELECT item, item_id, old_text FROM text_revisions")
+    assert (revision["item"], revision["item_id"], revision["old_text"]) == (
+        "question", qid, question["prompt"]
+    )
+    await staff.post("/staff/rounds/1/status", {"status": "closed", "confirmed": "yes"})
+    await staff.post("/staff/rounds/1/status", {"status": "published", "confirmed": "yes"})
+    late = await staff.post(
+        url, {"action": f"save_q{qid}", f"q{qid}_prompt": "Something else", f"q{qid}_hint": ""}
+    )
+    assert late.status_code == 409 and "This round is published" in late.text
+    prompt = await db.fetch_one(
+        "SELECT prompt FROM question_texts WHERE question_id = ? AND locale = 'en'", (qid,)
+    )
+    assert prompt["prompt"] == "What would you change?"
