@@ -298,3 +298,32 @@ def test_correcting_wording_on_an_open_round(demo_site, chromium) -> None:  # no
     problems += _axe(page, "correct wording (desktop)")
     context.close()
     assert not problems, "\n".join(problems)
+
+
+def test_the_audit_log_filters_in_words_at_phone_width_and_in_arabic(demo_site, chromium) -> None:  # noqa: F811, E501
+    context, page = _signed_in(chromium, demo_site)
+    page.goto("/staff/audit")
+    problems = _axe(page, "audit (360)")
+    page.select_option("#filter-action", label="Signed in")
+    page.click(".audit-filters button[type=submit]")
+    page.wait_for_url(re.compile(r"action=sign_in"))
+    cells = page.locator("table.audit tbody tr td:nth-child(3)").all_inner_texts()
+    assert cells and set(cells) == {"Signed in"}
+    page.set_viewport_size({"width": 1280, "height": 900})
+    problems += _axe(page, "audit filtered (desktop)")
+    context.close()
+    arabic = chromium.new_context(viewport={"width": 360, "height": 740}, base_url=demo_site)
+    arabic.set_extra_http_headers({"accept-language": "ar"})
+    page = arabic.new_page()
+    page.goto("/staff/sign-in")
+    page.fill("#email", "org@example.org")
+    page.fill("#password", PASSWORD)
+    page.click("#sign-in-form button[type=submit]")
+    page.wait_for_url(lambda url: url.endswith("/staff/"))
+    page.goto("/staff/audit")
+    assert page.get_attribute("html", "dir") == "rtl"
+    assert "تسجيل الدخول" in page.inner_text("table.audit")
+    problems += _axe(page, "audit (Arabic)")
+    page.screenshot(path=str(_shots() / "audit-ar-360.png"), full_page=True)
+    arabic.close()
+    assert not problems, "\n".join(problems)

@@ -225,3 +225,30 @@ async def test_question_wording_can_be_corrected_but_not_once_published(client, 
         "SELECT prompt FROM question_texts WHERE question_id = ? AND locale = 'en'", (qid,)
     )
     assert prompt["prompt"] == "What would you change?"
+
+
+# The audit log: actions in words, filters ----------------------------------------------
+
+
+async def test_the_audit_log_names_actions_in_words_and_filters(client, accounts) -> None:
+    organizer = await signed_in(client, "organizer")
+    round_id = await create_round(organizer)
+    await add_section(organizer, round_id, "Weekday hours")
+    admin = await signed_in(client, "admin")
+    page = await admin.get("/staff/audit")
+    assert '<td class="audit-what">Section added</td>' in page.text
+    assert '<option value="section_added">Section added</option>' in page.text
+    # By round: only that round's entries, its title in the Round column.
+    only = await admin.get(f"/staff/audit?round={round_id}")
+    assert only.text.count("<tr>") - 1 == 2  # round created, section added
+    assert "Our new opening hours" in only.text and "Signed in" not in only.text.split("<tbody>")[1]
+    # By person and by action.
+    who = await admin.get("/staff/audit?who=organizer@example.org&action=sign_in")
+    body = who.text.split("<tbody>")[1]
+    assert body.count("<tr>") == 1 and "organizer@example.org" in body and "Signed in" in body
+    assert 'selected>organizer@example.org<' in who.text
+    none = await admin.get("/staff/audit?action=theme_split")
+    assert "Nothing matches these filters." in none.text and "Show everything" in none.text
+    # In the staff member's language.
+    spanish = await admin.get("/staff/audit", headers={"accept-language": "es"})
+    assert "Sección añadida" in spanish.text
