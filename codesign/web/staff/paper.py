@@ -12,7 +12,7 @@ from litestar.params import Body, FromPath, URLEncodedBody
 from codesign.i18n import N_
 from codesign.services import paper
 from codesign.services.participation import FieldError
-from codesign.web.common import go
+from codesign.web.common import PageError, go, render_page
 from codesign.web.staff.common import BUILD, staff_page, staff_user
 from codesign.web.staff.rounds import load_round
 
@@ -38,6 +38,26 @@ class StaffPaperController(Controller):
                 "content-disposition": f'attachment; filename="round-{round_.slug}-paper.csv"',
                 "cache-control": "no-store",
             },
+        )
+
+    @get("/form/{locale:str}", name="staff_paper_form", opt=BUILD)
+    async def paper_form(
+        self, request: Request, round_id: FromPath[int], locale: FromPath[str]
+    ) -> Response:
+        """The questionnaire on paper, in one of the round's languages, to print."""
+        round_, _ = await load_round(request, round_id)
+        if locale not in round_.locales:
+            raise PageError(
+                404,
+                N_("We can't find this page"),
+                N_("Choose a language from the round's page."),
+                links=[(f"/staff/rounds/{round_.id}/paper", N_("Back to paper responses"))],
+            )
+        return render_page(
+            request,
+            "staff/paper_form.html",
+            locale,
+            {"round": round_, "rt": round_.texts[locale], "user": staff_user(request)},
         )
 
     @post("/", name="staff_paper_upload", opt=BUILD, request_max_body_size=UPLOAD_LIMIT)

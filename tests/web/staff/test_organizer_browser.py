@@ -327,3 +327,24 @@ def test_the_audit_log_filters_in_words_at_phone_width_and_in_arabic(demo_site, 
     page.screenshot(path=str(_shots() / "audit-ar-360.png"), full_page=True)
     arabic.close()
     assert not problems, "\n".join(problems)
+
+
+def test_the_printable_paper_form_in_arabic(demo_site, chromium) -> None:  # noqa: F811
+    import io
+
+    from pypdf import PdfReader
+
+    context, page = _signed_in(chromium, demo_site)
+    page.goto("/staff/rounds/1/paper")
+    page.click("a:has-text('Paper form in العربية')")
+    page.wait_for_url(re.compile(r"/paper/form/ar$"))
+    assert page.get_attribute("html", "dir") == "rtl"
+    assert page.evaluate("document.documentElement.scrollWidth <= 360")
+    problems = _axe(page, "paper form ar (360)")
+    page.screenshot(path=str(_shots() / "paper-form-ar-360.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    problems += _axe(page, "paper form ar (desktop)")
+    printed = PdfReader(io.BytesIO(page.pdf(format="A4"))).pages[0].extract_text()
+    assert "1.1" in printed and "Print" not in printed  # the staff note is not printed
+    context.close()
+    assert not problems, "\n".join(problems)

@@ -261,3 +261,22 @@ async def test_the_export_says_paper_or_online(client, accounts) -> None:
     rows = list(csv.DictReader(io.StringIO(export.text.lstrip("\ufeff"))))
     assert {r["source"] for r in rows} == {"paper", "online"}
     assert {r["answer_text"] for r in rows if r["source"] == "online"} >= {"online words"}
+
+
+async def test_a_printable_paper_form_per_language_matches_the_template(client, accounts) -> None:
+    staff = await signed_in(client, "organizer")
+    page = await staff.get("/staff/rounds/1/paper")
+    assert "Paper form in Español" in page.text and "/paper/form/ar" in page.text
+    template = (await staff.get("/staff/rounds/1/paper/template.csv")).text.lstrip("\ufeff")
+    columns = template.splitlines()[0].split(",")[2:]
+    for locale in ("en", "es", "ar"):
+        form = await staff.get(f"/staff/rounds/1/paper/form/{locale}")
+        assert form.status_code == 200
+        assert f'<html lang="{locale}" dir="{"rtl" if locale == "ar" else "ltr"}">' in form.text
+        numbers = re.findall(r'<span class="paper-number" dir="ltr">([\d.]+)</span>', form.text)
+        assert numbers == columns  # one box per column, in the same order
+        assert "(may_quote)" in form.text and "(prefer_not)" in form.text
+    spanish = (await staff.get("/staff/rounds/1/paper/form/es")).text
+    assert "Puede saltarse cualquier pregunta." in spanish or "saltar" in spanish
+    missing = await staff.get("/staff/rounds/1/paper/form/de")
+    assert missing.status_code == 404

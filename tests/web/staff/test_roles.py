@@ -52,6 +52,7 @@ MATRIX: dict[tuple[str, str], tuple[str, ...] | str] = {
     ("GET", "/staff/rounds/{round_id:int}/export.json"): BUILD,
     ("GET", "/staff/rounds/{round_id:int}/paper"): BUILD,
     ("GET", "/staff/rounds/{round_id:int}/paper/template.csv"): BUILD,
+    ("GET", "/staff/rounds/{round_id:int}/paper/form/{locale:str}"): BUILD,
     ("POST", "/staff/rounds/{round_id:int}/paper"): BUILD,
     ("POST", "/staff/rounds/{round_id:int}/paper/delete"): BUILD,
     ("POST", "/staff/rounds/{round_id:int}/paper/confirm"): BUILD,
