@@ -173,6 +173,44 @@ def _zones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
+#: Time-zone regions, in the order the picker shows them (names translated by gettext).
+ZONE_REGIONS = {
+    "Europe": N_("Europe"),
+    "America": N_("Americas"),
+    "Africa": N_("Africa"),
+    "Asia": N_("Asia"),
+    "Australia": N_("Australia"),
+    "Pacific": N_("Pacific"),
+    "Atlantic": N_("Atlantic"),
+    "Indian": N_("Indian Ocean"),
+    "Antarctica": N_("Antarctica"),
+    "Arctic": N_("Arctic"),
+}
+
+
+@cache
+def zone_choices(locale: str) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """The time zones to choose from, grouped by region: (region, ((zone id, label)…)).
+    A label is the place and its country's time in the staff member's language
+    ("London – توقيت المملكة المتحدة"), so a zone can be found by either."""
+    from babel.dates import get_timezone_location
+
+    groups = []
+    for region in ZONE_REGIONS:
+        zones = sorted(z for z in _zones() if z.split("/", 1)[0] == region)
+        choices = []
+        for zone in zones:
+            place = zone.rsplit("/", 1)[-1].replace("_", " ")
+            try:
+                where = get_timezone_location(zone, locale=locale)
+            except (LookupError, ValueError):
+                where = ""
+            choices.append((zone, f"{place} – {where}" if where else place))
+        groups.append((region, tuple(choices)))
+    groups.append(("Other", (("UTC", "UTC"),)))
+    return tuple(groups)
+
+
 def _text(form: Mapping[str, str], name: str) -> str:
     return form.get(name, "").replace("\r\n", "\n").strip()
 

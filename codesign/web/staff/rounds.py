@@ -26,6 +26,7 @@ from codesign.services.rounds_admin import (
     ROUND_FIELDS,
     SECTION_FIELDS,
     TRANSITIONS,
+    ZONE_REGIONS,
     AccessDenied,
     Refused,
     RoundMissing,
@@ -36,6 +37,7 @@ from codesign.services.rounds_admin import (
     structure_locked,
     text_slots,
     translated,
+    zone_choices,
 )
 from codesign.settings import SUPPORTED_LOCALES
 from codesign.web.common import PageError, go, is_htmx
@@ -136,6 +138,8 @@ def _form_context(values: dict[str, str], errors: list[FieldError], **extra: Any
         "errors": errors,
         "locales": SUPPORTED_LOCALES,
         "max_contacts": MAX_CONTACTS,
+        "zones": zone_choices,
+        "zone_regions": ZONE_REGIONS,
         "limits": {**ROUND_FIELDS, **{f"contact_{k}": v for k, v in CONTACT_FIELDS.items()}},
         **extra,
     }

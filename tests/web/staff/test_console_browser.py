@@ -152,13 +152,13 @@ def test_build_translate_preview_open_answer_and_watch(site, chromium) -> None:
         "readers": "The review board.",
         "next_steps": "We will publish what changed.",
         "data_use": "We keep answers for a year.",
-        "timezone": "Europe/London",
         "contact0_name": "Support line",
         "contact0_phone": "0800 000 000",
         "contact0_hours": "Weekdays 9 to 5",
         "contact0_description": "Talk to someone.",
     }.items():
         page.fill(f"#{field}", value)
+    page.select_option("#timezone", "Europe/London")
     page.fill("#closes_at", "2099-06-30T17:00")
     page.check("#offer_es")
     page.click("#round-form button[type=submit]")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.web.staff.conftest import signed_in
-from tests.web.staff.test_build import ES, add_section, create_round
+from tests.web.staff.test_build import ES, ROUND, add_section, create_round
 
 
 async def _stored_title(client, round_id: int, locale: str) -> str | None:
@@ -252,3 +252,29 @@ async def test_the_audit_log_names_actions_in_words_and_filters(client, accounts
     # In the staff member's language.
     spanish = await admin.get("/staff/audit", headers={"accept-language": "es"})
     assert "Sección añadida" in spanish.text
+
+
+# A time-zone picker -------------------------------------------------------------------
+
+
+async def test_the_time_zone_is_chosen_from_a_grouped_list_in_the_staff_language(
+    client, accounts
+) -> None:
+    staff = await signed_in(client, "organizer")
+    page = await staff.get("/staff/rounds/new")
+    assert '<select class="input" id="timezone" name="timezone"' in page.text
+    assert '<optgroup label="Europe">' in page.text and '<optgroup label="Americas">' in page.text
+    assert '<option value="Europe/London" selected>London – United Kingdom Time</option>' in (
+        page.text
+    )
+    assert '<option value="America/Mexico_City">' in page.text
+    arabic = await staff.get("/staff/rounds/new", headers={"accept-language": "ar"})
+    assert "London – توقيت المملكة المتحدة" in arabic.text
+    # A round's own zone is selected when its settings are edited.
+    round_id = await create_round(staff)
+    await staff.post(
+        f"/staff/rounds/{round_id}/edit",
+        {**ROUND, "timezone": "America/Mexico_City"},
+    )
+    edit = await staff.get(f"/staff/rounds/{round_id}/edit")
+    assert '<option value="America/Mexico_City" selected>' in edit.text
