@@ -577,6 +577,15 @@ class RoundsAdmin:
         await self._audit(user, "round_created", round_id, data.text.title)
         return round_id
 
+    async def duplicate(self, user: StaffUser, round_: Round, suffix: str) -> int:
+        """A new draft copied from the round (texts in every language, sections,
+        questions, choices); no dates, answers or board settings. Returns its id."""
+        new_id = await store.copy_round(
+            self.db, round_.id, new_slug(), suffix[:40], user.id, user.email
+        )
+        await self._refresh_offered(new_id)
+        return new_id
+
     async def update(self, user: StaffUser, round_: Round, data: RoundInput) -> None:
         await store.update_round(
             self.db,

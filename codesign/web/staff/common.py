@@ -46,6 +46,10 @@ NOTICES = {
     "removed": N_("Removed."),
     "paper-deleted": N_("The paper response is deleted for good. The audit log says who did it."),
     "signed-out": N_("You have signed out."),
+    "copied": N_(
+        "This is a copy: a new draft with the same texts, sections and questions, and no "
+        "answers. Set its dates and check its title before you open it."
+    ),
     "paper-cancelled": N_("Nothing was added. The checked file is not kept."),
     "paper-undone": N_(
         "The import is undone: its responses are deleted. The audit log says who did it."

@@ -10,7 +10,7 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, URLEncodedBody
 
-from codesign.i18n import N_, format_moment
+from codesign.i18n import N_, format_moment, translations_for
 from codesign.models import Round, RoundSettings
 from codesign.services import readability
 from codesign.services.accounts import clean_text
@@ -159,6 +159,9 @@ class Confirmation(msgspec.Struct, frozen=True):
     back: str
     params: dict[str, str] = {}
 
+
+#: Added to the main-language title of a copied round, in that language.
+COPY_SUFFIX = N_("(copy)")
 
 #: One-click actions that lose or end something ask first (`confirmed=yes`).
 ASK_FIRST = {
@@ -362,6 +365,15 @@ class StaffRoundsController(Controller):
             context = _section_context(round_, section_id, [])
             return staff_page(request, "staff/section.html", context)
         return ask_first(request, confirmation)
+
+    @post("/rounds/{round_id:int}/duplicate", name="staff_round_duplicate", opt=BUILD)
+    async def duplicate(self, request: Request, round_id: FromPath[int]) -> Response:
+        """Copy the round as a new draft, to run it again or adapt it."""
+        round_, _ = await load_round(request, round_id)
+        words = translations_for(round_.default_locale)
+        suffix = " " + words.gettext(COPY_SUFFIX)
+        new_id = await admin(request).duplicate(staff_user(request), round_, suffix)
+        return go(request, f"/staff/rounds/{new_id}?done=copied")
 
     @post("/rounds/{round_id:int}/members", name="staff_round_members", opt=BUILD)
     async def add_member(

@@ -278,3 +278,68 @@ async def test_the_time_zone_is_chosen_from_a_grouped_list_in_the_staff_language
     )
     edit = await staff.get(f"/staff/rounds/{round_id}/edit")
     assert '<option value="America/Mexico_City" selected>' in edit.text
+
+
+# Duplicating a round -------------------------------------------------------------------
+
+
+async def test_a_round_is_copied_as_a_new_draft_with_its_translations(client, accounts) -> None:
+    db = client.app.state.db
+    staff = await signed_in(client, "organizer")
+    page = await staff.get("/staff/rounds/1")
+    assert "Copy as a new draft" in page.text
+    copied = await staff.post("/staff/rounds/1/duplicate")
+    assert copied.status_code == 303
+    new_id = int(copied.headers["location"].split("/")[3].split("?")[0])
+    assert new_id != 1 and copied.headers["location"].endswith("done=copied")
+    row = await db.fetch_one(
+        "SELECT status, slug, closes_at, locales FROM rounds WHERE id = ?", (new_id,)
+    )
+    assert row["status"] == "draft" and row["slug"] != "demo" and row["closes_at"] is None
+    assert row["locales"] == "en,es,fr,ar"  # every translation came along, complete
+    titles = {
+        r["locale"]: r["title"]
+        for r in await db.fetch_all("SELECT locale, title FROM round_texts WHERE round_id = ?",
+                                    (new_id,))
+    }
+    original = {
+        r["locale"]: r["title"]
+        for r in await db.fetch_all("SELECT locale, title FROM round_texts WHERE round_id = 1")
+    }
+    assert titles["en"] == original["en"] + " (copy)" and titles["es"] == original["es"]
+
+    async def shape(round_id: int):
+        return [
+            (r["position"], r["kind"], r["prompt"], r["options"])
+            for r in await db.fetch_all(
+                "SELECT q.position, q.kind, qt.prompt, (SELECT group_concat(ot.label, '|')"
+                " FROM question_options o JOIN question_option_texts ot ON ot.option_id = o.id"
+                " WHERE o.question_id = q.id) AS options"
+                " FROM questions q JOIN sections s ON s.id = q.section_id"
+                " JOIN question_texts qt ON qt.question_id = q.id"
+                " WHERE s.round_id = ? ORDER BY s.position, q.position, qt.locale",
+                (round_id,),
+            )
+        ]
+
+    assert await shape(new_id) == await shape(1)
+    answers = await db.fetch_one(
+        "SELECT COUNT(*) AS n FROM participations WHERE round_id = ?", (new_id,)
+    )
+    assert answers["n"] == 0
+    new_page = await staff.get(copied.headers["location"])
+    assert new_page.status_code == 200 and "This is a copy" in new_page.text
+    # Editing the copy leaves the original alone.
+    section = await db.fetch_one(
+        "SELECT id FROM sections WHERE round_id = ? ORDER BY position", (new_id,)
+    )
+    await staff.post(
+        f"/staff/rounds/{new_id}/sections/{section['id']}", {"action": "delete", "confirmed": "yes"}
+    )
+    left = await db.fetch_one("SELECT COUNT(*) AS n FROM sections WHERE round_id = 1")
+    assert left["n"] == len(await db.fetch_all("SELECT id FROM sections WHERE round_id = 1"))
+    assert left["n"] > (
+        await db.fetch_one("SELECT COUNT(*) AS n FROM sections WHERE round_id = ?", (new_id,))
+    )["n"]
+    entry = await db.fetch_one("SELECT detail FROM audit_log WHERE action = 'round_copied'")
+    assert entry["detail"] == "copy of round 1"
