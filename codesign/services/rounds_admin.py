@@ -586,6 +586,22 @@ class RoundsAdmin:
         await self._refresh_offered(new_id)
         return new_id
 
+    async def delete(self, user: StaffUser, round_: Round) -> int:
+        """Delete a round that is not open, with all its answers. Answers deleted."""
+        from codesign.services import erasure
+        from codesign.services.accounts import clean_text
+
+        if round_.status == "open":
+            raise Refused(N_("Close the round before you delete it."))
+        title = round_.texts[round_.default_locale].title
+        deleted = await erasure.delete_round(
+            self.db, round_.id, await store.participation_ids(self.db, round_.id),
+            user.email, user.id, clean_text(title, 120),
+        )
+        if deleted is None:
+            raise Refused(N_("Close the round before you delete it."))
+        return deleted
+
     async def update(self, user: StaffUser, round_: Round, data: RoundInput) -> None:
         await store.update_round(
             self.db,

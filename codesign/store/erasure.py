@@ -146,6 +146,42 @@ async def undo_paper_batch(
     return await db.write(work)
 
 
+async def delete_round(
+    db: Database, round_id: int, actor: str, user_id: int, title: str
+) -> int | None:
+    """Delete a round that is not open, with everything in it: every participation's
+    answers and their traces (as a withdrawal), then the round itself, whose sections,
+    questions, themes, outcomes, safeguarding items and paper files go with it. The
+    audit entry commits with it. None (nothing deleted) if the round is open or gone."""
+
+    async def work(conn: WriteConnection) -> int | None:
+        async with conn.execute(
+            "SELECT 1 FROM rounds WHERE id = ? AND status != 'open'", (round_id,)
+        ) as cursor:
+            if await cursor.fetchone() is None:
+                return None
+        async with conn.execute(
+            "SELECT id FROM participations WHERE round_id = ?", (round_id,)
+        ) as cursor:
+            ids = [r["id"] for r in await cursor.fetchall()]
+        answers = 0
+        for participation_id in ids:
+            answers += await erase_participation_in(conn, participation_id)
+        await conn.execute("DELETE FROM rounds WHERE id = ? AND status != 'open'", (round_id,))
+        await _drop_unused_vectors(conn)
+        await audit.add_in(
+            conn,
+            actor,
+            "round_deleted",
+            f"{title}; responses: {len(ids)}, answers deleted: {answers}",
+            user_id=user_id,
+            round_id=round_id,
+        )
+        return answers
+
+    return await db.write(work)
+
+
 async def purge_expired_answers(db: Database, now: datetime, actor: str) -> dict[int, int]:
     """Delete answers older than their round's retention period. {round_id: deleted}.
 

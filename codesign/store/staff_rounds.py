@@ -881,3 +881,8 @@ async def copy_round(
         return new_id
 
     return await db.write(work)
+
+
+async def participation_ids(db: Database, round_id: int) -> list[int]:
+    rows = await db.fetch_all("SELECT id FROM participations WHERE round_id = ?", (round_id,))
+    return [r["id"] for r in rows]

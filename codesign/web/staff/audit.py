@@ -24,6 +24,7 @@ ACTIONS: dict[str, str] = {
     "member_added": N_("Staff member added to a round"),
     "round_created": N_("Round created"),
     "round_copied": N_("Round copied as a new draft"),
+    "round_deleted": N_("Round deleted with its answers"),
     "round_settings_changed": N_("Round settings changed"),
     "status_changed": N_("Round opened, closed or published"),
     "translation_changed": N_("Translation changed"),

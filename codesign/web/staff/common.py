@@ -50,6 +50,9 @@ NOTICES = {
         "This is a copy: a new draft with the same texts, sections and questions, and no "
         "answers. Set its dates and check its title before you open it."
     ),
+    "round-deleted": N_(
+        "The round is deleted, with all its answers. The audit log says who did it."
+    ),
     "paper-cancelled": N_("Nothing was added. The checked file is not kept."),
     "paper-undone": N_(
         "The import is undone: its responses are deleted. The audit log says who did it."

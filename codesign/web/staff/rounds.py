@@ -184,6 +184,16 @@ ASK_FIRST = {
         N_("Yes, mark as published"),
         N_("Not yet"),
     ),
+    "delete_round": (
+        N_("Delete “%(title)s” and everything in it?"),
+        (
+            N_("Its answers (online and on paper), themes, board responses and "
+               "safeguarding records are deleted for good, as if everyone had withdrawn."),
+            N_("Export anything you need to keep first. The audit log keeps who did it."),
+        ),
+        N_("Yes, delete the round"),
+        N_("Keep it"),
+    ),
     "delete": (
         N_("Remove the section “%(title)s”?"),
         (N_("Its text, its questions and their translations are removed. This can't be undone."),),
@@ -374,6 +384,43 @@ class StaffRoundsController(Controller):
         suffix = " " + words.gettext(COPY_SUFFIX)
         new_id = await admin(request).duplicate(staff_user(request), round_, suffix)
         return go(request, f"/staff/rounds/{new_id}?done=copied")
+
+    @post("/rounds/{round_id:int}/delete", name="staff_round_delete", opt=BUILD)
+    async def delete_round(
+        self, request: Request, round_id: FromPath[int], data: URLEncodedBody[FormData]
+    ) -> Response:
+        """Delete a round that is not open, with its data; asks first."""
+        round_, _ = await load_round(request, round_id)
+        if round_.status == "open":
+            raise refused(round_, Refused(N_("Close the round before you delete it.")))
+        if data.get("confirmed") != "yes":
+            title = round_.texts[round_.default_locale].title
+            return ask_first(
+                request,
+                _confirmation(
+                    round_, "delete_round", [], f"{round_url(round_)}/delete",
+                    round_url(round_), title,
+                ),
+            )
+        try:
+            await admin(request).delete(staff_user(request), round_)
+        except Refused as exc:
+            raise refused(round_, exc) from None
+        return go(request, "/staff/?done=round-deleted")
+
+    @get("/rounds/{round_id:int}/delete/confirm", name="staff_round_delete_confirm", opt=BUILD)
+    async def confirm_delete_round(self, request: Request, round_id: FromPath[int]) -> Response:
+        round_, settings = await load_round(request, round_id)
+        if round_.status == "open":
+            context = await self._overview(request, round_, settings, [])
+            return staff_page(request, "staff/round.html", context)
+        title = round_.texts[round_.default_locale].title
+        return ask_first(
+            request,
+            _confirmation(
+                round_, "delete_round", [], f"{round_url(round_)}/delete", round_url(round_), title
+            ),
+        )
 
     @post("/rounds/{round_id:int}/members", name="staff_round_members", opt=BUILD)
     async def add_member(

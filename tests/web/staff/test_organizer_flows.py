@@ -343,3 +343,43 @@ async def test_a_round_is_copied_as_a_new_draft_with_its_translations(client, ac
     )["n"]
     entry = await db.fetch_one("SELECT detail FROM audit_log WHERE action = 'round_copied'")
     assert entry["detail"] == "copy of round 1"
+
+
+# Deleting a closed round with its data ------------------------------------------------
+
+
+async def test_a_closed_round_is_deleted_with_all_its_data_after_asking(client, accounts) -> None:
+    from tests.web.staff.test_paper import HEADER, _rows, upload
+    from tests.web.staff.test_watch import answer
+
+    db = client.app.state.db
+    await answer(client, "I would open on Saturdays")
+    staff = await signed_in(client, "organizer")
+    await upload(staff, HEADER + _rows(2))
+    # Open: refused, nothing asked.
+    open_refused = await staff.post("/staff/rounds/1/delete", {"confirmed": "yes"})
+    assert open_refused.status_code == 409 and "Close the round before" in open_refused.text
+    await staff.post("/staff/rounds/1/status", {"status": "closed", "confirmed": "yes"})
+    page = await staff.get("/staff/rounds/1")
+    assert "Delete this round and its answers" in page.text
+    asked = await staff.post("/staff/rounds/1/delete")
+    assert asked.status_code == 200 and "and everything in it?" in asked.text
+    assert "Yes, delete the round" in asked.text
+    assert (await db.fetch_one("SELECT COUNT(*) AS n FROM answers"))["n"] > 0
+    done = await staff.post("/staff/rounds/1/delete", {"confirmed": "yes"})
+    assert done.status_code == 303 and done.headers["location"] == "/staff/?done=round-deleted"
+    for table in (
+        "rounds", "participations", "answers", "sections", "questions", "answer_saves",
+        "theme_members", "themes", "safeguarding_items", "paper_batches", "round_members",
+    ):
+        n = (await db.fetch_one(f"SELECT COUNT(*) AS n FROM {table}"))["n"]  # noqa: S608
+        assert n == 0, table
+    entry = await db.fetch_one(
+        "SELECT actor, round_id, detail FROM audit_log WHERE action = 'round_deleted'"
+    )
+    assert entry["actor"] == "organizer@example.org" and entry["round_id"] == 1
+    assert "answers deleted: " in entry["detail"]
+    home = await staff.get("/staff/?done=round-deleted")
+    assert "The round is deleted, with all its answers." in home.text
+    gone = await staff.get("/staff/rounds/1")
+    assert gone.status_code in (403, 404)

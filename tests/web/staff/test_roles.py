@@ -32,6 +32,8 @@ MATRIX: dict[tuple[str, str], tuple[str, ...] | str] = {
     ("GET", "/staff/rounds/{round_id:int}/sections/{section_id:int}/confirm"): BUILD,
     ("POST", "/staff/rounds/{round_id:int}/members"): BUILD,
     ("POST", "/staff/rounds/{round_id:int}/duplicate"): BUILD,
+    ("POST", "/staff/rounds/{round_id:int}/delete"): BUILD,
+    ("GET", "/staff/rounds/{round_id:int}/delete/confirm"): BUILD,
     ("GET", "/staff/rounds/{round_id:int}/sections/new"): BUILD,
     ("POST", "/staff/rounds/{round_id:int}/sections/new"): BUILD,
     ("GET", "/staff/rounds/{round_id:int}/sections/{section_id:int}"): BUILD,
