@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get
 
-from codesign.i18n import N_, format_moment
+from codesign.i18n import N_, format_staff_moment
 from codesign.services.rounds_admin import RoundsAdmin
 from codesign.store import audit
 from codesign.web.staff.common import ADMIN_ONLY, staff_locale, staff_page, staff_user
@@ -87,7 +87,7 @@ class StaffAuditController(Controller):
             db, PAGE, before_id, round_id=round_id, actor=actor, action=action
         )
         locale = staff_locale(request)
-        rows = [(e, format_moment(e.at, locale)) for e in entries]
+        rows = [(e, format_staff_moment(e.at, locale)) for e in entries]
         older = entries[-1].id if len(entries) == PAGE else None
         filters = {"round": round_id or "", "who": actor or "", "action": action or ""}
         kept = {k: v for k, v in filters.items() if v}

@@ -10,7 +10,7 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, URLEncodedBody
 
-from codesign.i18n import N_, format_moment, translations_for
+from codesign.i18n import N_, format_staff_moment, translations_for
 from codesign.models import Round, RoundSettings
 from codesign.services import readability
 from codesign.services.accounts import clean_text
@@ -146,7 +146,7 @@ def _form_context(values: dict[str, str], errors: list[FieldError], **extra: Any
 
 
 def _when(value, round_: Round, locale: str) -> str:
-    return format_moment(value, locale, round_.timezone) if value else ""
+    return format_staff_moment(value, locale, round_.timezone, round_.region) if value else ""
 
 
 class Confirmation(msgspec.Struct, frozen=True):

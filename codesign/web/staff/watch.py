@@ -6,7 +6,13 @@ from litestar import Controller, Request, Response, get
 from litestar.enums import MediaType
 from litestar.params import FromPath
 
-from codesign.i18n import N_, format_day, format_moment, text_direction, translations_for
+from codesign.i18n import (
+    N_,
+    format_day,
+    format_staff_moment,
+    text_direction,
+    translations_for,
+)
 from codesign.services import watching
 from codesign.services.rounds_admin import effective_status, may_read_answers
 from codesign.settings import SUPPORTED_LOCALES
@@ -140,7 +146,7 @@ class StaffWatchController(Controller):
                 "rt": round_.texts[round_.default_locale],
                 "stats": stats,
                 "status": effective_status(round_),
-                "updated": format_moment(utcnow(), locale, round_.timezone),
+                "updated": format_staff_moment(utcnow(), locale, round_.timezone, round_.region),
                 "poll": POLL_SECONDS,
                 "bar_width": watching.BAR_WIDTH,
             },

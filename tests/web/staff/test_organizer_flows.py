@@ -383,3 +383,25 @@ async def test_a_closed_round_is_deleted_with_all_its_data_after_asking(client, 
     assert "The round is deleted, with all its answers." in home.text
     gone = await staff.get("/staff/rounds/1")
     assert gone.status_code in (403, 404)
+
+
+async def test_staff_dates_read_to_the_minute_without_seconds_or_offsets(client, accounts) -> None:
+    import re
+
+    from codesign.i18n import format_staff_moment
+
+    admin = await signed_in(client, "admin")
+    page = await admin.get("/staff/audit", headers={"accept-language": "en-GB"})
+    cells = re.findall(r"<tr>\s*<td>([^<]+)</td>", page.text)
+    assert cells and all(re.search(r"\d{4}, \d{1,2}:\d{2}", c) for c in cells), cells
+    assert not any(re.search(r"\d:\d{2}:\d{2}|UTC|GMT", c) for c in cells), cells
+    assert "When (UTC)" in page.text
+    from datetime import UTC, datetime
+
+    moment = datetime(2027, 2, 23, 8, 9, 30, tzinfo=UTC)
+    assert format_staff_moment(moment, "en", "Europe/London", "GB") == "23 February 2027, 08:09"
+    assert format_staff_moment(moment, "fr", "Europe/Paris") == "23 février 2027, 09:09"
+    assert "GMT" not in format_staff_moment(moment, "ar", "Asia/Amman")
+    round_page = await admin.get("/staff/rounds/1")
+    closes = re.search(r"Closes ([^<]+)</p>", round_page.text).group(1).strip()
+    assert not re.search(r":\d{2}:\d{2}|GMT|UTC", closes), closes
