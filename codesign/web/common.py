@@ -110,8 +110,10 @@ def render_page(
     block: str | None = None,
     htmx_block: str | None = None,
     cookies: Sequence[Cookie] = (),
+    remember_choice: bool = True,
 ) -> Response[str]:
-    """Render a page; for htmx, `htmx_block` of the same template with 200 (htmx swaps 2xx)."""
+    """Render a page; for htmx, `htmx_block` of the same template with 200 (htmx swaps 2xx).
+    `remember_choice=False` (staff pages): a ?lang= is not kept as a participant's choice."""
     if htmx_block is not None and is_htmx(request):
         block, status = htmx_block, 200
     renderer: Renderer = request.app.state.renderer
@@ -134,7 +136,7 @@ def render_page(
     }
     html = renderer.render(template, locale, full, block=block)
     cookie_list = list(cookies)
-    if request.query_params.get("lang") == locale:
+    if remember_choice and request.query_params.get("lang") == locale:
         cookie_list.append(remember_language(locale, settings))
     return Response(
         html,

@@ -405,3 +405,27 @@ async def test_staff_dates_read_to_the_minute_without_seconds_or_offsets(client,
     round_page = await admin.get("/staff/rounds/1")
     closes = re.search(r"Closes ([^<]+)</p>", round_page.text).group(1).strip()
     assert not re.search(r":\d{2}:\d{2}|GMT|UTC", closes), closes
+
+
+async def test_staff_choose_their_language_with_a_switch_that_is_remembered(
+    client, accounts
+) -> None:
+    staff = await signed_in(client, "organizer")
+    page = await staff.get("/staff/rounds/1")
+    assert 'aria-label="Language of staff pages"' in page.text
+    assert 'href="/staff/rounds/1?lang=fr" lang="fr" hreflang="fr">Français</a>' in page.text
+    french = await staff.get("/staff/rounds/1?lang=fr")
+    assert '<html lang="fr" dir="ltr">' in french.text
+    cookie = french.headers["set-cookie"]
+    assert "cs_staff_lang=fr" in cookie and "Path=/staff" in cookie
+    # Remembered on the next staff page, whatever the browser asks for.
+    later = await staff.get("/staff/audit", headers={"accept-language": "ar"})
+    assert '<html lang="fr" dir="ltr">' in later.text or later.status_code == 403
+    home = await staff.get("/staff/", headers={"accept-language": "ar"})
+    assert '<html lang="fr" dir="ltr">' in home.text
+    arabic = await staff.get("/staff/?lang=ar")
+    assert '<html lang="ar" dir="rtl">' in arabic.text
+    assert 'aria-current="true">العربية' in arabic.text
+    # Participant pages don't follow the staff choice.
+    public = await client.get("/r/demo", headers={"accept-language": "en"})
+    assert '<html lang="en"' in public.text
