@@ -286,7 +286,10 @@ class StaffRoundsController(Controller):
         languages = [completeness(round_, loc) for loc in settings.wanted_locales]
         return {
             "round": round_,
-            "rt": round_.texts.get(round_.default_locale),
+            # The round's own texts in the staff member's language where translated.
+            "rt": round_.texts.get(locale) if locale in round_.locales
+            else round_.texts.get(round_.default_locale),
+            "rt_locale": locale if locale in round_.locales else round_.default_locale,
             "settings": settings,
             "status": effective_status(round_),
             "transitions": TRANSITIONS.get(round_.status, ()),

@@ -429,3 +429,20 @@ async def test_staff_choose_their_language_with_a_switch_that_is_remembered(
     # Participant pages don't follow the staff choice.
     public = await client.get("/r/demo", headers={"accept-language": "en"})
     assert '<html lang="en"' in public.text
+
+
+async def test_the_round_page_shows_the_round_in_the_staff_language_where_translated(
+    client, accounts
+) -> None:
+    db = client.app.state.db
+    titles = {
+        r["locale"]: r["title"]
+        for r in await db.fetch_all("SELECT locale, title FROM round_texts WHERE round_id = 1")
+    }
+    staff = await signed_in(client, "organizer")
+    spanish = await staff.get("/staff/rounds/1?lang=es")
+    assert f'<h1 lang="es" dir="auto">{titles["es"]}</h1>' in spanish.text
+    # A round not translated into Spanish stays in its main language.
+    english_only = await create_round(staff)
+    page = await staff.get(f"/staff/rounds/{english_only}")
+    assert '<html lang="es"' in page.text and '<h1 lang="en" dir="auto">' in page.text
