@@ -11,7 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_time, get_datetime_format
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -129,6 +129,18 @@ def format_day(value: date | datetime, locale: str, tz: str = "UTC", region: str
 def format_moment(value: datetime, locale: str, tz: str = "UTC", region: str = "") -> str:
     return format_datetime(
         value, format="long", tzinfo=ZoneInfo(tz), locale=formatting_locale(locale, region)
+    )
+
+
+def format_staff_moment(value: datetime, locale: str, tz: str = "UTC", region: str = "") -> str:
+    """A moment for staff pages: the date in words and the time to the minute, in the
+    staff member's language, without seconds or a UTC offset ("1 December 2026, 12:49")."""
+    where = formatting_locale(locale, region)
+    local = value.astimezone(ZoneInfo(tz))
+    glue = str(get_datetime_format("medium", locale=where)).replace("'", "")
+    return glue.format(
+        format_time(local, format="short", locale=where),
+        format_date(local.date(), format="long", locale=where),
     )
 
 

@@ -52,6 +52,20 @@ async def delete_paper_response(
     return done
 
 
+async def delete_round(
+    db: Database, round_id: int, participation_ids: list[int], actor: str, user_id: int,
+    title: str,
+) -> int | None:
+    """Staff delete a whole round that is not open: every answer goes as in a
+    withdrawal (logged first, so a restored backup forgets them again), audited."""
+    for participation_id in participation_ids:
+        await _log(db, participation_id)
+    deleted = await store.delete_round(db, round_id, actor, user_id, title)
+    if deleted is not None:
+        await tidy_up(db)
+    return deleted
+
+
 async def purge(db: Database, actor: str = "system") -> int:
     """The retention purge: answers past their round's retention period, and answers
     never sent once their round has been closed for its `draft_days`."""

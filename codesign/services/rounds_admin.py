@@ -180,6 +180,44 @@ def _zones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
+#: Time-zone regions, in the order the picker shows them (names translated by gettext).
+ZONE_REGIONS = {
+    "Europe": N_("Europe"),
+    "America": N_("Americas"),
+    "Africa": N_("Africa"),
+    "Asia": N_("Asia"),
+    "Australia": N_("Australia"),
+    "Pacific": N_("Pacific"),
+    "Atlantic": N_("Atlantic"),
+    "Indian": N_("Indian Ocean"),
+    "Antarctica": N_("Antarctica"),
+    "Arctic": N_("Arctic"),
+}
+
+
+@cache
+def zone_choices(locale: str) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """The time zones to choose from, grouped by region: (region, ((zone id, label)…)).
+    A label is the place and its country's time in the staff member's language
+    ("London – توقيت المملكة المتحدة"), so a zone can be found by either."""
+    from babel.dates import get_timezone_location
+
+    groups = []
+    for region in ZONE_REGIONS:
+        zones = sorted(z for z in _zones() if z.split("/", 1)[0] == region)
+        choices = []
+        for zone in zones:
+            place = zone.rsplit("/", 1)[-1].replace("_", " ")
+            try:
+                where = get_timezone_location(zone, locale=locale)
+            except (LookupError, ValueError):
+                where = ""
+            choices.append((zone, f"{place} – {where}" if where else place))
+        groups.append((region, tuple(choices)))
+    groups.append(("Other", (("UTC", "UTC"),)))
+    return tuple(groups)
+
+
 def _text(form: Mapping[str, str], name: str) -> str:
     return form.get(name, "").replace("\r\n", "\n").strip()
 
@@ -563,6 +601,31 @@ class RoundsAdmin:
         await self._audit(user, "round_created", round_id, data.text.title)
         return round_id
 
+    async def duplicate(self, user: StaffUser, round_: Round, suffix: str) -> int:
+        """A new draft copied from the round (texts in every language, sections,
+        questions, choices); no dates, answers or board settings. Returns its id."""
+        new_id = await store.copy_round(
+            self.db, round_.id, new_slug(), suffix[:40], user.id, user.email
+        )
+        await self._refresh_offered(new_id)
+        return new_id
+
+    async def delete(self, user: StaffUser, round_: Round) -> int:
+        """Delete a round that is not open, with all its answers. Answers deleted."""
+        from codesign.services import erasure
+        from codesign.services.accounts import clean_text
+
+        if round_.status == "open":
+            raise Refused(N_("Close the round before you delete it."))
+        title = round_.texts[round_.default_locale].title
+        deleted = await erasure.delete_round(
+            self.db, round_.id, await store.participation_ids(self.db, round_.id),
+            user.email, user.id, clean_text(title, 120),
+        )
+        if deleted is None:
+            raise Refused(N_("Close the round before you delete it."))
+        return deleted
+
     async def update(self, user: StaffUser, round_: Round, data: RoundInput) -> None:
         await store.update_round(
             self.db,
@@ -649,6 +712,10 @@ class RoundsAdmin:
 
     # Sections and questions ----------------------------------------------
 
+    def check_draft(self, round_: Round) -> None:
+        """Refused (and why) if the round's structure can't change any more."""
+        self._require_draft(round_)
+
     def _require_draft(self, round_: Round) -> None:
         if structure_locked(round_):
             raise Refused(
@@ -674,7 +741,8 @@ class RoundsAdmin:
     async def edit_section(
         self, user: StaffUser, round_: Round, section_id: int, form: Mapping[str, str]
     ) -> list[FieldError]:
-        self._require_draft(round_)
+        if structure_locked(round_):
+            return await self._correct_section(user, round_, section_id, form)
         _section(round_, section_id)
         text, errors = _section_text(form, round_.default_locale)
         if errors or text is None:
@@ -727,7 +795,8 @@ class RoundsAdmin:
     async def edit_question(
         self, user: StaffUser, round_: Round, question_id: int, form: Mapping[str, str]
     ) -> list[FieldError]:
-        self._require_draft(round_)
+        if structure_locked(round_):
+            return await self._correct_question(user, round_, question_id, form)
         question = round_.question(question_id)
         if question is None:
             raise Refused(N_("This text is not part of the round any more. Reload the page."))
@@ -745,6 +814,108 @@ class RoundsAdmin:
         await self._refresh_offered(round_.id)
         await self._audit(user, "question_changed", round_.id, text.prompt)
         return []
+
+    # Correcting wording after opening -----------------------------------
+
+    def _require_correctable(self, round_: Round) -> None:
+        if round_.status not in ("open", "closed"):
+            raise Refused(
+                N_(
+                    "This round is published, so its texts stay as people read them. "
+                    "Nothing was changed."
+                )
+            )
+
+    async def _save_corrections(
+        self, user: StaffUser, round_: Round, revisions: list, action: str, detail: str
+    ) -> list[FieldError]:
+        from codesign.services.accounts import clean_text
+
+        if not revisions:
+            return []
+        done = await store.correct_wording(
+            self.db,
+            round_.id,
+            round_.default_locale,
+            revisions,
+            actor=user.email,
+            user_id=user.id,
+            action=action,
+            detail=clean_text(detail, 200),
+        )
+        if not done:  # published meanwhile: nothing was written
+            self._require_correctable(msgspec.structs.replace(round_, status="published"))
+        return []
+
+    async def _correct_section(
+        self, user: StaffUser, round_: Round, section_id: int, form: Mapping[str, str]
+    ) -> list[FieldError]:
+        """While open or closed: the main language's wording of a section can be corrected
+        (a typo, a clearer word); what it said before is kept."""
+        self._require_correctable(round_)
+        section = _section(round_, section_id)
+        text, errors = _section_text(form, round_.default_locale)
+        if errors or text is None:
+            return errors
+        old = section.texts[round_.default_locale]
+        revisions = [
+            store.Revision("section", section_id, f, getattr(old, f), getattr(text, f))
+            for f in SECTION_FIELDS
+            if getattr(old, f) != getattr(text, f)
+        ]
+        fields = ", ".join(r.field for r in revisions)
+        return await self._save_corrections(
+            user, round_, revisions, "section_wording_corrected",
+            f"section {section.position}: {fields}; was: {old.title}",
+        )
+
+    async def _correct_question(
+        self, user: StaffUser, round_: Round, question_id: int, form: Mapping[str, str]
+    ) -> list[FieldError]:
+        self._require_correctable(round_)
+        question = round_.question(question_id)
+        if question is None:
+            raise Refused(N_("This text is not part of the round any more. Reload the page."))
+        prefix = f"q{question_id}_"
+        text, errors = _question_text(form, round_.default_locale, prefix=prefix)
+        labels: list[str] = []
+        if question.is_choice:
+            labels = _parse_options(errors, form, f"{prefix}options")
+            if not errors and len(labels) != len(question.options):
+                errors.append(
+                    FieldError(
+                        f"{prefix}options",
+                        N_(
+                            "The round is open, so the choices stay the same: you can "
+                            "correct their words, but not add or remove one. Keep "
+                            "%(count)s lines."
+                        ),
+                        {"count": len(question.options)},
+                    )
+                )
+        if errors or text is None:
+            return errors
+        default = round_.default_locale
+        old = question.texts.get(default)
+        revisions = [
+            store.Revision("question", question_id, f, getattr(old, f) if old else "",
+                           getattr(text, f))
+            for f in QUESTION_FIELDS
+            if (getattr(old, f) if old else "") != getattr(text, f)
+        ]
+        for option, label in zip(question.options, labels, strict=False):
+            if option.labels.get(default, "") != label:
+                revisions.append(
+                    store.Revision("option", option.id, "label", option.labels.get(default, ""),
+                                   label)
+                )
+        section = next(s for s in round_.sections if s.id == question.section_id)
+        fields = ", ".join(sorted({r.field for r in revisions}))
+        return await self._save_corrections(
+            user, round_, revisions, "question_wording_corrected",
+            f"question {section.position}.{question.position}: {fields}; was: "
+            f"{old.prompt if old else ''}",
+        )
 
     async def delete_question(self, user: StaffUser, round_: Round, question_id: int) -> None:
         self._require_draft(round_)

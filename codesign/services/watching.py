@@ -163,6 +163,7 @@ def csv_writer(out: io.StringIO) -> Any:
 EXPORT_COLUMNS = (
     "response",
     "status",
+    "source",
     "response_language",
     "may_quote",
     "submitted_at",
@@ -240,6 +241,8 @@ def _export_rows(
             {
                 "response": r["response"],
                 "status": r["status"],
+                # How the response came in: typed in from a paper form, or online.
+                "source": "paper" if r.get("source") == "paper" else "online",
                 "response_language": r["response_locale"],
                 "may_quote": bool(r["may_quote"]),
                 "submitted_at": r["submitted_at"],
@@ -271,6 +274,14 @@ def to_csv(rows: Iterable[dict]) -> str:
                 for c in EXPORT_COLUMNS
             ]
         )
+    return out.getvalue()
+
+
+def qr_png(url: str) -> bytes:
+    """The link as a QR code PNG (segno writes PNG itself), large enough to print."""
+    code = segno.make(url, error="m", micro=False)
+    out = io.BytesIO()
+    code.save(out, kind="png", scale=16, border=4, dark="#000", light="#fff")
     return out.getvalue()
 
 

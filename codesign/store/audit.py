@@ -69,10 +69,20 @@ async def add_folded(
     await db.write(work)
 
 
-async def recent(db: Database, limit: int = 200, before_id: int | None = None) -> list[AuditEntry]:
+async def recent(
+    db: Database,
+    limit: int = 200,
+    before_id: int | None = None,
+    *,
+    round_id: int | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+) -> list[AuditEntry]:
+    """Newest first; each filter given narrows the list (round, person, action)."""
     rows = await db.fetch_all(
-        "SELECT * FROM audit_log WHERE (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?",
-        (before_id, before_id, limit),
+        "SELECT * FROM audit_log WHERE (? IS NULL OR id < ?) AND (? IS NULL OR round_id = ?)"
+        " AND (? IS NULL OR actor = ?) AND (? IS NULL OR action = ?) ORDER BY id DESC LIMIT ?",
+        (before_id, before_id, round_id, round_id, actor, actor, action, action, limit),
     )
     return [
         AuditEntry(
@@ -86,3 +96,19 @@ async def recent(db: Database, limit: int = 200, before_id: int | None = None) -
         )
         for r in rows
     ]
+
+
+async def actors(db: Database, limit: int = 300) -> list[str]:
+    """The people (and system actors) in the log, for choosing one; not the references
+    kept for text that matched no account."""
+    rows = await db.fetch_all(
+        "SELECT actor FROM audit_log WHERE actor NOT LIKE 'unknown-email:%'"
+        " GROUP BY actor ORDER BY actor LIMIT ?",
+        (limit,),
+    )
+    return [r["actor"] for r in rows]
+
+
+async def actions(db: Database) -> list[str]:
+    rows = await db.fetch_all("SELECT DISTINCT action FROM audit_log ORDER BY action")
+    return [r["action"] for r in rows]

@@ -70,6 +70,7 @@ async def erase_participation_in(conn: WriteConnection, participation_id: int) -
     # A new random session id too: any browser still holding the old one finds nothing.
     await conn.execute(
         "UPDATE participations SET status = 'withdrawn', code_hash = NULL, may_quote = 0,"
+        " paper_fingerprint = NULL,"
         " public_id = 'gone-' || lower(hex(randomblob(18))), withdrawn_at = ?, updated_at = ?"
         " WHERE id = ?",
         (now, now, participation_id),
@@ -109,6 +110,79 @@ async def delete_paper_response(
             round_id=round_id,
         )
         return True
+
+    return await db.write(work)
+
+
+async def undo_paper_batch(
+    db: Database, round_id: int, batch_id: int, actor: str, user_id: int, filename: str
+) -> int | None:
+    """Undo one paper import: every response of the file still held is deleted with
+    every trace (as a withdrawal), the file may be imported again, and the audit entry
+    commits with it. None if there is no such import (any more)."""
+
+    async def work(conn: WriteConnection) -> int | None:
+        cursor = await conn.execute(
+            "UPDATE paper_batches SET undone_at = ?, digest = 'undone-' || id"
+            " WHERE id = ? AND round_id = ? AND undone_at IS NULL",
+            (to_db_time(utcnow()), batch_id, round_id),
+        )
+        if cursor.rowcount == 0:
+            return None
+        async with conn.execute(
+            "SELECT id FROM participations WHERE paper_batch_id = ? AND round_id = ?"
+            " AND source = 'paper' AND status = 'submitted'",
+            (batch_id, round_id),
+        ) as found:
+            ids = [r["id"] for r in await found.fetchall()]
+        answers = 0
+        for participation_id in ids:
+            answers += await erase_participation_in(conn, participation_id)
+        await audit.add_in(
+            conn,
+            actor,
+            "paper_import_undone",
+            f"file {filename or batch_id}: {len(ids)} responses, {answers} answers deleted",
+            user_id=user_id,
+            round_id=round_id,
+        )
+        return len(ids)
+
+    return await db.write(work)
+
+
+async def delete_round(
+    db: Database, round_id: int, actor: str, user_id: int, title: str
+) -> int | None:
+    """Delete a round that is not open, with everything in it: every participation's
+    answers and their traces (as a withdrawal), then the round itself, whose sections,
+    questions, themes, outcomes, safeguarding items and paper files go with it. The
+    audit entry commits with it. None (nothing deleted) if the round is open or gone."""
+
+    async def work(conn: WriteConnection) -> int | None:
+        async with conn.execute(
+            "SELECT 1 FROM rounds WHERE id = ? AND status != 'open'", (round_id,)
+        ) as cursor:
+            if await cursor.fetchone() is None:
+                return None
+        async with conn.execute(
+            "SELECT id FROM participations WHERE round_id = ?", (round_id,)
+        ) as cursor:
+            ids = [r["id"] for r in await cursor.fetchall()]
+        answers = 0
+        for participation_id in ids:
+            answers += await erase_participation_in(conn, participation_id)
+        await conn.execute("DELETE FROM rounds WHERE id = ? AND status != 'open'", (round_id,))
+        await _drop_unused_vectors(conn)
+        await audit.add_in(
+            conn,
+            actor,
+            "round_deleted",
+            f"{title}; responses: {len(ids)}, answers deleted: {answers}",
+            user_id=user_id,
+            round_id=round_id,
+        )
+        return answers
 
     return await db.write(work)
 

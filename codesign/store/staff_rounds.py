@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import msgspec
 
@@ -15,6 +15,7 @@ from codesign.models import (
     SectionText,
     SupportContact,
 )
+from codesign.store import audit
 from codesign.store.db import Database, WriteConnection, from_db_time, to_db_time, utcnow
 from codesign.store.participations import new_ref
 from codesign.store.rounds import CLOSED_AT
@@ -283,6 +284,72 @@ async def save_translation(
     await db.write(work)
 
 
+class Revision(msgspec.Struct, frozen=True):
+    item: str  # section, question, option
+    item_id: int
+    field: str
+    old: str
+    new: str
+
+
+async def correct_wording(
+    db: Database,
+    round_id: int,
+    locale: str,
+    revisions: list[Revision],
+    *,
+    actor: str,
+    user_id: int,
+    action: str,
+    detail: str,
+) -> bool:
+    """Correct main-language wording of an open or closed round: each changed text, its
+    revision row (old and new) and the audit entry commit together. Only texts change,
+    never sections, questions or choices themselves. False if the round is no longer
+    open or closed (nothing is written then)."""
+    tables = {
+        ("section", "title"): ("section_texts", "section_id"),
+        ("section", "body_md"): ("section_texts", "section_id"),
+        ("section", "content_note"): ("section_texts", "section_id"),
+        ("question", "prompt"): ("question_texts", "question_id"),
+        ("question", "hint"): ("question_texts", "question_id"),
+        ("option", "label"): ("question_option_texts", "option_id"),
+    }
+
+    async def work(conn: WriteConnection) -> bool:
+        async with conn.execute(
+            "SELECT 1 FROM rounds WHERE id = ? AND status IN ('open', 'closed')", (round_id,)
+        ) as cursor:
+            if await cursor.fetchone() is None:
+                return False
+        now = to_db_time(utcnow())
+        for r in revisions:
+            table, key = tables[(r.item, r.field)]
+            await conn.execute(
+                f"UPDATE {table} SET {r.field} = ? WHERE {key} = ? AND locale = ?",  # noqa: S608
+                (r.new, r.item_id, locale),
+            )
+            await conn.execute(
+                "INSERT INTO text_revisions (round_id, at, user_id, actor, item, item_id, field,"
+                " locale, old_text, new_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (round_id, now, user_id, actor, r.item, r.item_id, r.field, locale, r.old, r.new),
+            )
+        await audit.add_in(conn, actor, action, detail, user_id=user_id, round_id=round_id)
+        await conn.execute("UPDATE rounds SET updated_at = ? WHERE id = ?", (now, round_id))
+        return True
+
+    return await db.write(work)
+
+
+async def text_revisions(db: Database, round_id: int) -> list[dict]:
+    rows = await db.fetch_all(
+        "SELECT at, actor, item, item_id, field, old_text, new_text FROM text_revisions"
+        " WHERE round_id = ? ORDER BY id DESC",
+        (round_id,),
+    )
+    return [dict(r) for r in rows]
+
+
 async def set_offered(db: Database, round_id: int, offered: list[str]) -> None:
     async def work(conn: WriteConnection) -> None:
         await conn.execute(
@@ -519,7 +586,7 @@ async def answer_counts(db: Database, round_id: int) -> dict[int, dict[str, int]
 async def export_rows(db: Database, round_id: int) -> list[dict]:
     """One row per answer of every participation that was sent (never unsent drafts)."""
     rows = await db.fetch_all(
-        "SELECT p.id AS response, p.status, p.locale AS response_locale, p.may_quote,"
+        "SELECT p.id AS response, p.status, p.source, p.locale AS response_locale, p.may_quote,"
         " p.submitted_at, s.position AS section, q.position AS question_position,"
         " q.id AS question_id, q.kind, a.value, a.text, a.locale, a.saved_at"
         " FROM answers a JOIN participations p ON p.id = a.participation_id"
@@ -542,11 +609,15 @@ async def import_paper(
     digest: str,
     filename: str,
     who: str,
-    responses: list[tuple[int, str, bool, list[tuple[int, str | None, str | None]]]],
+    responses: list[tuple[int, str, bool, list[tuple[int, str | None, str | None]], str]],
+    *,
+    user_id: int | None = None,
+    audit_detail: str = "",
 ) -> int | None:
     """Store typed-in paper responses, all or none; None if this file was imported before.
 
-    Each response: (row in the file, locale, may_quote, [(question id, value, text)]).
+    Each response: (row in the file, locale, may_quote, [(question id, value, text)],
+    fingerprint). The audit entry ("paper_imported") commits with the rows.
     It becomes a submitted participation with random ids and no session: nothing in the file
     leads to it from the public site. Its file and row are kept, so staff can find
     one paper form again (to delete it, if the person asks).
@@ -562,12 +633,12 @@ async def import_paper(
         if cursor.rowcount == 0:
             return None
         batch_id = cursor.lastrowid
-        for row, locale, may_quote, answers in responses:
+        for row, locale, may_quote, answers, fingerprint in responses:
             cursor = await conn.execute(
                 "INSERT INTO participations (round_id, public_id, start_key, ref, code_shown,"
                 " locale, status, may_quote, created_at, updated_at, submitted_at, source,"
-                " paper_batch_id, paper_row)"
-                " VALUES (?, ?, ?, ?, 1, ?, 'submitted', ?, ?, ?, ?, 'paper', ?, ?)",
+                " paper_batch_id, paper_row, paper_fingerprint)"
+                " VALUES (?, ?, ?, ?, 1, ?, 'submitted', ?, ?, ?, ?, 'paper', ?, ?, ?)",
                 (
                     round_id,
                     "paper-" + secrets.token_hex(18),
@@ -580,6 +651,7 @@ async def import_paper(
                     now,
                     batch_id,
                     row,
+                    fingerprint,
                 ),
             )
             participation_id = cursor.lastrowid
@@ -589,6 +661,9 @@ async def import_paper(
                     " saved_at) VALUES (?, ?, ?, ?, ?, ?)",
                     (participation_id, question_id, value, text, locale, now),
                 )
+        await audit.add_in(
+            conn, who, "paper_imported", audit_detail, user_id=user_id, round_id=round_id
+        )
         return len(responses)
 
     return await db.write(work)
@@ -614,12 +689,94 @@ async def paper_batches(db: Database, round_id: int) -> list[PaperBatch]:
     rows = await db.fetch_all(
         "SELECT b.id, b.filename, b.imported_at, (SELECT COUNT(*) FROM participations p"
         "  WHERE p.paper_batch_id = b.id AND p.status = 'submitted') AS n"
-        " FROM paper_batches b WHERE b.round_id = ? ORDER BY b.id",
+        " FROM paper_batches b WHERE b.round_id = ? AND b.undone_at IS NULL ORDER BY b.id",
         (round_id,),
     )
     return [
         PaperBatch(r["id"], r["filename"], from_db_time(r["imported_at"]), r["n"]) for r in rows
     ]
+
+
+async def paper_batch_digest_used(db: Database, round_id: int, digest: str) -> bool:
+    row = await db.fetch_one(
+        "SELECT 1 FROM paper_batches WHERE round_id = ? AND digest = ?", (round_id, digest)
+    )
+    return row is not None
+
+
+async def paper_fingerprints_held(
+    db: Database, round_id: int, fingerprints: list[str]
+) -> dict[str, tuple[str, int]]:
+    """Fingerprints already held by a paper response of the round: {fingerprint:
+    (file name, row)} of the earliest such response."""
+    found: dict[str, tuple[str, int]] = {}
+    for start in range(0, len(fingerprints), 400):
+        chunk = fingerprints[start : start + 400]
+        marks = ",".join("?" * len(chunk))  # only "?" placeholders go into the SQL
+        sql = (
+            "SELECT p.paper_fingerprint AS fp, b.filename, p.paper_row"  # noqa: S608
+            " FROM participations p JOIN paper_batches b ON b.id = p.paper_batch_id"
+            " WHERE p.round_id = ? AND p.status = 'submitted' AND p.source = 'paper'"
+            " AND p.paper_fingerprint IN (" + marks + ") ORDER BY p.id"
+        )
+        rows = await db.fetch_all(
+            sql,
+            (round_id, *chunk),
+        )
+        for r in rows:
+            found.setdefault(r["fp"], (r["filename"], r["paper_row"]))
+    return found
+
+
+async def save_pending_paper(
+    db: Database, round_id: int, user_id: int, filename: str, content: bytes
+) -> str:
+    """Keep a checked file until it is confirmed; older waiting files (a day) go."""
+    token = secrets.token_urlsafe(18)
+
+    async def work(conn: WriteConnection) -> None:
+        now = utcnow()
+        await conn.execute(
+            "DELETE FROM paper_pending WHERE created_at < ?",
+            (to_db_time(now - timedelta(days=1)),),
+        )
+        await conn.execute(
+            "INSERT INTO paper_pending (round_id, token, user_id, filename, content, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (round_id, token, user_id, filename, content, to_db_time(now)),
+        )
+
+    await db.write(work)
+    return token
+
+
+async def pending_paper(
+    db: Database, round_id: int, user_id: int, token: str
+) -> tuple[str, bytes] | None:
+    row = await db.fetch_one(
+        "SELECT filename, content FROM paper_pending WHERE round_id = ? AND user_id = ?"
+        " AND token = ?",
+        (round_id, user_id, token),
+    )
+    return (row["filename"], bytes(row["content"])) if row else None
+
+
+async def drop_pending_paper(db: Database, round_id: int, token: str) -> None:
+    async def work(conn: WriteConnection) -> None:
+        await conn.execute(
+            "DELETE FROM paper_pending WHERE round_id = ? AND token = ?", (round_id, token)
+        )
+
+    await db.write(work)
+
+
+async def paper_batch_participations(db: Database, round_id: int, batch_id: int) -> list[int]:
+    rows = await db.fetch_all(
+        "SELECT id FROM participations WHERE paper_batch_id = ? AND round_id = ?"
+        " AND source = 'paper' AND status = 'submitted'",
+        (batch_id, round_id),
+    )
+    return [r["id"] for r in rows]
 
 
 async def paper_response(
@@ -640,3 +797,92 @@ async def paper_response(
         found["id"], found["batch_id"], found["filename"], found["paper_row"], found["locale"],
         found["n"],
     )
+
+
+# Copying a round ----------------------------------------------------------
+
+
+async def _copy_rows(
+    conn: WriteConnection, table: str, key: str, old_id: int, new_id: int, keep_id: bool
+) -> dict[int, int]:
+    """Copy the rows of `table` whose `key` is old_id, pointing them at new_id; returns
+    {old row id: new row id} when the rows have ids of their own (keep_id=False)."""
+    async with conn.execute(
+        f"SELECT * FROM {table} WHERE {key} = ? ORDER BY rowid", (old_id,)  # noqa: S608
+    ) as cursor:
+        rows = [dict(r) for r in await cursor.fetchall()]
+    ids: dict[int, int] = {}
+    for row in rows:
+        old_row_id = row.pop("id", None) if not keep_id else None
+        row[key] = new_id
+        columns = ", ".join(row)
+        marks = ", ".join("?" * len(row))
+        inserted = await conn.execute(
+            f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608
+            tuple(row.values()),
+        )
+        if old_row_id is not None:
+            ids[old_row_id] = inserted.lastrowid
+    return ids
+
+
+async def copy_round(
+    db: Database, round_id: int, slug: str, title_suffix: str, member_id: int, actor: str
+) -> int:
+    """A new draft with the round's texts in every language, sections, questions and
+    choices (and their translations), and no dates, answers, board or safeguarding
+    settings. The copier is on it; the audit entry commits with it."""
+
+    async def work(conn: WriteConnection) -> int:
+        async with conn.execute("SELECT * FROM rounds WHERE id = ?", (round_id,)) as cursor:
+            source = dict(await cursor.fetchone())
+        now = to_db_time(utcnow())
+        source.pop("id")
+        source.update(
+            slug=slug, status="draft", opens_at=None, closes_at=None, response_due=None,
+            created_at=now, updated_at=now, closed_at=None,
+        )
+        columns = ", ".join(source)
+        cursor = await conn.execute(
+            f"INSERT INTO rounds ({columns}) VALUES ({', '.join('?' * len(source))})",  # noqa: S608
+            tuple(source.values()),
+        )
+        new_id = cursor.lastrowid
+        await _copy_rows(conn, "round_texts", "round_id", round_id, new_id, keep_id=True)
+        await conn.execute(
+            "UPDATE round_texts SET title = substr(title || ?, 1, 200)"
+            " WHERE round_id = ? AND locale = ?",
+            (title_suffix, new_id, source["default_locale"]),
+        )
+        await _copy_rows(conn, "support_contacts", "round_id", round_id, new_id, keep_id=False)
+        sections = await _copy_rows(conn, "sections", "round_id", round_id, new_id, False)
+        for old_section, new_section in sections.items():
+            await _copy_rows(conn, "section_texts", "section_id", old_section, new_section, True)
+            questions = await _copy_rows(
+                conn, "questions", "section_id", old_section, new_section, False
+            )
+            for old_q, new_q in questions.items():
+                await _copy_rows(conn, "question_texts", "question_id", old_q, new_q, True)
+                options = await _copy_rows(
+                    conn, "question_options", "question_id", old_q, new_q, False
+                )
+                for old_o, new_o in options.items():
+                    await _copy_rows(
+                        conn, "question_option_texts", "option_id", old_o, new_o, True
+                    )
+        await conn.execute(
+            "INSERT INTO round_members (round_id, user_id, added_at) VALUES (?, ?, ?)",
+            (new_id, member_id, now),
+        )
+        await audit.add_in(
+            conn, actor, "round_copied", f"copy of round {round_id}", user_id=member_id,
+            round_id=new_id,
+        )
+        return new_id
+
+    return await db.write(work)
+
+
+async def participation_ids(db: Database, round_id: int) -> list[int]:
+    rows = await db.fetch_all("SELECT id FROM participations WHERE round_id = ?", (round_id,))
+    return [r["id"] for r in rows]

@@ -111,10 +111,12 @@ def render_page(
     htmx_block: str | None = None,
     cookies: Sequence[Cookie] = (),
     cache_key: Hashable = None,
+    remember_choice: bool = True,
 ) -> Response[str]:
     """Render a page; for htmx, `htmx_block` of the same template with 200 (htmx swaps 2xx).
 
     `cache_key`: see `Renderer.render` (a fragment whose words depend on that alone).
+    `remember_choice=False` (staff pages): a ?lang= is not kept as a participant's choice.
     """
     if htmx_block is not None and is_htmx(request):
         block, status = htmx_block, 200
@@ -141,7 +143,7 @@ def render_page(
         }
         html = renderer.render(template, locale, full, block=block, cache_key=cache_key)
     cookie_list = list(cookies)
-    if request.query_params.get("lang") == locale:
+    if remember_choice and request.query_params.get("lang") == locale:
         cookie_list.append(remember_language(locale, settings))
     return Response(
         html,

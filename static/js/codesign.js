@@ -359,6 +359,70 @@
     else if (unsaved()) later(0);
   }
 
+  // Staff forms holding much typed text (translations): the browser asks before the page
+  // is left with text not saved yet, and text typed while a part was being saved stays.
+  function changedFields(root) {
+    var out = [];
+    var fields = root.querySelectorAll("input[name], textarea[name]");
+    for (var i = 0; i < fields.length; i++) {
+      var el = fields[i];
+      if (el.type === "hidden" || el.type === "submit") continue;
+      if (el.value !== el.defaultValue) out.push(el);
+    }
+    return out;
+  }
+  var submittingAll = false;
+  document.addEventListener("submit", function (event) {
+    if (event.target.matches && event.target.matches("[data-warn-unsaved]") &&
+        !event.defaultPrevented) submittingAll = true;
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (submittingAll || leaving) return;
+    var forms = document.querySelectorAll("form[data-warn-unsaved]");
+    for (var i = 0; i < forms.length; i++) {
+      if (changedFields(forms[i]).length) {
+        event.preventDefault();
+        event.returnValue = "";
+        return;
+      }
+    }
+  });
+  var sentValues = {}, typedMeanwhile = {};
+  function inWarnedForm(target) {
+    return target && target.id && target.closest && target.closest("form[data-warn-unsaved]");
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var target = event.detail.target;
+    if (!inWarnedForm(target)) return;
+    var values = {}, fields = target.querySelectorAll("input[name], textarea[name]");
+    for (var i = 0; i < fields.length; i++) values[fields[i].name] = fields[i].value;
+    sentValues[target.id] = values;
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (!inWarnedForm(target) || !sentValues[target.id]) return;
+    var sent = sentValues[target.id], kept = {};
+    var fields = target.querySelectorAll("input[name], textarea[name]");
+    for (var i = 0; i < fields.length; i++) {
+      var el = fields[i];
+      if (el.name in sent && sent[el.name] !== el.value) kept[el.name] = el.value;
+    }
+    typedMeanwhile[target.id] = kept;
+    delete sentValues[target.id];
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var id = event.detail.target && event.detail.target.id;
+    var kept = id && typedMeanwhile[id];
+    if (!kept) return;
+    delete typedMeanwhile[id];
+    var part = document.getElementById(id);
+    if (!part) return;
+    for (var name in kept) {
+      var el = part.querySelector('[name="' + name.replace(/"/g, "") + '"]');
+      if (el) el.value = kept[name];
+    }
+  });
+
   function enhance(root) {
     var hidden = root.querySelectorAll("[data-js-only]");
     for (var i = 0; i < hidden.length; i++) hidden[i].hidden = false;

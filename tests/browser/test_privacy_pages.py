@@ -236,7 +236,10 @@ def test_staff_delete_a_paper_response_in_every_language(
         if row == 2:
             page.set_input_files("#file", str(csv_file))
             page.click("#paper-upload button[type=submit]")
-            page.wait_for_selector("#paper-upload .notice")
+            page.wait_for_selector("#paper-upload button[value=new]")  # checked first
+            look.check("paper file checked")
+            page.click("#paper-upload button[value=new]")
+            page.wait_for_selector("#paper-upload .notice >> text=were added")
             page.goto(f"/staff/rounds/{round_id}/paper")
         look.check("paper page")
         page.fill("#row", str(row))

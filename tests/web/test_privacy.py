@@ -275,14 +275,10 @@ PAPER = b"language,may_quote,1.1,1.2\r\nen,no,4,paper words about evening times\
 
 
 async def _upload(staff, content: bytes = PAPER):
+    from tests.web.staff.test_paper import upload  # checked, then confirmed
+
     await staff.get("/staff/rounds/1/paper")
-    return await staff.client.post(
-        "/staff/rounds/1/paper",
-        files={"file": ("paper.csv", content, "text/csv")},
-        data={"_csrf_token": staff.token},
-        headers={"x-csrftoken": staff.token},
-        follow_redirects=False,
-    )
+    return await upload(staff, content)
 
 
 async def test_paper_responses_have_random_ids_and_no_web_session(client, accounts) -> None:  # noqa: F811

@@ -65,6 +65,17 @@ NOTICES = {
         "Their two-step sign-in is turned off and their sessions have ended. Where it is "
         "needed, they set it up again at their next sign-in."
     ),
+    "copied": N_(
+        "This is a copy: a new draft with the same texts, sections and questions, and no "
+        "answers. Set its dates and check its title before you open it."
+    ),
+    "round-deleted": N_(
+        "The round is deleted, with all its answers. The audit log says who did it."
+    ),
+    "paper-cancelled": N_("Nothing was added. The checked file is not kept."),
+    "paper-undone": N_(
+        "The import is undone: its responses are deleted. The audit log says who did it."
+    ),
 }
 
 
@@ -226,22 +237,65 @@ def staff_page(
 ) -> Response[str]:
     user = getattr(request.state, "staff", None)
     notice = NOTICES.get(request.query_params.get("done", ""), "")
-    stage = getattr(request.state, "stage", "full")
-    full = {"user": user, "stage": stage, "errors": [], "notice": notice, "form": {}, **context}
+    locale = staff_locale(request)
+    # The language switch: links to this page (a GET) or, after a form, the staff home.
+    here = request.scope["path"] if request.method == "GET" else "/staff/"
+    full = {
+        "user": user,
+        "stage": getattr(request.state, "stage", "full"),
+        "errors": [],
+        "notice": notice,
+        "form": {},
+        "staff_languages": [(loc, f"{here}?lang={loc}") for loc in SUPPORTED_LOCALES],
+        **context,
+    }
+    cookie_list = list(cookies)
+    if request.query_params.get("lang") == locale:
+        cookie_list.append(staff_language_cookie(request, locale))
     return render_page(
         request,
         template,
-        staff_locale(request),
+        locale,
         full,
         status=status,
         htmx_block=htmx_block,
         block=block,
-        cookies=cookies,
+        cookies=cookie_list,
+        remember_choice=False,
+    )
+
+
+#: The language a staff member chose with the switch on staff pages (staff pages only).
+STAFF_LANG_COOKIE = "cs_staff_lang"
+
+
+def chosen_staff_language(request: Request) -> str | None:
+    """?lang=xx on a staff page, else the staff member's earlier choice."""
+    asked = request.query_params.get("lang", "")
+    if asked in SUPPORTED_LOCALES:
+        return asked
+    kept = request.cookies.get(STAFF_LANG_COOKIE, "")
+    return kept if kept in SUPPORTED_LOCALES else None
+
+
+def staff_language_cookie(request: Request, locale: str) -> Cookie:
+    settings: Settings = request.app.state.settings
+    return Cookie(
+        key=STAFF_LANG_COOKIE,
+        value=locale,
+        path="/staff",
+        httponly=True,
+        samesite="lax",
+        secure=settings.https,
     )
 
 
 def staff_locale(request: Request) -> str:
-    """Staff pages follow the browser's languages, not a participant's remembered choice."""
+    """Staff pages follow the language chosen with the switch, else the browser's
+    languages; never a participant's remembered choice."""
+    chosen = chosen_staff_language(request)
+    if chosen:
+        return chosen
     guess = negotiate(
         parse_accept_language(request.headers.get("accept-language")), SUPPORTED_LOCALES
     )

@@ -12,7 +12,7 @@ from litestar.params import Body, FromPath, URLEncodedBody
 from codesign.i18n import N_
 from codesign.services import paper
 from codesign.services.participation import FieldError
-from codesign.web.common import go
+from codesign.web.common import PageError, go, render_page
 from codesign.web.staff.common import BUILD, staff_page, staff_user
 from codesign.web.staff.rounds import load_round
 
@@ -40,6 +40,26 @@ class StaffPaperController(Controller):
             },
         )
 
+    @get("/form/{locale:str}", name="staff_paper_form", opt=BUILD)
+    async def paper_form(
+        self, request: Request, round_id: FromPath[int], locale: FromPath[str]
+    ) -> Response:
+        """The questionnaire on paper, in one of the round's languages, to print."""
+        round_, _ = await load_round(request, round_id)
+        if locale not in round_.locales:
+            raise PageError(
+                404,
+                N_("We can't find this page"),
+                N_("Choose a language from the round's page."),
+                links=[(f"/staff/rounds/{round_.id}/paper", N_("Back to paper responses"))],
+            )
+        return render_page(
+            request,
+            "staff/paper_form.html",
+            locale,
+            {"round": round_, "rt": round_.texts[locale], "user": staff_user(request)},
+        )
+
     @post("/", name="staff_paper_upload", opt=BUILD, request_max_body_size=UPLOAD_LIMIT)
     async def upload(
         self,
@@ -59,16 +79,68 @@ class StaffPaperController(Controller):
                 0, [paper.RowProblem(0, N_("Choose a CSV file to upload."))], 0
             )
         else:
-            report = await paper.import_csv(
+            report = await paper.check_csv(
                 request.app.state.db, staff_user(request), round_, name[:100], content
             )
-        status = 200 if report.imported else 422
+        status = 200 if report.check else 422
         return staff_page(
             request,
             "staff/paper.html",
             await _context(request, round_, report),
             status=status,
             htmx_block="report",
+        )
+
+    @post("/confirm", name="staff_paper_confirm", opt=BUILD)
+    async def confirm(
+        self, request: Request, round_id: FromPath[int], data: URLEncodedBody[dict[str, str]]
+    ) -> Response:
+        """Import a checked file (its new rows, or every row), or drop it."""
+        round_, _ = await load_round(request, round_id)
+        db, token, choice = request.app.state.db, data.get("token", ""), data.get("add", "")
+        if choice not in ("new", "all"):
+            await paper.cancel_import(db, round_, token)
+            return go(request, f"/staff/rounds/{round_.id}/paper?done=paper-cancelled")
+        report = await paper.confirm_import(
+            db, staff_user(request), round_, token, include_duplicates=choice == "all"
+        )
+        return staff_page(
+            request,
+            "staff/paper.html",
+            await _context(request, round_, report),
+            status=422 if report.problems else 200,
+            htmx_block="report",
+        )
+
+    @post("/undo", name="staff_paper_undo", opt=BUILD)
+    async def undo(
+        self, request: Request, round_id: FromPath[int], data: URLEncodedBody[dict[str, str]]
+    ) -> Response:
+        """Undo a whole imported file; without confirm=yes, ask first."""
+        round_, _ = await load_round(request, round_id)
+        db = request.app.state.db
+        batch_id = _number(data.get("batch", ""))
+        batches = await paper.batches(db, round_)
+        batch = next((b for b in batches if b.id == batch_id), None)
+        if batch is not None and data.get("confirm") == "yes":
+            if await paper.undo_import(db, staff_user(request), round_, batch.id) is not None:
+                return go(request, f"/staff/rounds/{round_.id}/paper?done=paper-undone")
+            batch = None
+        context = await _context(request, round_, None)
+        context["undo"] = batch
+        if batch is None:
+            context["undo_errors"] = [
+                FieldError(
+                    "paper-imports",
+                    N_("This import was undone already, or is not in this round."),
+                )
+            ]
+        return staff_page(
+            request,
+            "staff/paper.html",
+            context,
+            status=200 if batch else 422,
+            htmx_block="imports",
         )
 
     @post("/delete", name="staff_paper_delete", opt=BUILD)
@@ -133,4 +205,6 @@ async def _context(request: Request, round_, report) -> dict[str, Any]:
         "found": None,
         "chosen_batch": None,
         "chosen_row": "",
+        "undo": None,
+        "undo_errors": [],
     }

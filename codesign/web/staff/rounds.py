@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
+import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, URLEncodedBody
 
-from codesign.i18n import N_, format_moment
+from codesign.i18n import N_, format_staff_moment, translations_for
 from codesign.models import Round, RoundSettings
 from codesign.services import readability
+from codesign.services.accounts import clean_text
 from codesign.services.participation import FieldError
 from codesign.services.rounds_admin import (
     CONTACT_FIELDS,
@@ -23,6 +26,7 @@ from codesign.services.rounds_admin import (
     ROUND_FIELDS,
     SECTION_FIELDS,
     TRANSITIONS,
+    ZONE_REGIONS,
     AccessDenied,
     Refused,
     RoundMissing,
@@ -33,6 +37,7 @@ from codesign.services.rounds_admin import (
     structure_locked,
     text_slots,
     translated,
+    zone_choices,
 )
 from codesign.settings import SUPPORTED_LOCALES
 from codesign.web.common import PageError, go, is_htmx
@@ -133,13 +138,92 @@ def _form_context(values: dict[str, str], errors: list[FieldError], **extra: Any
         "errors": errors,
         "locales": SUPPORTED_LOCALES,
         "max_contacts": MAX_CONTACTS,
+        "zones": zone_choices,
+        "zone_regions": ZONE_REGIONS,
         "limits": {**ROUND_FIELDS, **{f"contact_{k}": v for k, v in CONTACT_FIELDS.items()}},
         **extra,
     }
 
 
 def _when(value, round_: Round, locale: str) -> str:
-    return format_moment(value, locale, round_.timezone) if value else ""
+    return format_staff_moment(value, locale, round_.timezone, round_.region) if value else ""
+
+
+class Confirmation(msgspec.Struct, frozen=True):
+    title: str
+    explain: tuple[str, ...]
+    yes: str
+    no: str
+    action: str
+    fields: list[tuple[str, str]]
+    back: str
+    params: dict[str, str] = {}
+
+
+#: Added to the main-language title of a copied round, in that language.
+COPY_SUFFIX = N_("(copy)")
+
+#: One-click actions that lose or end something ask first (`confirmed=yes`).
+ASK_FIRST = {
+    "closed": (
+        N_("Close the round?"),
+        (
+            N_("Participants can't give or send answers after this, including people who "
+               "have started and not sent theirs yet."),
+            N_("You can open it again later, while it is not published."),
+        ),
+        N_("Yes, close the round"),
+        N_("Keep it open"),
+    ),
+    "published": (
+        N_("Mark the round as published?"),
+        (
+            N_("This is the last step. A published round can't be opened again, and its "
+               "answers can't change."),
+        ),
+        N_("Yes, mark as published"),
+        N_("Not yet"),
+    ),
+    "delete_round": (
+        N_("Delete “%(title)s” and everything in it?"),
+        (
+            N_("Its answers (online and on paper), themes, board responses and "
+               "safeguarding records are deleted for good, as if everyone had withdrawn."),
+            N_("Export anything you need to keep first. The audit log keeps who did it."),
+        ),
+        N_("Yes, delete the round"),
+        N_("Keep it"),
+    ),
+    "delete": (
+        N_("Remove the section “%(title)s”?"),
+        (N_("Its text, its questions and their translations are removed. This can't be undone."),),
+        N_("Yes, remove the section"),
+        N_("Keep it"),
+    ),
+    "delete_q": (
+        N_("Remove the question “%(title)s”?"),
+        (N_("The question and its translations are removed. This can't be undone."),),
+        N_("Yes, remove the question"),
+        N_("Keep it"),
+    ),
+}
+
+
+def _confirmation(
+    round_: Round, what: str, fields: list[tuple[str, str]], action: str, back: str, title=""
+) -> Confirmation:
+    heading, explain, yes, no = ASK_FIRST[what]
+    return Confirmation(
+        heading, explain, yes, no, action, fields, back, {"title": clean_text(title, 120)}
+    )
+
+
+def ask_first(request: Request, confirmation: Confirmation) -> Response:
+    """The confirmation page; htmx is sent there as a whole page (it is a page of its own)."""
+    if is_htmx(request):
+        query = urlencode(confirmation.fields)
+        return go(request, f"{confirmation.action}/confirm?{query}")
+    return staff_page(request, "staff/confirm.html", {"confirm": confirmation})
 
 
 class StaffRoundsController(Controller):
@@ -202,7 +286,10 @@ class StaffRoundsController(Controller):
         languages = [completeness(round_, loc) for loc in settings.wanted_locales]
         return {
             "round": round_,
-            "rt": round_.texts.get(round_.default_locale),
+            # The round's own texts in the staff member's language where translated.
+            "rt": round_.texts.get(locale) if locale in round_.locales
+            else round_.texts.get(round_.default_locale),
+            "rt_locale": locale if locale in round_.locales else round_.default_locale,
             "settings": settings,
             "status": effective_status(round_),
             "transitions": TRANSITIONS.get(round_.status, ()),
@@ -246,6 +333,12 @@ class StaffRoundsController(Controller):
     ) -> Response:
         round_, settings = await load_round(request, round_id)
         target = data.get("status", "")
+        if (
+            target in ("closed", "published")
+            and target in TRANSITIONS.get(round_.status, ())
+            and data.get("confirmed") != "yes"
+        ):
+            return ask_first(request, _status_confirmation(round_, target))
         try:
             problems = await admin(request).change_status(
                 staff_user(request), round_, settings, target
@@ -259,6 +352,79 @@ class StaffRoundsController(Controller):
             )
         done = {"open": "opened", "closed": "closed", "published": "published"}.get(target, "draft")
         return go(request, f"{round_url(round_)}?done={done}")
+
+    @get("/rounds/{round_id:int}/status/confirm", name="staff_round_status_confirm", opt=BUILD)
+    async def confirm_status(self, request: Request, round_id: FromPath[int]) -> Response:
+        round_, settings = await load_round(request, round_id)
+        target = request.query_params.get("status", "")
+        if target not in ("closed", "published") or target not in TRANSITIONS.get(
+            round_.status, ()
+        ):  # nothing to ask (any more): the round as it is
+            context = await self._overview(request, round_, settings, [])
+            return staff_page(request, "staff/round.html", context)
+        return ask_first(request, _status_confirmation(round_, target))
+
+    @get(
+        "/rounds/{round_id:int}/sections/{section_id:int}/confirm",
+        name="staff_section_confirm",
+        opt=BUILD,
+    )
+    async def confirm_section(
+        self, request: Request, round_id: FromPath[int], section_id: FromPath[int]
+    ) -> Response:
+        round_, _ = await load_round(request, round_id)
+        action = request.query_params.get("action", "")
+        confirmation = _removal_confirmation(round_, section_id, action)
+        if confirmation is None:  # nothing to ask (any more): the section as it is
+            context = _section_context(round_, section_id, [])
+            return staff_page(request, "staff/section.html", context)
+        return ask_first(request, confirmation)
+
+    @post("/rounds/{round_id:int}/duplicate", name="staff_round_duplicate", opt=BUILD)
+    async def duplicate(self, request: Request, round_id: FromPath[int]) -> Response:
+        """Copy the round as a new draft, to run it again or adapt it."""
+        round_, _ = await load_round(request, round_id)
+        words = translations_for(round_.default_locale)
+        suffix = " " + words.gettext(COPY_SUFFIX)
+        new_id = await admin(request).duplicate(staff_user(request), round_, suffix)
+        return go(request, f"/staff/rounds/{new_id}?done=copied")
+
+    @post("/rounds/{round_id:int}/delete", name="staff_round_delete", opt=BUILD)
+    async def delete_round(
+        self, request: Request, round_id: FromPath[int], data: URLEncodedBody[FormData]
+    ) -> Response:
+        """Delete a round that is not open, with its data; asks first."""
+        round_, _ = await load_round(request, round_id)
+        if round_.status == "open":
+            raise refused(round_, Refused(N_("Close the round before you delete it.")))
+        if data.get("confirmed") != "yes":
+            title = round_.texts[round_.default_locale].title
+            return ask_first(
+                request,
+                _confirmation(
+                    round_, "delete_round", [], f"{round_url(round_)}/delete",
+                    round_url(round_), title,
+                ),
+            )
+        try:
+            await admin(request).delete(staff_user(request), round_)
+        except Refused as exc:
+            raise refused(round_, exc) from None
+        return go(request, "/staff/?done=round-deleted")
+
+    @get("/rounds/{round_id:int}/delete/confirm", name="staff_round_delete_confirm", opt=BUILD)
+    async def confirm_delete_round(self, request: Request, round_id: FromPath[int]) -> Response:
+        round_, settings = await load_round(request, round_id)
+        if round_.status == "open":
+            context = await self._overview(request, round_, settings, [])
+            return staff_page(request, "staff/round.html", context)
+        title = round_.texts[round_.default_locale].title
+        return ask_first(
+            request,
+            _confirmation(
+                round_, "delete_round", [], f"{round_url(round_)}/delete", round_url(round_), title
+            ),
+        )
 
     @post("/rounds/{round_id:int}/members", name="staff_round_members", opt=BUILD)
     async def add_member(
@@ -352,6 +518,16 @@ class StaffRoundsController(Controller):
         round_, _ = await load_round(request, round_id)
         service, user = admin(request), staff_user(request)
         action = data.get("action", "")
+        if (action == "delete" or action.startswith("delete_q")) and data.get(
+            "confirmed"
+        ) != "yes":
+            try:
+                service.check_draft(round_)
+            except Refused as exc:
+                raise refused(round_, exc) from None
+            confirmation = _removal_confirmation(round_, section_id, action)
+            if confirmation is not None:
+                return ask_first(request, confirmation)
         try:
             if action == "up" or action == "down":
                 await service.move_section(user, round_, section_id, -1 if action == "up" else 1)
@@ -400,22 +576,64 @@ class StaffRoundsController(Controller):
         round_, settings = await load_round(request, round_id)
         _check_translation_locale(round_, locale)
         item = data.get("item", "")[:40]
+        sent = _echo(data)
         try:
             errors = await admin(request).save_translation(
                 staff_user(request), round_, locale, item, data
             )
         except Refused as exc:
             raise refused(round_, exc) from None
-        if errors:
-            context = _translate_context(round_, settings, locale, errors, _echo(data))
-            return staff_page(
-                request, "staff/translate.html", context, status=422, htmx_block="editor"
-            )
         if is_htmx(request):
-            round_, settings = await load_round(request, round_id)
-            context = _translate_context(round_, settings, locale, [], {}, saved_item=item)
-            return staff_page(request, "staff/translate.html", context, block="editor")
+            # Only the part that was saved is replaced: what is typed elsewhere stays.
+            if not errors:
+                round_, settings = await load_round(request, round_id)
+            context = _translate_context(
+                round_, settings, locale, errors, sent if errors else {},
+                saved_item="" if errors else item,
+            )
+            part = next((g for g in context["groups"] if g[0] == item), None)
+            if part is None:
+                return go(request, f"{round_url(round_)}/translate/{locale}")
+            context.update(group=part[0], where=part[1], slots=part[2], progress_oob=True)
+            return staff_page(request, "staff/translate.html", context, block="part")
+        if errors:
+            context = _translate_context(round_, settings, locale, errors, sent)
+            return staff_page(request, "staff/translate.html", context, status=422)
+        round_, settings = await load_round(request, round_id)
+        context = _translate_context(round_, settings, locale, [], sent, saved_item=item)
+        if context["unsaved_groups"]:
+            # Without JavaScript the whole page was sent: give back the text typed in
+            # other parts rather than dropping it with a redirect.
+            return staff_page(request, "staff/translate.html", context)
         return go(request, f"{round_url(round_)}/translate/{locale}?done=saved#{item}")
+
+
+def _status_confirmation(round_: Round, target: str) -> Confirmation:
+    return _confirmation(
+        round_, target, [("status", target)], f"{round_url(round_)}/status", round_url(round_)
+    )
+
+
+def _removal_confirmation(round_: Round, section_id: int, action: str) -> Confirmation | None:
+    """Asking before a section (action "delete") or a question ("delete_q<id>") goes."""
+    section = next((s for s in round_.sections if s.id == section_id), None)
+    if section is None or structure_locked(round_):
+        return None
+    url = f"{round_url(round_)}/sections/{section_id}"
+    if action == "delete":
+        title = section.texts[round_.default_locale].title
+        return _confirmation(
+            round_, "delete", [("action", action)], url, f"{round_url(round_)}#sections", title
+        )
+    if action.startswith("delete_q") and action[8:].isdigit():
+        question = next((q for q in section.questions if q.id == int(action[8:])), None)
+        if question is None:
+            return None
+        text = question.texts.get(round_.default_locale)
+        return _confirmation(
+            round_, "delete_q", [("action", action)], url, url, text.prompt if text else ""
+        )
+    return None
 
 
 def _echo(data: FormData) -> dict[str, str]:
@@ -466,6 +684,7 @@ def _section_context(
         "kinds": QUESTION_KINDS,
         "option_limits": {"low": MIN_OPTIONS, "high": MAX_OPTIONS, "limit": OPTION_LIMIT},
         "locked": structure_locked(round_),
+        "correctable": structure_locked(round_) and round_.status in ("open", "closed"),
         "count": len(round_.sections),
         "readability": readability.check(f"{st.title}.\n{st.body_md}", default),
     }
@@ -480,16 +699,16 @@ def _translate_context(
     saved_item: str = "",
 ) -> dict[str, Any]:
     groups: list[tuple[str, str, list]] = []
+    unsaved: set[str] = set()
     for slot in text_slots(round_):
         group = "round" if slot.item.startswith("contact-") else slot.item
         if not groups or groups[-1][0] != group:
             groups.append((group, slot.where, []))
         name = f"{slot.item}_{slot.field}"
-        value = (
-            sent.get(name, translated(round_, locale, slot))
-            if sent
-            else translated(round_, locale, slot)
-        )
+        stored = translated(round_, locale, slot)
+        value = sent.get(name, stored) if sent else stored
+        if group != saved_item and value.replace("\r\n", "\n").strip() != stored.strip():
+            unsaved.add(group)
         groups[-1][2].append((slot, name, value))
     return {
         "round": round_,
@@ -501,6 +720,9 @@ def _translate_context(
         "offered": locale in round_.locales,
         "errors": errors,
         "saved_item": saved_item,
+        "unsaved_groups": unsaved,
+        "translate_url": f"/staff/rounds/{round_.id}/translate/{locale}",
+        "progress_oob": False,
         "readability": {
             f"section-{section.id}": readability.check(
                 f"{section.texts[locale].title}.\n{section.texts[locale].body_md}", locale

@@ -6,7 +6,13 @@ from litestar import Controller, Request, Response, get
 from litestar.enums import MediaType
 from litestar.params import FromPath
 
-from codesign.i18n import N_, format_day, format_moment, translations_for
+from codesign.i18n import (
+    N_,
+    format_day,
+    format_staff_moment,
+    text_direction,
+    translations_for,
+)
 from codesign.services import watching
 from codesign.services.rounds_admin import effective_status, may_read_answers
 from codesign.settings import SUPPORTED_LOCALES
@@ -28,6 +34,12 @@ POSTER_WORDS = {
     "safe": N_("You don't need to give your name. You can skip any question."),
 }
 POLL_SECONDS = 5
+
+
+def short_address(url: str) -> str:
+    """The address as people type it: no "https://", no "www.", no trailing slash."""
+    short = url.split("://", 1)[-1]
+    return short.removeprefix("www.").rstrip("/")
 
 
 def public_url(request: Request, slug: str) -> str:
@@ -63,6 +75,19 @@ class StaffWatchController(Controller):
             headers={"cache-control": "private, max-age=300"},
         )
 
+    @get("/share/qr.png", name="staff_share_qr_png", opt=BUILD)
+    async def qr_png(self, request: Request, round_id: FromPath[int]) -> Response:
+        """The same QR code as a PNG, for word processors that don't take SVG."""
+        round_, _ = await load_round(request, round_id)
+        return Response(
+            watching.qr_png(public_url(request, round_.slug)),
+            media_type="image/png",
+            headers={
+                "cache-control": "private, max-age=300",
+                "content-disposition": f'attachment; filename="round-{round_.slug}-qr.png"',
+            },
+        )
+
     @get("/poster", name="staff_poster", opt=BUILD)
     async def poster(self, request: Request, round_id: FromPath[int]) -> Response:
         round_, _ = await load_round(request, round_id)
@@ -81,6 +106,7 @@ class StaffWatchController(Controller):
             panels.append(
                 {
                     "locale": loc,
+                    "dir": text_direction(loc),
                     "title": texts.title,
                     "organisation": texts.organisation,
                     "purpose": texts.purpose,
@@ -101,6 +127,7 @@ class StaffWatchController(Controller):
                 "url": public_url(request, round_.slug),
                 "panels": panels,
                 "chosen": chosen,
+                "short_url": short_address(public_url(request, round_.slug)),
             },
         )
 
@@ -119,7 +146,7 @@ class StaffWatchController(Controller):
                 "rt": round_.texts[round_.default_locale],
                 "stats": stats,
                 "status": effective_status(round_),
-                "updated": format_moment(utcnow(), locale, round_.timezone),
+                "updated": format_staff_moment(utcnow(), locale, round_.timezone, round_.region),
                 "poll": POLL_SECONDS,
                 "bar_width": watching.BAR_WIDTH,
             },

@@ -237,10 +237,16 @@ async def test_build_translate_preview_open_and_lock(client, accounts) -> None:
     assert fixed.status_code == 303
     staff.htmx = True
     fixed_htmx = await staff.post(f"/staff/rounds/{round_id}/translate/es", {"item": "round", **ES})
-    assert fixed_htmx.status_code == 200 and fixed_htmx.text.lstrip().startswith('<div id="editor"')
+    # htmx: only the saved part comes back (and the progress line), never the other parts.
+    assert fixed_htmx.status_code == 200
+    assert fixed_htmx.text.lstrip().startswith('<section id="round"')
+    assert 'id="section-' not in fixed_htmx.text and "Saved." in fixed_htmx.text
+    assert 'id="translation-progress"' in fixed_htmx.text and "hx-swap-oob" in fixed_htmx.text
     staff.htmx = False
 
-    closed = await staff.post(f"/staff/rounds/{round_id}/status", {"status": "closed"})
+    closed = await staff.post(
+        f"/staff/rounds/{round_id}/status", {"status": "closed", "confirmed": "yes"}
+    )
     assert closed.status_code == 303
     # Published is the board's publication, with its checklist: not a status to set here.
     published = await staff.post(f"/staff/rounds/{round_id}/status", {"status": "published"})

@@ -165,12 +165,13 @@ async def test_edit_translate_completeness_open_and_lock(client, accounts) -> No
     )
     assert row["locales"] == "en,es"
 
-    # Locked once open: choices can't change, their translations can be corrected.
+    # Locked once open: choices can't be added or removed (their wording and their
+    # translations can be corrected).
     locked = await staff.post(
         url,
         {"action": f"save_q{qid}", f"q{qid}_prompt": "When?", f"q{qid}_options": "A\nB"},
     )
-    assert locked.status_code == 409 and "no longer a draft" in locked.text
+    assert locked.status_code == 422 and "the choices stay the same" in locked.text
     assert [r[3] for r in await _options(client) if r[2] == "en"] == [
         "Evenings",
         "Weekends",

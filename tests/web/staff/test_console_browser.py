@@ -154,13 +154,13 @@ def test_build_translate_preview_open_answer_and_watch(site, chromium) -> None:
         "readers": "The review board.",
         "next_steps": "We will publish what changed.",
         "data_use": "We keep answers for a year.",
-        "timezone": "Europe/London",
         "contact0_name": "Support line",
         "contact0_phone": "0800 000 000",
         "contact0_hours": "Weekdays 9 to 5",
         "contact0_description": "Talk to someone.",
     }.items():
         page.fill(f"#{field}", value)
+    page.select_option("#timezone", "Europe/London")
     page.fill("#closes_at", "2099-06-30T17:00")
     page.check("#offer_es")
     page.click("#round-form button[type=submit]")
@@ -199,19 +199,19 @@ def test_build_translate_preview_open_answer_and_watch(site, chromium) -> None:
     }
     for name, value in spanish.items():
         page.fill(f"[name='{name}']", value)
-    page.click("form#round button[type=submit]")
-    page.wait_for_selector("form#round >> text=Saved.")
-    for form in page.query_selector_all("form.translation"):
+    page.click("section#round button[type=submit]")
+    page.wait_for_selector("section#round >> text=Saved.")
+    for form in page.query_selector_all("section.translation"):
         form_id = form.get_attribute("id")
         if form_id == "round":
             continue
         for field in page.query_selector_all(
-            f"form#{form_id} input.input, form#{form_id} textarea"
+            f"section#{form_id} input.input, section#{form_id} textarea"
         ):
             if not field.input_value():
                 field.fill("Texto en español.")
-        page.click(f"form#{form_id} button[type=submit]")
-        page.wait_for_selector(f"form#{form_id} >> text=Saved.")
+        page.click(f"section#{form_id} button[type=submit]")
+        page.wait_for_selector(f"section#{form_id} >> text=Saved.")
     assert "Participants can choose it once the round is open" in page.content()
 
     page.goto(round_url + "/preview/es/s/1")

@@ -3,6 +3,7 @@ file is imported whole or not at all."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 from hypothesis import HealthCheck, given, settings
@@ -119,6 +120,17 @@ def test_random_paper_files_are_all_or_nothing(tmp_path) -> None:
                 follow_redirects=False,
             )
             assert response.status_code < 500, response.text[:300]
+            assert _counts(db_path) == before  # checked only: nothing added yet
+            waiting = re.search(r'name="token" value="([^"]+)"', response.text)
+            if response.status_code == 200:
+                assert waiting is not None
+                response = client.post(
+                    "/staff/rounds/1/paper/confirm",
+                    data={"_csrf_token": token, "token": waiting.group(1), "add": "all"},
+                    headers={"x-csrftoken": token},
+                    follow_redirects=False,
+                )
+                assert response.status_code < 500, response.text[:300]
             after = _counts(db_path)
             if response.status_code != 200:
                 assert after == before  # nothing half-imported

@@ -167,7 +167,7 @@ async def test_audit_log_records_sign_ins_and_cannot_be_forged(client, accounts)
     assert page.status_code == 200
     assert "2026-01-01 admin@example.org" not in page.text
     assert "An email with no account (reference " in page.text
-    assert "<td><code>sign_in_failed</code></td>" in page.text
+    assert '<td class="audit-what">Sign-in failed</td>' in page.text  # the action in words
 
 
 async def test_signing_in_again_replaces_the_old_session(client, accounts):
