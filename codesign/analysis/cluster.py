@@ -22,7 +22,7 @@ Banking77 (77 intents) and SIB-200 (7 topics, 4 languages) sets:
   :func:`theme_agreement` says how well each theme is found again (mean
   best-match Jaccard; 1 = the same themes from either half).  A k is stable
   when its agreement is at least ``STABILITY_MIN`` (half of a theme found
-  again, on average) and at least ``STABILITY_SHARE`` of the best k's;
+  again, on average);
 - among the stable k, the **best separated** (highest cosine silhouette of
   the whole tree's cut) is taken.  Measured: Banking77 stays stable up to
   k≈56–98 (agreement 0.5–0.56), SIB-200 only up to k≈8 (agreement falls to
@@ -49,7 +49,6 @@ STABILITY_SAMPLE = 2400
 STABILITY_SPLITS = 3
 STABILITY_PROBE = 1000
 STABILITY_MIN = 0.5
-STABILITY_SHARE = 0.8
 
 
 def _row_order(x: np.ndarray) -> np.ndarray:
@@ -227,8 +226,7 @@ def choose_k(
     if n > STABILITY_SAMPLE:
         x = x[np.linspace(0, n - 1, STABILITY_SAMPLE).round().astype(np.int64)]
     curve = stability_curve(x, ks)
-    best = max(curve.values())
-    bar = max(STABILITY_MIN, STABILITY_SHARE * best)
+    bar = STABILITY_MIN
     stable = [kk for kk in ks if curve[kk] >= bar]
     if stable:
         sil = silhouettes(x_all, linkage, stable)
