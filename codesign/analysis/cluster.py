@@ -175,12 +175,12 @@ def stability_curve(x: np.ndarray, ks: list[int]) -> dict[int, float]:
     out = {k: 0.0 for k in ks}
     for split in range(STABILITY_SPLITS):
         halves = _halves(n, split)
-        half_cuts = [cuts(ward_linkage(x[h]), len(h), ks) for h in halves]
+        parts = [x[h] for h in halves]
+        half_cuts = [cuts(ward_linkage(xh), len(xh), ks) for xh in parts]
         for k in ks:
             labs = []
-            for h, by_k in zip(halves, half_cuts, strict=True):
-                kk = min(k, len(h))
-                c = centroids(x[h], by_k[k], kk).astype(np.float32)
+            for xh, by_k in zip(parts, half_cuts, strict=True):
+                c = centroids(xh, by_k[k], min(k, len(xh))).astype(np.float32)
                 labs.append(np.argmax(probe @ c.T, axis=1))
             out[k] += theme_agreement(labs[0], labs[1]) / STABILITY_SPLITS
     return out
