@@ -31,6 +31,9 @@ Banking77 (77 intents) and SIB-200 (7 topics, 4 languages) sets:
   best-match Jaccard; 1 = the same themes from either half).  A k is stable
   when its agreement is at least ``STABILITY_MIN`` (half of a theme found
   again, on average);
+- if no k is stable, the old parsimony rule: the smallest k up to 30 whose
+  silhouette is within ``K_TOLERANCE`` (0.01) of the best (the TF-IDF
+  fallback on SIB-200, whose vectors do not link languages, is such a case);
 - among the stable k, the **best separated** (highest cosine silhouette of
   the whole tree's cut) is taken.  Measured: Banking77 stays stable up to
   k≈56–98 (agreement 0.5–0.56), SIB-200 only up to k≈8 (agreement falls to
@@ -57,6 +60,7 @@ STABILITY_SAMPLE = 2400
 STABILITY_SPLITS = 3
 STABILITY_PROBE = 1000
 STABILITY_MIN = 0.5
+K_TOLERANCE = 0.01
 
 
 def _row_order(x: np.ndarray) -> np.ndarray:
@@ -245,10 +249,16 @@ def choose_k(
             f"(silhouette {sil[k]:.3f})"
         )
     else:
-        k = max(ks, key=lambda kk: (curve[kk], -kk))
+        # no reproducible themes at any k: fall back on parsimony — the smallest k
+        # (up to K_SMALL) whose silhouette is within K_TOLERANCE of the best
+        small = [kk for kk in ks if kk <= K_SMALL] or ks[:1]
+        sil = silhouettes(x_all, linkage, small)
+        top = max(sil.values())
+        k = min(kk for kk in small if sil[kk] >= top - K_TOLERANCE)
         how = (
-            f"auto: no k in [{lo}, {ks[-1]}] reaches agreement {STABILITY_MIN}; the most "
-            f"reproducible one ({curve[k]:.3f})"
+            f"auto: no k in [{lo}, {ks[-1]}] reaches agreement {STABILITY_MIN}; the "
+            f"smallest k up to {small[-1]} with silhouette within {K_TOLERANCE} of the "
+            f"best ({top:.3f})"
         )
     return k, how, curve
 
