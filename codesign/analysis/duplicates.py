@@ -76,17 +76,29 @@ def copy_groups(texts: Sequence[str], vectors: np.ndarray | None = None) -> list
         xs = np.asarray(vectors, dtype=np.float32)[first]
         slot_key = [keys[r] for r in first]
         lengths = np.array([len(k) for k in slot_key], dtype=np.float32)
-        cols = np.arange(m)
+        # Two keys can reach NEAR_RATIO only when their lengths are close
+        # (2·min ≥ NEAR_RATIO·(la + lb)), so with the slots sorted by length each
+        # is compared with the few slots of similar length after it (each pair
+        # once), not with all of them: near-linear instead of all pairs.
+        by_len = np.argsort(lengths, kind="stable")
+        sorted_len = lengths[by_len]
+        reach = (2.0 - NEAR_RATIO) / NEAR_RATIO  # longest partner / shortest
         for lo in range(0, m, _BLOCK):
-            sims = xs[lo : lo + _BLOCK] @ xs.T
-            rows = np.arange(lo, min(lo + _BLOCK, m))[:, None]
-            la, lb = lengths[rows], lengths[None, :]
-            # cheap filters first (each pair once; lengths that cannot reach NEAR_RATIO)
-            near = (sims >= NEAR_COSINE) & (cols[None, :] > rows)
+            hi = min(lo + _BLOCK, m)
+            end = int(np.searchsorted(sorted_len, sorted_len[hi - 1] * reach * 1.0001, "right"))
+            rows_s = by_len[lo:hi]
+            cols_s = by_len[lo:end]
+            sims = xs[rows_s] @ xs[cols_s].T
+            la, lb = lengths[rows_s][:, None], lengths[cols_s][None, :]
+            # each pair once: a partner comes later in length order
+            near = (sims >= NEAR_COSINE) & (
+                np.arange(lo, end)[None, :] > np.arange(lo, hi)[:, None]
+            )
             near &= 2 * np.minimum(la, lb) >= NEAR_RATIO * (la + lb)
             near &= (la > 0) & (lb > 0)
-            for a, b in zip(*np.nonzero(near), strict=True):
-                a, b = int(a) + lo, int(b)
+            for i, j in zip(*np.nonzero(near), strict=True):
+                # in slot order, as difflib's ratio is not symmetric
+                a, b = sorted((int(rows_s[i]), int(cols_s[j])))
                 ka, kb = slot_key[a], slot_key[b]
                 if _DIGITS.findall(ka) != _DIGITS.findall(kb):
                     continue  # "3 hours" and "4 hours" are different answers
