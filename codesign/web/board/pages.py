@@ -763,12 +763,15 @@ class BoardController(Controller):
         results = await publishing.outcomes_view(
             service(request), round_, round_.default_locale, preview=True
         )
+        overview = await opinion_overview(service(request), round_)
         return _page(
             request,
             "board/report.html",
             {
                 "round": round_,
                 "report": report,
+                "groups": overview.groups,
+                "titles": dict(enumerate(overview.sections)),
                 "bar_width": board_export.BAR_WIDTH,
                 "results": results,
                 "printed": format_day(utcnow(), staff_locale(request), round_.timezone),

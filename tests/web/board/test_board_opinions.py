@@ -95,3 +95,15 @@ async def test_the_overview_goes_into_both_exports_without_anyone_s_row(client, 
     assert {r["marks_group_out"] for r in middle} == {"no"}
     for group in ("group 1", "group 2"):  # its three furthest sections of the four that differ
         assert [r["marks_group_out"] for r in grouped if r["group"] == group].count("yes") == 3
+
+
+async def test_the_printable_report_carries_the_groups_and_what_marks_them_out(
+    client, camps
+) -> None:
+    member = await signed_in(client, "board")
+    page = await member.get(f"/staff/rounds/{camps.id}/board/report")
+    assert page.status_code == 200
+    report = page.text.split('<article class="report">')[1]
+    assert "Groups of people who answered alike" in report
+    assert "Group 1" in report and "Group 2" in report
+    assert report.count("What marks this group out:") == 2
