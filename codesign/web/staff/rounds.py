@@ -175,15 +175,6 @@ ASK_FIRST = {
         N_("Yes, close the round"),
         N_("Keep it open"),
     ),
-    "published": (
-        N_("Mark the round as published?"),
-        (
-            N_("This is the last step. A published round can't be opened again, and its "
-               "answers can't change."),
-        ),
-        N_("Yes, mark as published"),
-        N_("Not yet"),
-    ),
     "delete_round": (
         N_("Delete “%(title)s” and everything in it?"),
         (
@@ -334,7 +325,7 @@ class StaffRoundsController(Controller):
         round_, settings = await load_round(request, round_id)
         target = data.get("status", "")
         if (
-            target in ("closed", "published")
+            target == "closed"
             and target in TRANSITIONS.get(round_.status, ())
             and data.get("confirmed") != "yes"
         ):
@@ -357,7 +348,7 @@ class StaffRoundsController(Controller):
     async def confirm_status(self, request: Request, round_id: FromPath[int]) -> Response:
         round_, settings = await load_round(request, round_id)
         target = request.query_params.get("status", "")
-        if target not in ("closed", "published") or target not in TRANSITIONS.get(
+        if target != "closed" or target not in TRANSITIONS.get(
             round_.status, ()
         ):  # nothing to ask (any more): the round as it is
             context = await self._overview(request, round_, settings, [])
