@@ -632,3 +632,49 @@ async def test_an_answer_raising_two_topics_is_under_both_themes_and_counted_onc
     )
     page = await member.get(url(board, f"/themes/{themes[1].id}"))
     assert "Answers in other themes that raise this too" not in page.text
+
+
+async def test_a_withdrawn_answer_leaves_no_words_in_a_merge_kept_for_undoing(
+    client, board
+) -> None:
+    """A merge keeps the merged theme's row so it can be undone; its name and terms come
+    from the answers. Once such an answer is withdrawn, neither the kept row nor the theme
+    an undo brings back may still carry its words."""
+    await analysed(board)
+    db = client.app.state.db
+    q = board["question"]
+    service = board["service"]
+    late = "Quorblesnatch quorblesnatch: the quorblesnatch office door is always locked"
+    made = await fill_round(
+        db, board["round"], [("ramp", "en", late)], question_id=q, agreement_id=board["agreement"]
+    )
+    while await service.background_step(32):
+        pass
+    row = await db.fetch_one(
+        "SELECT a.id FROM answers a WHERE a.participation_id = ? AND a.question_id = ?",
+        (made[0], q),
+    )
+    steer = SteeringService(service)
+    theme_id = await steer.make_theme(USER, board["round"], q, [row["id"]], "Office door")
+    made_theme = await store.theme_by_id(db, theme_id)
+    assert "quorblesnatch" in " ".join(made_theme.terms).lower()
+    target = next(t for t in await store.themes_for(db, q) if t.id != theme_id)
+    member = await signed_in(client, "board")
+    done = await member.post(
+        url(board, f"/themes/{theme_id}/merge"), {"target": str(target.id), "confirm": "yes"}
+    )
+    assert done.status_code == 303
+    page = await member.get(url(board, f"/themes/{target.id}"))
+    undo = re.search(r'action="([^"]+/merges/\d+/undo)"', page.text).group(1)
+
+    await erasure.withdraw(db, made[0])
+    await erasure.tidy_up(db)
+    kept = await db.fetch_all("SELECT source, members, outcomes FROM theme_merges")
+    assert kept and not any("quorb" in " ".join(r).lower() for r in kept)
+
+    r = await member.post(undo)
+    assert r.status_code == 303
+    restored = await store.theme_by_id(db, theme_id)
+    assert restored is not None and restored.label == "Office door"
+    for t in await store.themes_for(db, q):
+        assert "quorb" not in (t.label + " ".join(t.terms)).lower()
