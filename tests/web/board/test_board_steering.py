@@ -678,3 +678,17 @@ async def test_a_withdrawn_answer_leaves_no_words_in_a_merge_kept_for_undoing(
     assert restored is not None and restored.label == "Office door"
     for t in await store.themes_for(db, q):
         assert "quorb" not in (t.label + " ".join(t.terms)).lower()
+
+
+@pytest.mark.parametrize("typed", ["%00bus", "bus%00fare", "%00%00%00"])
+async def test_a_search_with_a_nul_character_is_a_calm_page_not_a_500(
+    client, board, typed: str
+) -> None:
+    """A NUL in the search box (pasted, or sent on purpose) ended the MATCH string early
+    in SQLite ("unterminated string"): the page failed with a server error."""
+    await analysed(board)
+    member = await signed_in(client, "board")
+    q = board["question"]
+    page = await member.get(url(board, f"/q/{q}/search?q={typed}"))
+    assert page.status_code == 200
+    assert "answers found" in page.text or "answer found" in page.text
