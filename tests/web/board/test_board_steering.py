@@ -692,3 +692,37 @@ async def test_a_search_with_a_nul_character_is_a_calm_page_not_a_500(
     page = await member.get(url(board, f"/q/{q}/search?q={typed}"))
     assert page.status_code == 200
     assert "answers found" in page.text or "answer found" in page.text
+
+
+async def test_a_parent_theme_named_after_a_theme_follows_its_name_after_a_withdrawal(
+    client, board
+) -> None:
+    """A parent theme takes the name of its largest theme, which the model may have taken
+    from an answer. When answers are withdrawn that theme is named again from the answers
+    left; the parent's copy of the old name must not stay behind."""
+    from codesign.store import steering as steering_store
+
+    await analysed(board)
+    db = client.app.state.db
+    q = board["question"]
+    theme = next(t for t in await store.themes_for(db, q) if t.created_by == "model")
+    await steering_store.save_groups(db, q, [(theme.label, [theme.id])], [])
+    old_label = theme.label
+    ids = await store.member_ids(db, theme.id)
+    rows = await db.fetch_all(
+        f"SELECT DISTINCT participation_id FROM answers WHERE id IN ({','.join('?' * len(ids))})",
+        ids,
+    )
+    for r in rows[:-1]:
+        await erasure.withdraw(db, r["participation_id"])
+    await erasure.tidy_up(db)
+    rebuilt = await store.theme_by_id(db, theme.id)
+    groups = await db.fetch_all("SELECT label FROM theme_groups WHERE question_id = ?", (q,))
+    assert rebuilt is not None and rebuilt.label != old_label
+    assert [g["label"] for g in groups] == [rebuilt.label]
+    # the last one too: the emptied theme goes, and so does its parent theme's name
+    await erasure.withdraw(db, rows[-1]["participation_id"])
+    await erasure.tidy_up(db)
+    assert await store.theme_by_id(db, theme.id) is None
+    left = await db.fetch_all("SELECT label FROM theme_groups WHERE question_id = ?", (q,))
+    assert not left
