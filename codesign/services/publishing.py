@@ -361,7 +361,10 @@ async def approve_quote(
         or not is_quotable_text(answer.redacted)
     ):
         raise BoardError(N_("This answer can't be a public quote."))
-    await pub.set_quote_approval(service.db, round_.id, answer_id, approve, actor(user))
+    changed = await pub.set_quote_approval(service.db, round_.id, answer_id, approve, actor(user))
+    if approve and not changed and not await pub.is_approved(service.db, answer_id):
+        # refused in the statement itself (flagged by hand for the lead, meanwhile sent back…)
+        raise BoardError(N_("This answer can't be a public quote."))
 
 
 async def quote_choices(service: BoardService, user: StaffUser, round_: Round) -> list[ThemeState]:

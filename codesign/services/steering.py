@@ -27,6 +27,7 @@ from codesign.services.board import (
     _unit_rows,
     agreement_question,
 )
+from codesign.services.erasure import rebuild_stale_themes
 from codesign.store import audit
 from codesign.store import search as search_store
 from codesign.store import steering as store
@@ -303,6 +304,9 @@ class SteeringService:
         )
         if restored is None:
             raise BoardError(N_("This merge is undone already, or its theme is gone."))
+        # a theme that lost answers to a withdrawal since the merge comes back without
+        # their words (store.erasure): describe it again from the answers it still has
+        await rebuild_stale_themes(self.db)
         return restored
 
     async def open_merges(self, theme_id: int) -> list[store.MergeRow]:

@@ -12,6 +12,7 @@ function to join:
   no deleted word stays in its pages, see store/search.py);
 - the themes they were in are marked stale, so their terms and labels are
   rebuilt from the answers that remain (see services/erasure.py);
+- the terms (and a model-made name) of a merged theme kept for undoing the merge;
 - the idempotency keys of their saves;
 - their embedding vectors, once no remaining answer has the same text.
 
@@ -38,6 +39,19 @@ async def _forget_answers(conn: WriteConnection, where: str, params: tuple) -> i
     await conn.execute(
         "UPDATE themes SET stale = stale + 1 WHERE id IN (SELECT tm.theme_id FROM theme_members tm"
         f" WHERE tm.answer_id IN (SELECT id FROM answers WHERE {where}))",
+        params,
+    )
+    # A merge kept for undoing holds the merged theme's row, whose terms (and a name the
+    # model made) come from its answers: they go, and the row is marked stale, so an undo
+    # brings the theme back described by the answers that remain.
+    await conn.execute(
+        "UPDATE theme_merges SET source = json_set(source, '$.terms', '[]',"
+        " '$.stale', COALESCE(json_extract(source, '$.stale'), 0) + 1,"
+        " '$.label', CASE WHEN json_extract(source, '$.created_by') = 'model'"
+        "  AND json_extract(source, '$.edited_by') IS NULL THEN ''"
+        "  ELSE json_extract(source, '$.label') END)"
+        " WHERE EXISTS (SELECT 1 FROM json_each(theme_merges.members) j"
+        f" WHERE json_extract(j.value, '$[0]') IN (SELECT id FROM answers WHERE {where}))",
         params,
     )
     cursor = await conn.execute(f"DELETE FROM answers WHERE {where}", params)

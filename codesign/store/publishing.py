@@ -163,6 +163,10 @@ async def clear_sign_offs_in(conn: WriteConnection, round_id: int) -> int:
 
 # Quotes ------------------------------------------------------------------------
 
+#: An answer someone on the round flagged for the safeguarding lead by hand is a
+#: risk-flagged answer too (its `risk` column is the detector's): never a quote.
+NOT_FLAGGED_BY_HAND = "NOT EXISTS (SELECT 1 FROM safeguarding_items si WHERE si.answer_id = a.id)"
+
 
 async def quote_candidates(db: Database, question_id: int) -> list[QuoteCandidate]:
     """Every answer of the question's themes that may be quoted, each text once,
@@ -177,6 +181,7 @@ async def quote_candidates(db: Database, question_id: int) -> list[QuoteCandidat
         " LEFT JOIN quote_approvals qa ON qa.answer_id = a.id"
         " WHERE tm.question_id = ? AND tm.theme_id IS NOT NULL AND p.status = 'submitted'"
         " AND p.may_quote = 1 AND a.screened = 1 AND a.risk = 0 AND a.distressing = 0"
+        f" AND {NOT_FLAGGED_BY_HAND}"
         " AND a.redacted IS NOT NULL AND a.redacted != '') c"
         " WHERE copy_rank = 1 ORDER BY theme_id, approved DESC, score DESC, id",
         (question_id,),
@@ -207,6 +212,7 @@ async def set_quote_approval(
                 " JOIN participations p ON p.id = a.participation_id"
                 " WHERE a.id = ? AND p.round_id = ? AND p.status = 'submitted'"
                 " AND p.may_quote = 1 AND a.screened = 1 AND a.risk = 0 AND a.distressing = 0"
+                f" AND {NOT_FLAGGED_BY_HAND}"
                 " ON CONFLICT (answer_id) DO NOTHING",
                 (round_id, who.email, to_db_time(utcnow()), answer_id, round_id),
             )
@@ -228,6 +234,11 @@ async def set_quote_approval(
         return True
 
     return await db.write(work)
+
+
+async def is_approved(db: Database, answer_id: int) -> bool:
+    row = await db.fetch_one("SELECT 1 FROM quote_approvals WHERE answer_id = ?", (answer_id,))
+    return row is not None
 
 
 # Summaries ---------------------------------------------------------------------

@@ -44,7 +44,10 @@ def fold(text: str) -> str:
 def words(query: str) -> list[str]:
     """The folded words of a search, at most MAX_WORDS of them."""
     out: list[str] = []
-    for word in fold(query[:MAX_QUERY]).split():
+    # Control characters separate words: a NUL would end FTS5's quoted string early
+    # ("unterminated string"), and none of them is part of a word anyone searches for.
+    text = "".join(" " if unicodedata.category(c) == "Cc" else c for c in query[:MAX_QUERY])
+    for word in fold(text).split():
         word = word.strip(".,;:!?¿¡\"'«»()[]{}،؟")
         if word and word not in out:
             out.append(word)

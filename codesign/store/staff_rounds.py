@@ -736,10 +736,7 @@ async def save_pending_paper(
 
     async def work(conn: WriteConnection) -> None:
         now = utcnow()
-        await conn.execute(
-            "DELETE FROM paper_pending WHERE created_at < ?",
-            (to_db_time(now - timedelta(days=1)),),
-        )
+        await drop_stale_pending_paper_in(conn, now)
         await conn.execute(
             "INSERT INTO paper_pending (round_id, token, user_id, filename, content, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",
@@ -750,13 +747,34 @@ async def save_pending_paper(
     return token
 
 
+#: How long a checked paper file waits to be confirmed (it holds the typed-in answers).
+PENDING_PAPER_KEPT = timedelta(days=1)
+
+
+async def drop_stale_pending_paper_in(conn: WriteConnection, now: datetime) -> None:
+    await conn.execute(
+        "DELETE FROM paper_pending WHERE created_at < ?",
+        (to_db_time(now - PENDING_PAPER_KEPT),),
+    )
+
+
+async def drop_stale_pending_paper(db: Database) -> None:
+    """Checked files older than a day go, whether or not anyone uploads another."""
+
+    async def work(conn: WriteConnection) -> None:
+        await drop_stale_pending_paper_in(conn, utcnow())
+
+    await db.write(work)
+
+
 async def pending_paper(
     db: Database, round_id: int, user_id: int, token: str
 ) -> tuple[str, bytes] | None:
+    """A checked file still waiting (None: used, cancelled, or older than a day)."""
     row = await db.fetch_one(
         "SELECT filename, content FROM paper_pending WHERE round_id = ? AND user_id = ?"
-        " AND token = ?",
-        (round_id, user_id, token),
+        " AND token = ? AND created_at >= ?",
+        (round_id, user_id, token, to_db_time(utcnow() - PENDING_PAPER_KEPT)),
     )
     return (row["filename"], bytes(row["content"])) if row else None
 

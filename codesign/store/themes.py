@@ -834,6 +834,14 @@ async def save_rebuilt(
     async def work(conn: WriteConnection) -> int:
         changed = 0
         for theme_id, seen, label, terms, empty in updates:
+            # A parent theme named after this one (and not renamed by a person) carries
+            # the same name, which may come from an answer that left: it follows.
+            await conn.execute(
+                "UPDATE theme_groups SET label = ? WHERE edited_by IS NULL"
+                " AND id = (SELECT group_id FROM themes WHERE id = ? AND stale = ?)"
+                " AND label = (SELECT label FROM themes WHERE id = ?)",
+                (label, theme_id, seen, theme_id),
+            )
             cursor = await conn.execute(
                 "UPDATE themes SET label = ?, terms = ?, stale = 0,"
                 " centroids = CASE WHEN ? THEN '[]' ELSE centroids END"
@@ -842,12 +850,29 @@ async def save_rebuilt(
             )
             changed += cursor.rowcount
         for theme_id, seen in drops:
-            cursor = await conn.execute(
+            found = await conn.execute_fetchall(
                 "DELETE FROM themes WHERE id = ? AND stale = ?"
-                " AND NOT EXISTS (SELECT 1 FROM theme_members WHERE theme_id = ?)",
+                " AND NOT EXISTS (SELECT 1 FROM theme_members WHERE theme_id = ?)"
+                " RETURNING label, group_id",
                 (theme_id, seen, theme_id),
             )
-            changed += cursor.rowcount
+            changed += len(found)
+            if found and found[0]["group_id"] is not None:
+                # its parent theme, if named after it: another of its themes' names, or
+                # the parent goes when it has none left
+                group_id, old = found[0]["group_id"], found[0]["label"]
+                await conn.execute(
+                    "UPDATE theme_groups SET label = (SELECT label FROM themes"
+                    " WHERE group_id = ? ORDER BY id LIMIT 1)"
+                    " WHERE id = ? AND edited_by IS NULL AND label = ?"
+                    " AND EXISTS (SELECT 1 FROM themes WHERE group_id = ?)",
+                    (group_id, group_id, old, group_id),
+                )
+                await conn.execute(
+                    "DELETE FROM theme_groups WHERE id = ?"
+                    " AND NOT EXISTS (SELECT 1 FROM themes WHERE group_id = ?)",
+                    (group_id, group_id),
+                )
         return changed
 
     return await db.write(work)

@@ -449,6 +449,13 @@ async def set_role(db: Database, user_id: int, role: str, actor: Actor) -> Staff
         if not rows:
             return None
         user = _user(rows[0])
+        if role == "admin" and not user.two_factor and not user.demo:
+            # Admins need two-step sign-in: a session signed in with a password only
+            # sets it up before it goes anywhere else (as a new admin's sign-in would).
+            await conn.execute(
+                "UPDATE staff_sessions SET stage = 'enrol' WHERE user_id = ? AND stage = 'full'",
+                (user_id,),
+            )
         await audit.add_in(conn, actor.email, "role_changed", f"{user.email} ({role})",
                            user_id=actor.id)
         return user

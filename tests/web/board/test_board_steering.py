@@ -632,3 +632,97 @@ async def test_an_answer_raising_two_topics_is_under_both_themes_and_counted_onc
     )
     page = await member.get(url(board, f"/themes/{themes[1].id}"))
     assert "Answers in other themes that raise this too" not in page.text
+
+
+async def test_a_withdrawn_answer_leaves_no_words_in_a_merge_kept_for_undoing(
+    client, board
+) -> None:
+    """A merge keeps the merged theme's row so it can be undone; its name and terms come
+    from the answers. Once such an answer is withdrawn, neither the kept row nor the theme
+    an undo brings back may still carry its words."""
+    await analysed(board)
+    db = client.app.state.db
+    q = board["question"]
+    service = board["service"]
+    late = "Quorblesnatch quorblesnatch: the quorblesnatch office door is always locked"
+    made = await fill_round(
+        db, board["round"], [("ramp", "en", late)], question_id=q, agreement_id=board["agreement"]
+    )
+    while await service.background_step(32):
+        pass
+    row = await db.fetch_one(
+        "SELECT a.id FROM answers a WHERE a.participation_id = ? AND a.question_id = ?",
+        (made[0], q),
+    )
+    steer = SteeringService(service)
+    theme_id = await steer.make_theme(USER, board["round"], q, [row["id"]], "Office door")
+    made_theme = await store.theme_by_id(db, theme_id)
+    assert "quorblesnatch" in " ".join(made_theme.terms).lower()
+    target = next(t for t in await store.themes_for(db, q) if t.id != theme_id)
+    member = await signed_in(client, "board")
+    done = await member.post(
+        url(board, f"/themes/{theme_id}/merge"), {"target": str(target.id), "confirm": "yes"}
+    )
+    assert done.status_code == 303
+    page = await member.get(url(board, f"/themes/{target.id}"))
+    undo = re.search(r'action="([^"]+/merges/\d+/undo)"', page.text).group(1)
+
+    await erasure.withdraw(db, made[0])
+    await erasure.tidy_up(db)
+    kept = await db.fetch_all("SELECT source, members, outcomes FROM theme_merges")
+    assert kept and not any("quorb" in " ".join(r).lower() for r in kept)
+
+    r = await member.post(undo)
+    assert r.status_code == 303
+    restored = await store.theme_by_id(db, theme_id)
+    assert restored is not None and restored.label == "Office door"
+    for t in await store.themes_for(db, q):
+        assert "quorb" not in (t.label + " ".join(t.terms)).lower()
+
+
+@pytest.mark.parametrize("typed", ["%00bus", "bus%00fare", "%00%00%00"])
+async def test_a_search_with_a_nul_character_is_a_calm_page_not_a_500(
+    client, board, typed: str
+) -> None:
+    """A NUL in the search box (pasted, or sent on purpose) ended the MATCH string early
+    in SQLite ("unterminated string"): the page failed with a server error."""
+    await analysed(board)
+    member = await signed_in(client, "board")
+    q = board["question"]
+    page = await member.get(url(board, f"/q/{q}/search?q={typed}"))
+    assert page.status_code == 200
+    assert "answers found" in page.text or "answer found" in page.text
+
+
+async def test_a_parent_theme_named_after_a_theme_follows_its_name_after_a_withdrawal(
+    client, board
+) -> None:
+    """A parent theme takes the name of its largest theme, which the model may have taken
+    from an answer. When answers are withdrawn that theme is named again from the answers
+    left; the parent's copy of the old name must not stay behind."""
+    from codesign.store import steering as steering_store
+
+    await analysed(board)
+    db = client.app.state.db
+    q = board["question"]
+    theme = next(t for t in await store.themes_for(db, q) if t.created_by == "model")
+    await steering_store.save_groups(db, q, [(theme.label, [theme.id])], [])
+    old_label = theme.label
+    ids = await store.member_ids(db, theme.id)
+    rows = await db.fetch_all(
+        f"SELECT DISTINCT participation_id FROM answers WHERE id IN ({','.join('?' * len(ids))})",
+        ids,
+    )
+    for r in rows[:-1]:
+        await erasure.withdraw(db, r["participation_id"])
+    await erasure.tidy_up(db)
+    rebuilt = await store.theme_by_id(db, theme.id)
+    groups = await db.fetch_all("SELECT label FROM theme_groups WHERE question_id = ?", (q,))
+    assert rebuilt is not None and rebuilt.label != old_label
+    assert [g["label"] for g in groups] == [rebuilt.label]
+    # the last one too: the emptied theme goes, and so does its parent theme's name
+    await erasure.withdraw(db, rows[-1]["participation_id"])
+    await erasure.tidy_up(db)
+    assert await store.theme_by_id(db, theme.id) is None
+    left = await db.fetch_all("SELECT label FROM theme_groups WHERE question_id = ?", (q,))
+    assert not left

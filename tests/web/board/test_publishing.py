@@ -210,6 +210,33 @@ async def test_quotes_are_public_only_when_approved_and_never_when_flagged(clien
     assert "quote_approval_withdrawn" in await _actions(client)
 
 
+async def test_an_answer_flagged_by_hand_is_never_a_public_quote(client, board) -> None:
+    """Anyone on the round can flag an answer for the safeguarding lead by hand; like an
+    answer the detector flagged, it is never a quote, approved before or not."""
+    member = await _ready(client, board)
+    db = client.app.state.db
+    assert (await member.post(url(board, "/publish"), {"confirm": "yes"})).status_code == 303
+    page = await member.get(url(board, "/quotes"))
+    offered = [int(i) for i in re.findall(r'action="[^"]*/quotes/(\d+)"', page.text)]
+    first, second = offered[0], offered[1]
+    r = await member.post(url(board, f"/quotes/{first}"), {"action": "approve"})
+    assert r.status_code == 303
+    text = (await db.fetch_one("SELECT redacted FROM answers WHERE id = ?", (first,)))["redacted"]
+    assert text in quotes_on(await client.get("/r/demo/outcomes"))
+    for answer_id in (first, second):
+        flagged = await member.post(
+            url(board, f"/answers/{answer_id}/flag"), {"kind": "danger", "note": ""}
+        )
+        assert flagged.status_code in (200, 303)
+    assert text not in quotes_on(await client.get("/r/demo/outcomes"))
+    page = await member.get(url(board, "/quotes"))
+    offered = [int(i) for i in re.findall(r'action="[^"]*/quotes/(\d+)"', page.text)]
+    assert first not in offered and second not in offered
+    refused = await member.post(url(board, f"/quotes/{second}"), {"action": "approve"})
+    assert refused.status_code == 409
+    assert not await db.fetch_one("SELECT 1 FROM quote_approvals WHERE answer_id = ?", (second,))
+
+
 # Sign-off --------------------------------------------------------------------------------
 
 

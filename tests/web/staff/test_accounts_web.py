@@ -537,3 +537,24 @@ async def test_an_admin_turns_off_two_step_sign_in_for_someone_who_lost_their_ph
     mine = await admin.post(f"/staff/users/{accounts['admin'].id}", {"action": "clear_two_factor"})
     assert mine.status_code == 422
     assert "two_factor_cleared" in await audit_actions(client)
+
+
+async def test_someone_made_an_admin_sets_up_two_step_sign_in_before_acting_as_one(
+    client, accounts
+) -> None:
+    """Admins need two-step sign-in. An organizer signed in with a password only, then made
+    an admin, must not reach the admin pages on that password-only session."""
+    organizer = another_browser(client)
+    await organizer.sign_in(EMAILS["organizer"])
+    assert (await organizer.get("/staff/")).status_code == 200
+    admin = await signed_in(client, "admin")
+    await admin.get("/staff/users")
+    changed = await admin.post(
+        f"/staff/users/{accounts['organizer'].id}", {"action": "role", "role": "admin"}
+    )
+    assert changed.status_code == 303
+    users = await organizer.get("/staff/users")
+    assert users.status_code == 303
+    assert users.headers["location"].startswith("/staff/two-factor")
+    await organizer.set_up_two_factor(EMAILS["organizer"])
+    assert (await organizer.get("/staff/users")).status_code == 200

@@ -280,3 +280,36 @@ async def test_a_printable_paper_form_per_language_matches_the_template(client, 
     assert "Puede saltarse cualquier pregunta." in spanish or "saltar" in spanish
     missing = await staff.get("/staff/rounds/1/paper/form/de")
     assert missing.status_code == 404
+
+
+async def test_a_checked_file_is_not_kept_past_a_day(client, accounts) -> None:
+    """The page and the schema promise a checked file (the typed-in answers, as they
+    were written on paper) is kept a day at most: after that it can't be confirmed, and
+    the retention purge forgets it even if nobody uploads another file."""
+    from datetime import timedelta
+
+    from codesign.services import erasure
+    from codesign.store.db import to_db_time, utcnow
+
+    staff = await signed_in(client, "organizer")
+    checked = await check(staff, HEADER + _rows(3))
+    assert checked.status_code == 200
+    token = TOKEN_FIELD.search(checked.text).group(1)
+    db = client.app.state.db
+
+    async def age(conn) -> None:
+        await conn.execute(
+            "UPDATE paper_pending SET created_at = ?",
+            (to_db_time(utcnow() - timedelta(days=1, minutes=1)),),
+        )
+
+    await db.write(age)
+    late = await staff.client.post(
+        "/staff/rounds/1/paper/confirm",
+        data={"_csrf_token": staff.token, "token": token, "add": "new"},
+        headers={"x-csrftoken": staff.token},
+    )
+    assert late.status_code == 422 and "Upload the file again" in late.text
+    assert await _counts(client) == (0, 0)
+    await erasure.purge(db)
+    assert (await db.fetch_one("SELECT COUNT(*) AS n FROM paper_pending"))["n"] == 0
