@@ -627,11 +627,14 @@ async def counts(db: Database, question_id: int) -> tuple[int, int]:
 
 
 async def risky_members(db: Database, question_id: int) -> dict[int, int]:
-    """Per theme: how many of its answers the safeguarding screening flagged."""
+    """Per theme: how many of its answers may show risk: flagged by the screening or by a
+    person for the safeguarding lead (a hand flag leaves the detector's `risk` column as it
+    was, and a theme mostly of such disclosures must stay off the public page all the same)."""
     rows = await db.fetch_all(
         "SELECT tm.theme_id, COUNT(*) AS n FROM theme_members tm"
         " JOIN answers a ON a.id = tm.answer_id"
-        " WHERE tm.question_id = ? AND tm.theme_id IS NOT NULL AND a.risk = 1"
+        " WHERE tm.question_id = ? AND tm.theme_id IS NOT NULL AND (a.risk = 1 OR EXISTS"
+        "  (SELECT 1 FROM safeguarding_items si WHERE si.answer_id = a.id))"
         " GROUP BY tm.theme_id",
         (question_id,),
     )
