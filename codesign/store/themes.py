@@ -177,6 +177,14 @@ async def save_settings(
                 round_id,
             ),
         )
+        # Safeguarding leads and deputies need two-step sign-in: one appointed while
+        # signed in with a password only sets it up before going anywhere else.
+        await conn.execute(
+            "UPDATE staff_sessions SET stage = 'enrol' WHERE stage = 'full'"
+            " AND user_id IN (SELECT id FROM users WHERE id IN (?, ?)"
+            " AND totp_secret IS NULL AND demo = 0)",
+            (safeguarding_user_id, safeguarding_deputy_id),
+        )
 
     await db.write(work)
 

@@ -558,3 +558,29 @@ async def test_someone_made_an_admin_sets_up_two_step_sign_in_before_acting_as_o
     assert users.headers["location"].startswith("/staff/two-factor")
     await organizer.set_up_two_factor(EMAILS["organizer"])
     assert (await organizer.get("/staff/users")).status_code == 200
+
+
+async def test_someone_made_a_safeguarding_deputy_sets_up_two_step_sign_in_first(
+    client, accounts
+) -> None:
+    """Leads and deputies read disclosures and need two-step sign-in: an organizer signed in
+    with a password only, then named deputy, goes to the set-up step before anything else."""
+    from codesign.store import themes as theme_store
+
+    organizer = another_browser(client)
+    await organizer.sign_in(EMAILS["organizer"])
+    assert (await organizer.get("/staff/rounds/1")).status_code == 200
+    db = client.app.state.db
+    settings = await theme_store.settings_for(db, 1)
+    await theme_store.save_settings(
+        db,
+        1,
+        anonymity_threshold=settings.anonymity_threshold,
+        quotes_allowed=settings.quotes_allowed,
+        safeguarding_user_id=settings.safeguarding_user_id,
+        safeguarding_deputy_id=accounts["organizer"].id,
+    )
+    page = await organizer.get("/staff/rounds/1")
+    assert page.status_code == 303 and page.headers["location"].startswith("/staff/two-factor")
+    await organizer.set_up_two_factor(EMAILS["organizer"])
+    assert (await organizer.get("/staff/rounds/1")).status_code == 200
