@@ -64,6 +64,13 @@ def _localised(context: jinja2.runtime.Context, params: Mapping[str, Any]) -> di
     }
 
 
+def _bdi(value: object) -> Markup:
+    """Text from the round or from people (a theme's name, a prompt) set apart from the
+    sentence around it, so an English name inside an Arabic sentence keeps its own
+    direction and does not drag the quotes and full stop along with it."""
+    return Markup("<bdi>{}</bdi>").format(value)
+
+
 @jinja2.pass_context
 def _localised_number(context: jinja2.runtime.Context, value: int) -> str:
     return format_decimal(value, locale=context["locale"])
@@ -115,6 +122,7 @@ class Renderer:
         self.env.filters["markdown"] = render_markdown
         self.env.filters["localised"] = _localised
         self.env.filters["localised_number"] = _localised_number
+        self.env.filters["bdi"] = _bdi
         self.env.filters["localised_time"] = _localised_time
         self.static_version = static_version(static_dir or project_dir("static"))
         self.env.globals["static"] = self.static_url
