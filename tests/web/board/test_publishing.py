@@ -258,6 +258,10 @@ async def test_a_round_can_need_two_different_board_members(client, board, accou
     words = text_of(await other.get(url(board, "/publish")))
     assert "Signed off by 2 of the 2 board members needed." in words
     assert (await other.post(url(board, "/publish"), {"confirm": "yes"})).status_code == 303
+    # when it was published and signed off: to the minute, like the other staff pages
+    for page in ("/publish", ""):
+        words = text_of(await other.get(url(board, page)))
+        assert "+0000" not in words and not re.search(r"\d:\d\d:\d\d", words), words
     # a change to the response afterwards takes every sign-off back
     theme = (await store.themes_for(db, board["question"]))[0]
     await _respond(other, board, theme.id)
