@@ -65,6 +65,28 @@ def _localised(context: jinja2.runtime.Context, params: Mapping[str, Any]) -> di
 
 
 @jinja2.pass_context
+def _language_in_sentence(context: jinja2.runtime.Context, locale: str) -> str:
+    """A language's name in the reader's language, for use inside a sentence
+    ("باللغة الإنجليزية", "en inglés"), where the name in itself ("English") would be a
+    foreign word, and in Arabic a left-to-right one."""
+    return _language_name_in(locale, context["locale"])
+
+
+@functools.lru_cache(maxsize=64)
+def _language_name_in(locale: str, reader: str) -> str:
+    from babel import Locale
+
+    return Locale.parse(locale).get_display_name(reader) or language_name(locale)
+
+
+def _bdi(value: object) -> Markup:
+    """Text from the round or from people (a theme's name, a prompt) set apart from the
+    sentence around it, so an English name inside an Arabic sentence keeps its own
+    direction and does not drag the quotes and full stop along with it."""
+    return Markup("<bdi>{}</bdi>").format(value)
+
+
+@jinja2.pass_context
 def _localised_number(context: jinja2.runtime.Context, value: int) -> str:
     return format_decimal(value, locale=context["locale"])
 
@@ -115,10 +137,12 @@ class Renderer:
         self.env.filters["markdown"] = render_markdown
         self.env.filters["localised"] = _localised
         self.env.filters["localised_number"] = _localised_number
+        self.env.filters["bdi"] = _bdi
         self.env.filters["localised_time"] = _localised_time
         self.static_version = static_version(static_dir or project_dir("static"))
         self.env.globals["static"] = self.static_url
         self.env.globals["language_name"] = language_name
+        self.env.globals["language_in_sentence"] = _language_in_sentence
         self._fragments: dict[tuple[Hashable, ...], str] = {}
         self.env.globals["direction"] = text_direction
 

@@ -8,7 +8,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.enums import MediaType
 from litestar.params import FromPath, URLEncodedBody
 
-from codesign.i18n import N_, format_day, format_moment
+from codesign.i18n import N_, format_day, format_staff_moment
 from codesign.models import Round, StaffUser
 from codesign.services import board_export, publishing
 from codesign.services.board import (
@@ -792,4 +792,8 @@ async def _sign_off_context(request: Request, round_: Round) -> dict[str, Any]:
 
 
 def _when(value, request: Request, round_: Round) -> str:
-    return format_moment(value, staff_locale(request), round_.timezone) if value else ""
+    """Sign-offs and publication, to the minute like every other staff page (not
+    "1:50:42 PM +0000")."""
+    if not value:
+        return ""
+    return format_staff_moment(value, staff_locale(request), round_.timezone, round_.region)

@@ -46,7 +46,7 @@ async def test_opinions_page_shows_bars_with_text_and_groups(client, camps) -> N
     assert "Strongly agree" in text and "Prefer not to say" in text
     assert "Group 1" in text and "Group 2" in text and "Group 3" not in text
     assert "Where the groups agree" in text and "Where the groups differ most" in text
-    assert "Keeping you safe – most people in every group agree" in text
+    assert "<bdi>Keeping you safe</bdi> – most people in every group agree" in text
     assert "style=" not in text and "<script>" not in text
 
 

@@ -559,7 +559,7 @@ async def test_many_themes_are_grouped_under_renamable_parent_themes(client, boa
     )
     assert r.status_code == 303
     page = await member.get(url(board, f"/q/{q}"))
-    assert f'<h2 id="group-{groups[0]}-title">Getting to us</h2>' in page.text
+    assert f'<h2 id="group-{groups[0]}-title"><bdi>Getting to us</bdi></h2>' in page.text
     assert any(e.action == "theme_group_renamed" for e in await audit.recent(db))
     bad = await member.post(url(board, f"/q/{q}/groups/{groups[0]}/rename"), {"label": " "})
     assert bad.status_code == 422 and "Write a name for the group" in bad.text
@@ -726,3 +726,37 @@ async def test_a_parent_theme_named_after_a_theme_follows_its_name_after_a_withd
     assert await store.theme_by_id(db, theme.id) is None
     left = await db.fetch_all("SELECT label FROM theme_groups WHERE question_id = ?", (q,))
     assert not left
+
+
+async def test_confirm_pages_set_names_apart_and_keep_spaces_between_sentences(
+    client, board
+) -> None:
+    """Theme names sit in <bdi> (an English name in an Arabic sentence keeps the quotes
+    and the full stop where they belong), and the sentences the template puts on
+    separate lines keep the space between them ("made,and where" was run together)."""
+    await analysed(board)
+    db = client.app.state.db
+    q = board["question"]
+    member = await signed_in(client, "board")
+    themes = await store.themes_for(db, q)
+    source, target = themes[2], themes[1]
+    await member.post(url(board, f"/themes/{source.id}/rename"), {"label": "Bus fares"})
+    await member.post(url(board, f"/themes/{target.id}/rename"), {"label": "Evening times"})
+
+    ask = await member.post(url(board, f"/themes/{source.id}/merge"), {"target": str(target.id)})
+    assert "<bdi>Bus fares</bdi>" in ask.text and "<bdi>Evening times</bdi>" in ask.text
+
+    answer = sorted(await store.member_ids(db, source.id))[0]
+    ask = await member.post(
+        url(board, f"/answers/{answer}/move"), {"target": str(target.id), "back": str(source.id)}
+    )
+    text = html.unescape(re.sub(r"<[^>]+>", "", ask.text))
+    assert "“Evening times”. The theming will not move it back" in text
+
+    ask = await member.get(url(board, f"/q/{q}/restart"))
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", "", ask.text)).split())
+    assert re.search(r"made, and where", text) and re.search(r"answers?, wherever", text), text
+    # The question and the theme names keep their own direction on Arabic staff pages.
+    page = await member.get(url(board, f"/q/{q}"))
+    assert '<h1 dir="auto">' in page.text and "/themes/" in page.text
+    assert re.search(r'<a href="[^"]+/themes/\d+" dir="auto">Bus fares</a>', page.text)

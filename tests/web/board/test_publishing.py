@@ -88,7 +88,8 @@ async def test_a_missing_language_is_named_and_the_page_in_it_says_so(client, bo
     assert (await member.post(url(board, "/publish"), {"confirm": "yes"})).status_code == 303
     spanish = await client.get("/r/demo/outcomes?lang=es")
     words = text_of(spanish)
-    assert "todavía no están en Español" in words
+    # the languages are named in Spanish inside the sentence, not in themselves
+    assert "todavía no están en español" in words and "en inglés" in words, words
     assert "sin traducir" in words
     # the English words shown instead are marked as English
     assert '<p class="answer-text" lang="en" dir="auto">We will open late on Thursdays.' in (
@@ -96,6 +97,15 @@ async def test_a_missing_language_is_named_and_the_page_in_it_says_so(client, bo
     )
     arabic = await client.get("/r/demo/outcomes?lang=ar")
     assert "سنفتح متأخرا يوم الخميس." in arabic.text and "not-translated" not in arabic.text
+
+
+async def test_the_arabic_page_names_the_main_language_in_arabic(client, board) -> None:
+    """"English" in the middle of an Arabic sentence is a foreign, left-to-right word."""
+    member = await _ready(client, board, skip=("ar",))
+    assert (await member.post(url(board, "/publish"), {"confirm": "yes"})).status_code == 303
+    words = text_of(await client.get("/r/demo/outcomes?lang=ar"))
+    assert "يمكنك قراءتها باللغة الإنجليزية" in words and "باللغة English" not in words
+    assert "(لم يُترجم بعد، باللغة الإنجليزية)" in words
 
 
 async def test_machine_names_block_publishing_until_the_board_names_them(client, board) -> None:
@@ -285,6 +295,10 @@ async def test_a_round_can_need_two_different_board_members(client, board, accou
     words = text_of(await other.get(url(board, "/publish")))
     assert "Signed off by 2 of the 2 board members needed." in words
     assert (await other.post(url(board, "/publish"), {"confirm": "yes"})).status_code == 303
+    # when it was published and signed off: to the minute, like the other staff pages
+    for page in ("/publish", ""):
+        words = text_of(await other.get(url(board, page)))
+        assert "+0000" not in words and not re.search(r"\d:\d\d:\d\d", words), words
     # a change to the response afterwards takes every sign-off back
     theme = (await store.themes_for(db, board["question"]))[0]
     await _respond(other, board, theme.id)

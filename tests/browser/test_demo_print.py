@@ -1,0 +1,67 @@
+"""Printing as the demo organizer: the demo banner stays on the screen, off the paper.
+
+The banner ("This is a demo account…") was printed on a sheet of its own: the report
+began with an unnumbered page holding only the banner, and the poster, which must be
+one A4 sheet, came out as two.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import REPO, open_context
+
+pytestmark = pytest.mark.browser
+
+ORGANIZER = "organizer@demo.codesign.invalid"
+PASSWORD = "a calm long passphrase for printing"
+
+
+@pytest.fixture(scope="module")
+def organizer_site(server: str, server_folder: Path) -> str:
+    subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
+        [sys.executable, "-m", "codesign.cli", "set-password", "--email", ORGANIZER,
+         "--password-stdin", "--db", str(server_folder / "b.db")],
+        input=PASSWORD.encode(), cwd=REPO, capture_output=True, check=True,
+    )  # fmt: skip
+    return server
+
+
+def _pages(pdf: bytes) -> list[str]:
+    from pypdf import PdfReader
+
+    return [page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def test_demo_banner_is_not_printed(browser, organizer_site: str) -> None:
+    pytest.importorskip("pypdf")
+    context = open_context(browser, organizer_site, width=800)
+    page = context.new_page()
+    page.goto("/staff/sign-in")
+    page.fill("#email", ORGANIZER)
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.click("#sign-in-form button[type=submit]")
+
+    page.goto("/staff/rounds/1/poster")
+    assert page.locator(".demo-banner").is_visible(), "the demo account should see its banner"
+    page.emulate_media(media="print")
+    poster = _pages(page.pdf(format="A4"))
+    assert len(poster) == 1, f"the poster printed on {len(poster)} sheets: {poster[0][:120]!r}"
+    assert "demo account" not in poster[0]
+
+    page.emulate_media(media="screen")
+    page.goto("/staff/rounds/1/board/report")
+    page.emulate_media(media="print")
+    report = _pages(page.pdf(format="A4"))
+    assert "demo account" not in "".join(report)
+    # Every sheet carries its number, the first one too.
+    total = len(report)
+    for number, text in enumerate(report, start=1):
+        assert f"{number} / {total}" in text, f"sheet {number} has no page number: {text[:120]!r}"
+    context.close()
