@@ -41,6 +41,19 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", kept).casefold()
 
 
+#: Arabic writes the article and some prepositions joined to the word ("الأطفال", "لأطفالي",
+#: "وبالحافلة"): a search word starting with one matches only where the same prefix was
+#: written. Searching the word without it finds every form (the index matches inside words).
+_ARABIC_PREFIXES = ("وبال", "ولل", "وال", "بال", "فال", "كال", "لل", "ال")
+
+
+def _without_arabic_prefix(word: str) -> str:
+    for prefix in _ARABIC_PREFIXES:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 3:
+            return word[len(prefix):]
+    return word
+
+
 def words(query: str) -> list[str]:
     """The folded words of a search, at most MAX_WORDS of them."""
     out: list[str] = []
@@ -48,7 +61,7 @@ def words(query: str) -> list[str]:
     # ("unterminated string"), and none of them is part of a word anyone searches for.
     text = "".join(" " if unicodedata.category(c) == "Cc" else c for c in query[:MAX_QUERY])
     for word in fold(text).split():
-        word = word.strip(".,;:!?¿¡\"'«»()[]{}،؟")
+        word = _without_arabic_prefix(word.strip(".,;:!?¿¡\"'«»()[]{}،؟"))
         if word and word not in out:
             out.append(word)
     return out[:MAX_WORDS]

@@ -205,6 +205,14 @@ def test_publish_in_three_languages_and_read_the_outcomes(browser, publish_site)
             assert WORDS[loc][0] in text and WORDS[loc][1] in text
             assert outcome.locator("#not-translated").count() == 0
         look(outcome, f"outcomes-{loc}", problems)
+    # In forced colours (Windows high contrast) backgrounds are dropped: the "not translated
+    # yet" note and the summary must keep a visible edge, or they melt into the page.
+    outcome.emulate_media(forced_colors="active")
+    outcome.goto(f"/r/{SLUG}/outcomes?lang=fr")
+    for box in ("#not-translated", ".outcome-summary"):
+        edge = outcome.eval_on_selector(box, "e => getComputedStyle(e).borderTopWidth")
+        assert edge not in ("0px", ""), f"{box} has no edge in forced colours"
+    outcome.emulate_media(forced_colors="none")
     # The poster's link: the closed round's page, which now leads to the outcomes.
     outcome.goto(f"/r/{SLUG}?lang=ar")
     assert outcome.locator(f"main a[href='/r/{SLUG}/outcomes']").count() == 1

@@ -113,6 +113,11 @@ async def test_search_finds_arabic_and_spanish_words_inside_words_and_without_ac
     expected = [t for t in (await _texts(client.app.state.db, q)).values() if "الحافلة" in t]
     assert len(found) == len(expected)
     assert re.search(rf"{len(expected)} answers? found", page.text)
+    # … and typed with the article, or with a preposition and the article, it finds the
+    # same answers: the prefix is Arabic grammar, not part of what is looked for.
+    for typed in ("الحافلة", "بالحافلة", "وبالحافلة"):
+        page = await member.get(url(board, f"/q/{q}/search?q={typed}"))
+        assert len(shown(page.text)) == len(expected), typed
     # Spanish typed without its accent, in capitals: "AUTOBUS" finds "autobús"
     page = await member.get(url(board, f"/q/{q}/search?q=AUTOBUS"))
     found = shown(page.text)
@@ -760,3 +765,12 @@ async def test_confirm_pages_set_names_apart_and_keep_spaces_between_sentences(
     page = await member.get(url(board, f"/q/{q}"))
     assert '<h1 dir="auto">' in page.text and "/themes/" in page.text
     assert re.search(r'<a href="[^"]+/themes/\d+" dir="auto">Bus fares</a>', page.text)
+
+
+def test_arabic_search_words_lose_a_joined_article_but_short_words_stay_whole() -> None:
+    from codesign.store.search import words
+
+    assert words("الأطفال") == ["اطفال"]  # finds "لأطفالي" and "أطفال" too
+    assert words("للأطفال وبالحافلة") == ["اطفال", "حافلة"]
+    assert words("الم") == ["الم"]  # "pain": nothing left to look for without "ال"
+    assert words("alto Allá") == ["alto", "alla"]  # Latin words are never cut
