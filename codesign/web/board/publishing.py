@@ -66,6 +66,9 @@ class PublishingController(Controller):
                 "check": check,
                 "errors": errors,
                 "published": _when(check.published_at, request, round_),
+                "on_board": await publishing.on_board(
+                    service(request).db, staff_user(request), round_.id
+                ),
             },
             status=status,
         )

@@ -267,6 +267,13 @@ async def test_only_board_members_write_and_sign_off_the_response(client, board,
         home = await staff.get(url(board))
         assert 'action="' + url(board, "/sign-off") + '"' not in home.text
         assert "Signed off by 0 of the 1 board members needed." in text_of(home)
+        # The checklist's links to naming and sign-off lead to board pages: it says so.
+        checklist = text_of(await staff.get(url(board, "/publish")))
+        assert "Only the round's board members name the themes" in checklist
+    member = await signed_in(client, "board")
+    assert "Only the round's board members name the themes" not in text_of(
+        await member.get(url(board, "/publish"))
+    )
     assert await store.responses_for(db, [board["question"]]) == {}
     assert "response_signed_off" not in await _actions(client)
 
