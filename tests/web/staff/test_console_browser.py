@@ -236,6 +236,11 @@ def test_build_translate_preview_open_answer_and_watch(site, chromium) -> None:
     admin_page.click("#settings-form button[type=submit]")
     admin_page.wait_for_selector("text=The board settings are saved.")
     admin.close()
+    # A safeguarding lead needs two-step sign-in: the organizer, just named lead, sets it
+    # up before going on.
+    page.goto(round_url)
+    assert "/staff/two-factor" in page.url
+    finish_staff_sign_in(page, "org@example.org")
     page.goto(round_url)
     page.click("#lifecycle button:has-text('Open the round')")
     page.wait_for_url(re.compile(r"done=opened"))
