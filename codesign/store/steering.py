@@ -14,7 +14,14 @@ import msgspec
 
 from codesign.store import audit
 from codesign.store.db import Database, WriteConnection, from_db_time, to_db_time, utcnow
-from codesign.store.themes import _ANSWER_COLUMNS, AnswerRow, NewTheme, _answer, _finish
+from codesign.store.themes import (
+    _ANSWER_COLUMNS,
+    AnswerRow,
+    NewTheme,
+    _answer,
+    _finish,
+    insert_person_theme,
+)
 
 
 class Entry(msgspec.Struct, frozen=True):
@@ -111,21 +118,9 @@ async def make_theme(
     now = to_db_time(utcnow())
 
     async def work(conn: WriteConnection) -> int:
-        cursor = await conn.execute(
-            "INSERT INTO themes (question_id, label, terms, centroids, created_by, created_at,"
-            " edited_by, edited_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                question_id,
-                theme.label,
-                json.dumps(theme.terms, ensure_ascii=False),
-                json.dumps(theme.centroids),
-                who,
-                now,
-                who,
-                now,
-            ),
+        theme_id = await insert_person_theme(
+            conn, question_id, theme.label, theme.terms, theme.centroids, who, now
         )
-        theme_id = int(cursor.lastrowid)
         await _place_in(conn, question_id, theme.members, theme_id, who, now)
         await _audit(
             conn, msgspec.structs.replace(entry, detail=f"{entry.detail} → theme {theme_id}")

@@ -933,6 +933,33 @@ async def merge(db: Database, source_id: int, target_id: int, who: str) -> None:
     await db.write(work)
 
 
+
+async def insert_person_theme(
+    conn: WriteConnection,
+    question_id: int,
+    label: str,
+    terms: list[str],
+    centroids: list,
+    who: str,
+    now: str,
+) -> int:
+    """Within a write: a theme a person made (split off, or from chosen answers); its id."""
+    cursor = await conn.execute(
+        "INSERT INTO themes (question_id, label, terms, centroids, created_by, created_at,"
+        " edited_by, edited_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            question_id,
+            label,
+            json.dumps(terms, ensure_ascii=False),
+            json.dumps(centroids),
+            who,
+            now,
+            who,
+            now,
+        ),
+    )
+    return int(cursor.lastrowid)
+
 async def split(
     db: Database, theme_id: int, question_id: int, parts: list[NewTheme], who: str
 ) -> list[int]:
@@ -957,21 +984,9 @@ async def split(
                     ),
                 )
             else:
-                cursor = await conn.execute(
-                    "INSERT INTO themes (question_id, label, terms, centroids, created_by,"
-                    " created_at, edited_by, edited_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        question_id,
-                        part.label,
-                        json.dumps(part.terms, ensure_ascii=False),
-                        json.dumps(part.centroids),
-                        who,
-                        now,
-                        who,
-                        now,
-                    ),
+                target = await insert_person_theme(
+                    conn, question_id, part.label, part.terms, part.centroids, who, now
                 )
-                target = int(cursor.lastrowid)
             made.append(target)
             await conn.executemany(
                 "UPDATE theme_members SET theme_id = ?, score = ?, assigned_by = 'person',"
