@@ -20,6 +20,7 @@ from codesign.store.themes import (
     NewTheme,
     _answer,
     _finish,
+    insert_model_theme,
     insert_person_theme,
 )
 
@@ -388,19 +389,7 @@ async def save_new_themes(
     async def work(conn: WriteConnection) -> list[int]:
         made = []
         for theme in themes:
-            cursor = await conn.execute(
-                "INSERT INTO themes (question_id, run_id, label, terms, centroids, created_by,"
-                " created_at) VALUES (?, ?, ?, ?, ?, 'model', ?)",
-                (
-                    question_id,
-                    run_id,
-                    theme.label,
-                    json.dumps(theme.terms, ensure_ascii=False),
-                    json.dumps(theme.centroids),
-                    now,
-                ),
-            )
-            theme_id = int(cursor.lastrowid)
+            theme_id = await insert_model_theme(conn, question_id, run_id, theme, now)
             await conn.executemany(
                 "UPDATE theme_members SET theme_id = ?, score = ?, assigned_at = ?, run_id = ?"
                 " WHERE answer_id = ? AND question_id = ? AND theme_id IS NULL"

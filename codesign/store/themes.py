@@ -461,6 +461,25 @@ async def has_themes(db: Database, question_id: int) -> bool:
     return row is not None
 
 
+
+async def insert_model_theme(
+    conn: WriteConnection, question_id: int, run_id: int, theme: NewTheme, now: str
+) -> int:
+    """Within a write: a theme the model made in run `run_id`; its id."""
+    cursor = await conn.execute(
+        "INSERT INTO themes (question_id, run_id, label, terms, centroids, created_by,"
+        " created_at) VALUES (?, ?, ?, ?, ?, 'model', ?)",
+        (
+            question_id,
+            run_id,
+            theme.label,
+            json.dumps(theme.terms, ensure_ascii=False),
+            json.dumps(theme.centroids),
+            now,
+        ),
+    )
+    return int(cursor.lastrowid)
+
 async def save_theming(
     db: Database,
     run_id: int,
@@ -483,19 +502,8 @@ async def save_theming(
             await conn.execute("DELETE FROM theme_members WHERE question_id = ?", (question_id,))
             await conn.execute("DELETE FROM themes WHERE question_id = ?", (question_id,))
         for theme in themes:
-            cursor = await conn.execute(
-                "INSERT INTO themes (question_id, run_id, label, terms, centroids, created_by,"
-                " created_at) VALUES (?, ?, ?, ?, ?, 'model', ?)",
-                (
-                    question_id,
-                    run_id,
-                    theme.label,
-                    json.dumps(theme.terms, ensure_ascii=False),
-                    json.dumps(theme.centroids),
-                    now,
-                ),
-            )
-            await _place(conn, question_id, int(cursor.lastrowid), theme.members, run_id, now)
+            theme_id = await insert_model_theme(conn, question_id, run_id, theme, now)
+            await _place(conn, question_id, theme_id, theme.members, run_id, now)
         await _place(conn, question_id, None, other, run_id, now)
         await _finish(
             conn, run_id, vectoriser, n, len(themes), quality, language_means, other_threshold, now
