@@ -155,6 +155,14 @@ def test_publish_in_three_languages_and_read_the_outcomes(browser, publish_site)
     first_quote = page.locator("main blockquote").first.inner_text()
     go_and_wait(page, "main form[action*='/quotes/'] button", "done=quote-approved")
     look(page, "quotes", problems)
+    # Approving one far down the list comes back to it, not to the top of the page.
+    last = page.locator("main li[id^='quote-']").last
+    last_id = last.get_attribute("id")
+    go_and_wait(page, f"#{last_id} form button", "done=quote-approved")
+    assert page.evaluate("window.scrollY") > 0
+    box = page.locator(f"#{last_id}").bounding_box()
+    assert box is not None and 0 <= box["y"] < page.viewport_size["height"]
+    assert "Approved: public once published." in page.inner_text(f"#{last_id}")
 
     # Sign off.
     page.goto(base)

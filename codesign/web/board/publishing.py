@@ -16,7 +16,6 @@ from codesign.services import publishing
 from codesign.services.board import BoardError
 from codesign.services.participation import FieldError
 from codesign.store import publishing as pub_store
-from codesign.store import themes as store
 from codesign.web.board.pages import (
     _page,
     _when,
@@ -161,10 +160,10 @@ class PublishingController(Controller):
             )
         except BoardError as exc:
             raise board_refusal(round_, exc) from None
-        found = await store.answer_by_id(service(request).db, answer_id)
-        anchor = f"#theme-{found[0].theme_id}" if found and found[0].theme_id else ""
+        # Back at the quote just decided, not the top of its theme: a board choosing among
+        # twenty quotes keeps its place.
         done = "quote-approved" if approve else "quote-removed"
-        return go(request, f"{base_url(round_)}/quotes?done={done}{anchor}")
+        return go(request, f"{base_url(round_)}/quotes?done={done}#quote-{answer_id}")
 
     # The board's summary ------------------------------------------------------------------
 

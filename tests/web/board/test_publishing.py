@@ -202,6 +202,9 @@ async def test_quotes_are_public_only_when_approved_and_never_when_flagged(clien
     for answer_id in (first, second):
         r = await member.post(url(board, f"/quotes/{answer_id}"), {"action": "approve"})
         assert r.status_code == 303 and "done=quote-approved" in r.headers["location"]
+        # back at the quote just decided, which the page can scroll to
+        assert r.headers["location"].endswith(f"#quote-{answer_id}")
+        assert f'id="quote-{answer_id}"' in (await member.get(url(board, "/quotes"))).text
     texts = {
         r["id"]: r["redacted"]
         for r in await db.fetch_all(
