@@ -622,9 +622,10 @@ class SteeringService:
         xc = await self._centred([a.redacted for a in inputs], [a.language for a in inputs], means)
         ids = sorted(centres)
         column = {t: j for j, t in enumerate(ids)}
-        sims = xc @ np.stack([centres[t] for t in ids]).T
         threshold = run.other_threshold if run.other_threshold is not None else -1.0
-        seconds = steer.second_themes(sims, [column[a.theme_id] for a in inputs], threshold)
+        seconds = steer.second_themes(
+            xc, np.stack([centres[t] for t in ids]), [column[a.theme_id] for a in inputs], threshold
+        )
         found = {
             a.id: (ids[s] if s is not None else None) for a, s in zip(inputs, seconds, strict=True)
         }

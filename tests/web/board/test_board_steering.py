@@ -580,16 +580,22 @@ async def test_many_themes_are_grouped_under_renamable_parent_themes(client, boa
 def test_the_second_theme_rule_on_plain_numbers() -> None:
     from codesign.analysis.steering import second_themes
 
-    sims = np.array(
+    a, b, c = np.eye(3)  # three unrelated themes' centres
+    near = np.array([0.9, 0.44, 0.0])  # two related themes: near each other
+    x = np.stack(
         [
-            [0.80, 0.78, 0.10],  # close to both: a second theme
-            [0.80, 0.60, 0.10],  # clearly one topic
-            [0.50, 0.49, 0.10],  # close, but the second is below the bar of any theme
-            [0.30, 0.29, 0.28],  # in "other": none
+            (a + b) / np.sqrt(2),  # half one topic, half the other: a second theme
+            0.95 * a + 0.31 * b,  # clearly one topic, a little of the other
+            (a + b) / 4,  # between two, but below the bar of any theme
+            (a + b) / np.sqrt(2),  # in "other": none
         ]
     )
-    assert second_themes(sims, [0, 0, 0, -1], threshold=0.55) == [1, None, None, None]
-    assert second_themes(sims[:, :1], [0, 0, 0, -1], threshold=0.0) == [None] * 4
+    centres = np.stack([a, b, c])
+    assert second_themes(x, centres, [0, 0, 0, -1], threshold=0.3) == [1, None, None, None]
+    assert second_themes(x, centres[:1], [0, 0, 0, -1], threshold=0.0) == [None] * 4
+    # an answer of the first of two related themes is near the second, but is one topic
+    related = np.stack([a, near / np.linalg.norm(near)])
+    assert second_themes(np.stack([a]), related, [0], threshold=0.3) == [None]
 
 
 async def test_an_answer_raising_two_topics_is_under_both_themes_and_counted_once(
