@@ -40,7 +40,7 @@ from codesign.web.errors import (
 from codesign.web.health import health
 from codesign.web.outcomes import OutcomesController
 from codesign.web.participate import ParticipateController
-from codesign.web.ratelimit import STORES, CounterStore, rate_limits
+from codesign.web.ratelimit import DATABASE, STORES, ClientKeys, CounterStore, rate_limits
 from codesign.web.security import ImpossibleRequestMiddleware, security_headers_hook
 from codesign.web.staff import create_demo_staff, staff_router
 from codesign.web.templating import Renderer
@@ -80,6 +80,8 @@ def create_app(
         if again:
             log.warning("withdrawals re-applied after a restore: %d", again)
         csrf.secret = await secret_store.get_or_create(db, "csrf")
+        if settings.rate_limits == DATABASE:  # every replica keys one address alike
+            client_keys.use((await secret_store.get_or_create(db, "rate_limit_key")).encode())
         code_key = await secret_store.get_or_create(db, "resume_code_key")
         app.state.participation = ParticipationService(db, code_key)
         if demo and await ensure_demo_round(db):
@@ -155,10 +157,13 @@ def create_app(
         cache_control=CacheControlHeader(max_age=_YEAR, public=True),
         name="static",
     )
+    client_keys = ClientKeys()
     limits = rate_limits(
         settings.code_attempts_per_minute,
         settings.public_posts_per_minute,
         settings.sign_in_posts_per_minute,
+        mode=settings.rate_limits,
+        keys=client_keys,
     )
 
     hosts = allowed_hosts(settings)
