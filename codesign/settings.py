@@ -34,8 +34,6 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     #: (comma-separated, as uvicorn's forwarded_allow_ips). Without it, behind a
     #: proxy every participant shares the proxy's address and its rate limits.
     trusted_proxies: str = ""
-    #: Compile missing or stale .mo files at start-up (the build step).
-    compile_catalogues: bool = True
     #: Redact and embed submitted written answers in the background as they arrive,
     #: so a board's first analysis finds the vectors ready (`CODESIGN_BACKGROUND_EMBEDDING`).
     background_embedding: bool = True

@@ -15,7 +15,7 @@ from litestar.exceptions import HTTPException
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
-from codesign.i18n import N_, compile_catalogues
+from codesign.i18n import N_, check_catalogues
 from codesign.services import erasure
 from codesign.services.board import BoardService, embed_in_background
 from codesign.services.demo import ensure_demo_round
@@ -54,8 +54,7 @@ def create_app(
     settings: Settings | None = None, *, demo: bool = False, demo_staff: bool = False
 ) -> Litestar:
     settings = settings or from_env()
-    if settings.compile_catalogues:
-        compile_catalogues()
+    check_catalogues()  # built with the package (hatch_build.py); says if one is stale
     db = Database(settings.db_path)
     renderer = Renderer()
     csrf = CSRFConfig(
