@@ -13,8 +13,8 @@ Where the counts live is a setting (`Settings.rate_limits`):
   covers invitation and password-reset links) are counted in the database instead
   (codesign.store.counters), so every replica sees one count. The public-posts limit
   (autosave, 600 a minute) stays in memory per replica even then: it only stops a
-  flood, N replicas allowing N × 600 guards nothing secret, and a database write
-  per autosave would double the cost of the busiest path.
+  flood, N replicas allowing N × 600 guards nothing secret, and counting it in the
+  database would add a write to every autosave, the busiest path.
 """
 
 from __future__ import annotations
