@@ -5,6 +5,42 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from litestar import Litestar
+
+
+def workers_refused(workers: int, database_url: str | None, demo: bool) -> str | None:
+    """Why `serve --workers N` can't run here, or None when it can."""
+    from codesign.settings import is_postgres_url
+
+    if workers < 1:
+        return "--workers must be 1 or more"
+    if workers == 1:
+        return None
+    if not is_postgres_url(database_url):
+        # The app batches every write through one writer inside its process (group
+        # commit); a second process would fight it for SQLite's one write lock, which
+        # measured no faster and made slow saves several times slower.
+        return (
+            "several workers need a PostgreSQL database (CODESIGN_DATABASE_URL="
+            "postgresql://...). On SQLite one process is the only writer: it batches every"
+            " save into one commit, and a second process would wait for SQLite's single"
+            " write lock instead of helping. Serve with one worker (the default)."
+        )
+    if demo:
+        return "--demo makes its round and accounts in one process: serve it with one worker"
+    return None
+
+
+def replica_app() -> Litestar:
+    """uvicorn's factory for `serve --workers N`: one worker process's app, every
+    setting from the environment."""
+    from codesign.settings import from_env
+    from codesign.web.app import create_app
+
+    return create_app(from_env())
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -15,30 +51,40 @@ def _serve(args: argparse.Namespace) -> int:
     from codesign.settings import from_env
     from codesign.web.app import create_app
 
+    refused = workers_refused(args.workers, os.environ.get("CODESIGN_DATABASE_URL"), args.demo)
+    if refused:
+        print(f"codesign serve: {refused}", file=sys.stderr)
+        return 2
     try:
         settings = from_env(db_path=args.db) if args.db else from_env()
     except ValueError as exc:  # a setting that is refused: say which, without a traceback
         raise SystemExit(f"codesign: {exc}") from None
-    app = create_app(settings, demo=args.demo, demo_staff=args.demo)
     print(
         f"codesign: serving on http://{args.host}:{args.port}/"
+        + (f" with {args.workers} workers" if args.workers > 1 else "")
         + ("  (demo round at /r/demo)" if args.demo else ""),
         flush=True,
     )
+    common = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": args.log_level,
+        "access_log": False,
+        # Only a named proxy may say who the client is: rate limits are per address.
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": settings.trusted_proxies or None,
+    }
+    if args.workers > 1:
+        # Separate processes (uvicorn's supervisor restarts one that dies), each making
+        # its own app from the environment; they share only the PostgreSQL database.
+        uvicorn.run("codesign.cli:replica_app", factory=True, workers=args.workers, **common)
+        return 0
+    app = create_app(settings, demo=args.demo, demo_staff=args.demo)
     # Modules, catalogues and the app live as long as the process: keep them out of
     # the collector's full passes, whose pauses otherwise show in save latency.
     gc.freeze()
-    # One worker: SQLite has one writer; the app batches writes inside the process.
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        log_level=args.log_level,
-        access_log=False,
-        # Only a named proxy may say who the client is: rate limits are per address.
-        proxy_headers=bool(settings.trusted_proxies),
-        forwarded_allow_ips=settings.trusted_proxies or None,
-    )
+    # One process: on SQLite it is the one writer, batching writes inside the process.
+    uvicorn.run(app, **common)
     return 0
 
 
@@ -172,6 +218,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes (default 1; more only with a PostgreSQL CODESIGN_DATABASE_URL)",
     )
     serve.set_defaults(run=_serve)
 

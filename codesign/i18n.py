@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Iterable
 from datetime import date, datetime
 from functools import cache
@@ -19,36 +20,90 @@ from codesign.settings import SUPPORTED_LOCALES, project_dir
 
 DOMAIN = "messages"
 
+log = logging.getLogger("codesign")
+
 
 def N_(message: str) -> str:  # noqa: N802 - gettext convention
     """Mark a string for extraction; it is translated where it is shown."""
     return message
 
 
-def compile_catalogues(locales_dir: Path | None = None) -> list[Path]:
-    """Compile each `.po` into a `.mo` beside it when the `.mo` is missing or stale."""
+def _catalogue_paths(base: Path) -> list[tuple[str, Path, Path]]:
+    """(locale, .po, .mo) for every catalogue under `base`."""
+    return [
+        (po.parent.parent.name, po, po.with_suffix(".mo"))
+        for po in sorted(base.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+    ]
+
+
+def _in_checkout(base: Path) -> bool:
+    """A checkout's `locales/` (run from source or an editable install), not a wheel's."""
+    return base.parent.name != "_data"
+
+
+def stale_catalogue(po_path: Path, mo_path: Path, checkout: bool) -> str | None:
+    """Why the `.mo` beside `po_path` can't be used as it is, or None when it can.
+
+    A wheel's `.mo` files were compiled from its `.po` files by the build hook
+    (hatch_build.py); installing writes both at about the same moment, in no set
+    order, so only a checkout's times say whether someone edited a `.po` since.
+    """
+    if not mo_path.exists():
+        return "missing"
+    if checkout and mo_path.stat().st_mtime < po_path.stat().st_mtime:
+        return "older than its .po"
+    return None
+
+
+def check_catalogues(locales_dir: Path | None = None) -> list[str]:
+    """Say in the log which catalogues will be compiled in memory; returns their locales.
+
+    The `.mo` files are built with the package (hatch_build.py), never written at
+    start-up: an installed package may be read-only, and several workers starting
+    together would race to write the same file. A catalogue whose `.mo` is missing
+    (run from a checkout that was never installed) or older than its `.po` (a
+    developer edited the `.po`) is compiled in memory instead, in a fraction of a
+    second, when first used: nothing is written anywhere, and the page shows the
+    `.po` as it is now. `pip install -e .` writes fresh `.mo` files again.
+    """
     base = locales_dir or project_dir("locales")
-    written = []
-    for po_path in sorted(base.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
-        mo_path = po_path.with_suffix(".mo")
-        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
-            continue
-        with po_path.open("rb") as handle:
-            catalogue = read_po(handle, locale=po_path.parent.parent.name)
-        buffer = io.BytesIO()
-        write_mo(buffer, catalogue, use_fuzzy=False)
-        mo_path.write_bytes(buffer.getvalue())
-        written.append(mo_path)
-    return written
+    checkout = _in_checkout(base)
+    in_memory = []
+    for locale, po_path, mo_path in _catalogue_paths(base):
+        why = stale_catalogue(po_path, mo_path, checkout)
+        if why:
+            log.warning(
+                "translations: %s/LC_MESSAGES/%s.mo is %s; using the .po compiled in memory"
+                " (pip install -e . compiles it again)", locale, DOMAIN, why,
+            )
+            in_memory.append(locale)
+    return in_memory
+
+
+def compile_po(po_path: Path) -> bytes:
+    """A `.po` as `.mo` bytes, as the build hook compiles it (fuzzy entries left out)."""
+    with po_path.open("rb") as handle:
+        catalogue = read_po(handle, locale=po_path.parent.parent.name)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalogue, use_fuzzy=False)
+    return buffer.getvalue()
 
 
 @cache
 def translations_for(locale: str) -> NullTranslations:
-    """The catalogue for `locale`. English is the source language."""
+    """The catalogue for `locale`. English is the source language.
+
+    The built `.mo`, or the `.po` compiled in memory when the `.mo` is missing or
+    stale (see `check_catalogues`). A locale with neither is an error, not English.
+    """
     if locale == "en":
         return NullTranslations()
-    mo_path = project_dir("locales") / locale / "LC_MESSAGES" / f"{DOMAIN}.mo"
-    with mo_path.open("rb") as handle:  # a missing catalogue is an error, not English
+    base = project_dir("locales")
+    folder = base / locale / "LC_MESSAGES"
+    po_path, mo_path = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
+    if po_path.exists() and stale_catalogue(po_path, mo_path, _in_checkout(base)):
+        return GNUTranslations(io.BytesIO(compile_po(po_path)))
+    with mo_path.open("rb") as handle:
         return GNUTranslations(handle)
 
 

@@ -24,14 +24,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     public_posts_per_minute: int = 600
     #: Staff sign-in POSTs per client per minute (`CODESIGN_SIGN_IN_POSTS_PER_MINUTE`).
     sign_in_posts_per_minute: int = 30
+    #: Where the code-guess and sign-in limits count (`CODESIGN_RATE_LIMITS`): "memory"
+    #: (one process, the SQLite default) or "database" (shared by every replica; the
+    #: default when CODESIGN_DATABASE_URL is a PostgreSQL URL). See codesign.web.ratelimit.
+    rate_limits: str = "memory"
     #: Set when served behind HTTPS: Secure cookies and HSTS.
     https: bool = False
     #: Addresses of reverse proxies whose X-Forwarded-For names the real client
     #: (comma-separated, as uvicorn's forwarded_allow_ips). Without it, behind a
     #: proxy every participant shares the proxy's address and its rate limits.
     trusted_proxies: str = ""
-    #: Compile missing or stale .mo files at start-up (the build step).
-    compile_catalogues: bool = True
     #: Redact and embed submitted written answers in the background as they arrive,
     #: so a board's first analysis finds the vectors ready (`CODESIGN_BACKGROUND_EMBEDDING`).
     background_embedding: bool = True
@@ -63,6 +65,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
     def __post_init__(self) -> None:
         refuse_any_proxy(self.trusted_proxies)
+        if self.rate_limits not in ("memory", "database"):
+            raise ValueError("CODESIGN_RATE_LIMITS must be memory or database")
 
 
 #: Entries of CODESIGN_TRUSTED_PROXIES that would trust every address.
@@ -89,6 +93,11 @@ def allowed_hosts(settings: Settings) -> list[str]:
     if public and public not in hosts:
         hosts.append(public)
     return hosts
+
+
+def is_postgres_url(url: str | None) -> bool:
+    """Whether CODESIGN_DATABASE_URL names a PostgreSQL database (shared by replicas)."""
+    return bool(url) and urlsplit(url.strip()).scheme in ("postgres", "postgresql")
 
 
 def _flag(value: str | None, default: bool) -> bool:
@@ -137,6 +146,10 @@ def from_env(environ: dict[str, str] | None = None, **overrides: object) -> Sett
     if env.get("CODESIGN_TRUSTED_PROXIES"):
         values["trusted_proxies"] = env["CODESIGN_TRUSTED_PROXIES"].strip()
         refuse_any_proxy(values["trusted_proxies"])  # type: ignore[arg-type]
+    if env.get("CODESIGN_RATE_LIMITS"):
+        values["rate_limits"] = env["CODESIGN_RATE_LIMITS"].strip().lower()
+    elif is_postgres_url(env.get("CODESIGN_DATABASE_URL")):
+        values["rate_limits"] = "database"  # replicas share the database, not memory
     values["https"] = _flag(env.get("CODESIGN_HTTPS"), False)
     values["background_embedding"] = _flag(env.get("CODESIGN_BACKGROUND_EMBEDDING"), True)
     values["background_screening"] = _flag(env.get("CODESIGN_BACKGROUND_SCREENING"), True)

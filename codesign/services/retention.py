@@ -6,7 +6,8 @@ import asyncio
 import logging
 
 from codesign.services import erasure
-from codesign.store.db import Database
+from codesign.store import counters
+from codesign.store.db import Database, utcnow
 
 log = logging.getLogger("codesign")
 
@@ -17,6 +18,8 @@ async def purge(db: Database, actor: str = "system") -> int:
     """Answers past retention, and unsent answers past their round's `draft_days`."""
     total = await erasure.purge(db, actor)
     log.info("retention purge: %d answers deleted", total)
+    # Rate-limit counters whose window has ended (only kept with CODESIGN_RATE_LIMITS=database).
+    await counters.sweep(db, utcnow())
     return total
 
 

@@ -15,7 +15,7 @@ from litestar.exceptions import HTTPException
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
-from codesign.i18n import N_, compile_catalogues
+from codesign.i18n import N_, check_catalogues
 from codesign.services import erasure
 from codesign.services.board import BoardService, embed_in_background
 from codesign.services.demo import ensure_demo_round
@@ -40,7 +40,7 @@ from codesign.web.errors import (
 from codesign.web.health import health
 from codesign.web.outcomes import OutcomesController
 from codesign.web.participate import ParticipateController
-from codesign.web.ratelimit import STORES, CounterStore, rate_limits
+from codesign.web.ratelimit import DATABASE, STORES, ClientKeys, CounterStore, rate_limits
 from codesign.web.security import ImpossibleRequestMiddleware, security_headers_hook
 from codesign.web.staff import create_demo_staff, staff_router
 from codesign.web.templating import Renderer
@@ -54,8 +54,7 @@ def create_app(
     settings: Settings | None = None, *, demo: bool = False, demo_staff: bool = False
 ) -> Litestar:
     settings = settings or from_env()
-    if settings.compile_catalogues:
-        compile_catalogues()
+    check_catalogues()  # built with the package (hatch_build.py); says if one is stale
     db = Database(settings.db_path)
     renderer = Renderer()
     csrf = CSRFConfig(
@@ -80,6 +79,8 @@ def create_app(
         if again:
             log.warning("withdrawals re-applied after a restore: %d", again)
         csrf.secret = await secret_store.get_or_create(db, "csrf")
+        if settings.rate_limits == DATABASE:  # every replica keys one address alike
+            client_keys.use((await secret_store.get_or_create(db, "rate_limit_key")).encode())
         code_key = await secret_store.get_or_create(db, "resume_code_key")
         app.state.participation = ParticipationService(db, code_key)
         if demo and await ensure_demo_round(db):
@@ -155,10 +156,13 @@ def create_app(
         cache_control=CacheControlHeader(max_age=_YEAR, public=True),
         name="static",
     )
+    client_keys = ClientKeys()
     limits = rate_limits(
         settings.code_attempts_per_minute,
         settings.public_posts_per_minute,
         settings.sign_in_posts_per_minute,
+        mode=settings.rate_limits,
+        keys=client_keys,
     )
 
     hosts = allowed_hosts(settings)

@@ -1,7 +1,20 @@
-"""Rate limits for public POSTs and code checks (Litestar's rate limiting).
+"""Rate limits for public POSTs, code checks and sign-in (Litestar's rate limiting).
 
-A handler opts in with `opt={"limit": "codes"}` or `opt={"limit": "posts"}`.
-Limits are per client address, kept only in memory, never stored with answers.
+A handler opts in with `opt={"limit": "codes"}`, `opt={"limit": "posts"}` or
+`opt={"limit": "sign_in"}`. Limits are per client address, never stored with answers.
+
+Where the counts live is a setting (`Settings.rate_limits`):
+- "memory" (the default, SQLite): one process serves everything (`codesign serve`
+  refuses several workers on SQLite), so counters in its memory are exact, and cost
+  nothing on the autosave path.
+- "database" (chosen when CODESIGN_DATABASE_URL is a PostgreSQL URL): several
+  replicas serve one site, and memory counts would allow 10 code guesses a minute
+  *per replica*. The security limits (private-code guesses; staff sign-in, which
+  covers invitation and password-reset links) are counted in the database instead
+  (codesign.store.counters), so every replica sees one count. The public-posts limit
+  (autosave, 600 a minute) stays in memory per replica even then: it only stops a
+  flood, N replicas allowing N × 600 guards nothing secret, and counting it in the
+  database would add a write to every autosave, the busiest path.
 """
 
 from __future__ import annotations
@@ -9,6 +22,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
+import hmac
+import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -25,10 +40,17 @@ from litestar.middleware.rate_limit import (
 from litestar.stores.base import Store
 from litestar.types import Receive, Scope, Send
 
+from codesign.store import counters
+
 CODES = {"limit": "codes"}
 POSTS = {"limit": "posts"}
 SIGN_IN = {"limit": "sign_in"}
 STORES = ("rate_limit_codes", "rate_limit_posts", "rate_limit_sign_in")
+#: Where counts live: this process's memory, or the shared database.
+MEMORY, DATABASE = "memory", "database"
+MODES = (MEMORY, DATABASE)
+#: The limits counted in the database when it is shared (see the module's docstring).
+SECURITY_LIMITS = ("codes", "sign_in")
 
 #: Expired counters are swept when a store holds more keys than this.
 SWEEP_AT = 10_000
@@ -68,9 +90,11 @@ class LimitMiddleware(RateLimitMiddleware):
         app = scope["litestar_app"]
         request: Request = app.request_class(scope)
         if self.check_throttle_handler is None or await self.check_throttle_handler(request):
-            store = self.config.get_store_from_app(app)
-            await self._count(self.cache_key_from_request(request), store)
+            await self._limit(app, self.cache_key_from_request(request))
         await self.app(scope, receive, send)
+
+    async def _limit(self, app: Any, key: str) -> None:
+        await self._count(key, self.config.get_store_from_app(app))
 
     async def _count(self, key: str, store: Store) -> None:
         """Count this request in its client's window; 429 once the window is full."""
@@ -92,8 +116,30 @@ def _read_window(value: bytes | None) -> tuple[int, int]:
     return int(count), int(reset)
 
 
-def _middleware(kind: str) -> type[LimitMiddleware]:
-    return type(f"{kind.title()}LimitMiddleware", (LimitMiddleware,), {"kind": kind})
+def _now() -> float:
+    """The wall clock, which all replicas share (tests set it)."""
+    return time.time()
+
+
+class DatabaseLimitMiddleware(LimitMiddleware):
+    """The same limit, counted in the database that every replica shares.
+
+    A fixed window per key (every clock minute, the same on every replica), counted by
+    one conditional upsert (codesign.store.counters.hit): a full window refuses without
+    counting. Unlike the memory window, which starts at a client's first request, a
+    clock-minute window lets a client use one window's allowance at the end of a minute
+    and the next at the start of the next one: at most twice the limit in any 60 s.
+    """
+
+    async def _limit(self, app: Any, key: str) -> None:
+        counted = await counters.hit(app.state.db, key, _now(), self._window, self.max_requests)
+        if counted is None:
+            raise TooManyRequestsException()
+
+
+def _middleware(kind: str, mode: str = MEMORY) -> type[LimitMiddleware]:
+    base = DatabaseLimitMiddleware if mode == DATABASE else LimitMiddleware
+    return type(f"{kind.title()}LimitMiddleware", (base,), {"kind": kind})
 
 
 class CounterStore(Store):
@@ -171,46 +217,78 @@ class CounterStore(Store):
         return int(found[0] - time.monotonic())
 
 
-def _client_key(prefix: str) -> Callable[[Request], str]:
+class ClientKeys:
+    """Counter keys for client addresses: a keyed hash (HMAC), never the address.
+
+    A plain hash of an IPv4 address is undone by trying all 2^32 of them, so the key
+    is secret. In memory it is a random key of this process; with database counters
+    every replica must turn one address into one key, so the app sets the key shared
+    through the database at start-up (`use`). Rows in the database then hold
+    HMAC(key, limit and address), a window and a count, for a day at most.
+    """
+
+    def __init__(self) -> None:
+        self._secret = secrets.token_bytes(32)
+
+    def use(self, secret: bytes) -> None:
+        self._secret = secret
+        self._key_for.cache_clear()
+
     # An address hashes to the same key every time: remember the last few thousand
     # (a hash per limited POST showed in the profile of autosave).
-    @functools.lru_cache(maxsize=4096)
-    def key_for(host: str) -> str:
-        return prefix + hashlib.sha256(host.encode()).hexdigest()[:16]
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - one instance per app, lives as long
+    def _key_for(self, prefix: str, host: str) -> str:
+        digest = hmac.new(self._secret, f"{prefix}{host}".encode(), hashlib.sha256)
+        return prefix + digest.hexdigest()[:32]
 
-    def identify(request: Request) -> str:
-        return key_for(request.client.host if request.client else "unknown")
+    def identifier(self, prefix: str) -> Callable[[Request], str]:
+        def identify(request: Request) -> str:
+            return self._key_for(prefix, request.client.host if request.client else "unknown")
 
-    return identify
+        return identify
 
 
 def rate_limits(
-    code_per_minute: int, posts_per_minute: int, sign_in_per_minute: int = 30
+    code_per_minute: int,
+    posts_per_minute: int,
+    sign_in_per_minute: int = 30,
+    *,
+    mode: str = MEMORY,
+    keys: ClientKeys | None = None,
 ) -> list[RateLimitConfig]:
+    """The three limits; with mode "database" the security limits count in the database."""
+    if mode not in MODES:
+        raise ValueError(f"rate limits are kept in {' or '.join(MODES)}, not {mode!r}")
+    keys = keys or ClientKeys()
+
+    def where(kind: str) -> str:
+        return mode if kind in SECURITY_LIMITS else MEMORY
+
     # No RateLimit-* headers: on every save they cost ~10% of its time and no
     # participant's browser reads them; a 429 page says Retry-After instead
     # (codesign.web.errors). LimitMiddleware keeps a count, not the times they need.
     return [
         RateLimitConfig(
             rate_limit=("minute", code_per_minute),
-            identifier_for_request=_client_key("code:"),
+            identifier_for_request=keys.identifier("code:"),
             store=STORES[0],
-            middleware_class=_middleware("codes"),
+            middleware_class=_middleware("codes", where("codes")),
             set_rate_limit_headers=False,
         ),
         RateLimitConfig(
             rate_limit=("minute", posts_per_minute),
-            identifier_for_request=_client_key("post:"),
+            identifier_for_request=keys.identifier("post:"),
             store=STORES[1],
-            middleware_class=_middleware("posts"),
+            middleware_class=_middleware("posts", where("posts")),
             set_rate_limit_headers=False,
         ),
-        # Sign-in POSTs, known account or not, before any hashing or audit row.
+        # Sign-in POSTs, known account or not, before any hashing or audit row; the
+        # one-time links of invitations and password resets are sign-in POSTs too.
         RateLimitConfig(
             rate_limit=("minute", sign_in_per_minute),
-            identifier_for_request=_client_key("sign-in:"),
+            identifier_for_request=keys.identifier("sign-in:"),
             store=STORES[2],
-            middleware_class=_middleware("sign_in"),
+            middleware_class=_middleware("sign_in", where("sign_in")),
             set_rate_limit_headers=False,
         ),
     ]

@@ -10,7 +10,6 @@ from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
 from codesign.i18n import (
-    compile_catalogues,
     negotiate,
     parse_accept_language,
     translations_for,
@@ -66,7 +65,6 @@ def test_catalogue_uses_current_cldr_plural_forms(locale: str) -> None:
 
 
 def test_real_catalogues_load_for_every_language() -> None:
-    compile_catalogues()
     for locale in TRANSLATED:
         translations_for.cache_clear()
         text = translations_for(locale).gettext("Leave this page")
@@ -74,7 +72,6 @@ def test_real_catalogues_load_for_every_language() -> None:
 
 
 def test_plural_forms_pick_the_right_words() -> None:
-    compile_catalogues()
     singular, plural = "It takes about %(count)s minute.", "It takes about %(count)s minutes."
     es = translations_for("es")
     assert es.ngettext(singular, plural, 1) != es.ngettext(singular, plural, 2)
