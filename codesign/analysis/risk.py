@@ -100,6 +100,7 @@ K = 10
 LOGISTIC_C = 16.0  # inverse ridge strength of the linear model on centred vectors
 DISTRESS_K = 10
 TARGET_RECALL = 0.95
+KIND_RECALL: float | None = None  # a floor each kind's out-of-fold recall must keep too
 DISTRESS_RECALL = 0.92
 INNER_FOLDS = 5
 PER_LANGUAGE = True  # a threshold per training language (each must keep TARGET_RECALL)
@@ -157,9 +158,9 @@ CUES = (
         r"(?:ja){2,}|(?:je){2,}|h{3,})(?=$|[\s.,!?)])|هه{2,}|[\U0001F602\U0001F923]"
     ),
     re.compile(
-        r"(?=.*(?:\byears? ago|\bback in (?:19|20)\d\d|\bhace (?:\w+ )?anos|\bil y a (?:\w+ )?ans"
-        r"|\bdes annees|(?:من|قبل) (?:\w+ )?(?:سنين|سنوات|سنه|سنتين)))"
-        r"(?=.*(?:\b(?:now|today|these days|ahora|hoy|maintenant|aujourd'hui)\b|هلق|هلا|اليوم"
+        r"\A(?=.*?(?:\byears? ago|\bback in (?:19|20)\d\d|\bhace (?:\w+ )?anos"
+        r"|\bil y a (?:\w+ )?ans|\bdes annees|(?:من|قبل) (?:\w+ )?(?:سنين|سنوات|سنه|سنتين)))"
+        r"(?=.*?(?:\b(?:now|today|these days|ahora|hoy|maintenant|aujourd'hui)\b|هلق|هلا|اليوم"
         r"|الحين|الان|حاليا))",
         re.S,
     ),
@@ -425,6 +426,7 @@ def fit_risk_model(
     distress_recall: float = DISTRESS_RECALL,
     folds: int = INNER_FOLDS,
     per_language: bool = PER_LANGUAGE,
+    kind_recall: float | None = KIND_RECALL,
 ) -> tuple[RiskModel, dict[str, np.ndarray]]:
     """Fit the detector on labelled training answers (raw e5 vectors).
 
@@ -477,6 +479,18 @@ def fit_risk_model(
     combined = combined_score(oof, oof_lin, scale)
     thr, lang_thr = choose_thresholds(combined, y, langs, target_recall, per_language)
     row_thr = np.array([lang_thr.get(lang, thr) for lang in langs])
+    if kind_recall is not None:  # lower every threshold alike until each kind keeps its floor
+        shift = max(
+            0.0,
+            *(
+                -threshold_for_recall((combined - row_thr)[y_kinds[:, j]], kind_recall)
+                for j in range(len(RISK_KINDS))
+                if y_kinds[:, j].any()
+            ),
+        )
+        thr -= shift
+        lang_thr = {lang: t - shift for lang, t in lang_thr.items()}
+        row_thr = row_thr - shift
     dscale = _scale(oof_dis, oof_dis_lin)
     dcombined = combined_score(oof_dis, oof_dis_lin, dscale)
     dthr = threshold_for_recall(dcombined[y_dis], distress_recall)
@@ -642,17 +656,6 @@ class RiskDetector:
             (["e5-knn"] if model is not None else []) + (["lexicon"] if use_lexicon else [])
         )
         self.threshold = THRESHOLD
-        # float64 products: float32 ones differ in the last bits between a batch and one
-        # row (BLAS takes other paths), which could move a rounded score
-        self._f64 = (
-            None
-            if model is None
-            else (
-                model.vectors.astype(np.float64),
-                model.weights.astype(np.float64),
-                model.distress_weights.astype(np.float64),
-            )
-        )
 
     def screen(
         self, texts: list[str], languages: list[str], vectors: np.ndarray | None
@@ -676,25 +679,27 @@ class RiskDetector:
         if x.shape != (len(texts), self.model.vectors.shape[1]):
             raise ValueError(f"vectors of shape {x.shape} for {len(texts)} texts")
         # no batch mean: an answer's screening never depends on who else is screened with it
-        xc = centre_rows(x, langs, self.model.means).astype(np.float64)
+        xc = centre_rows(x, langs, self.model.means)
         return self._with_model(texts, langs, phrase, xc)
 
     def _with_model(
         self, texts: list[str], langs: list[str], phrase: list[list[Flag]], xc: np.ndarray
     ) -> list[Screening]:
         m = self.model
-        assert m is not None and self._f64 is not None  # noqa: S101 - only called with a model
-        vectors, weights, distress_weights = self._f64
-        sims = xc @ vectors.T
+        assert m is not None  # noqa: S101 - only called with a model
+        # one product per answer: a matrix product takes other BLAS paths for a batch than
+        # for one row, and its last bits could move a rounded score between the two
+        sims = np.stack([m.vectors @ row for row in xc])
+        dots = np.array([(row @ m.weights, row @ m.distress_weights) for row in xc])
         per_kind, negative = class_margins(sims, m.kinds, m.groups, m.k)
         kind_margin = per_kind - negative[:, None]
-        linear = xc @ weights + cue_features(texts) @ m.cue_weights + m.bias
+        linear = dots[:, 0] + cue_features(texts) @ m.cue_weights + m.bias
         combined = combined_score(kind_margin.max(axis=1), linear, m.scale)
         thr = np.array([m.language_thresholds.get(lang, m.threshold) for lang in langs])
         score = _sigmoid(m.slope * (combined - thr))
         dis = combined_score(
             knn_margin(sims, m.distressing, m.distress_k),
-            xc @ distress_weights + m.distress_bias,
+            dots[:, 1] + m.distress_bias,
             m.distress_scale,
         )
         out = []
