@@ -83,6 +83,7 @@ def main() -> None:
         [bool(c["distressing"]) for c in train],
         [c["id"] for c in train],
         [c.get("style", "") for c in train],
+        texts=[c["text"] for c in train],
     )
     save_model(model, MODEL_FILE)
     print(

@@ -251,7 +251,7 @@ def _fit(x, cases, **kw):
         [bool(c["distressing"]) for c in cases],
         [c["id"] for c in cases],
         [c.get("style", "") for c in cases],
-        **kw,
+        **{"texts": [c["text"] for c in cases], **kw},
     )[0]
 
 

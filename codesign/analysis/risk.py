@@ -22,6 +22,19 @@ repeats the comparison by nested cross-validation on the TRAIN split only):
   out-of-fold mean and spread.  The two err on different answers: nested CV
   on the train split (1356 answers, target recall 0.95) gave kNN alone
   0.96 / 0.25, logistic regression alone 0.95 / 0.32, both 0.95 / 0.22.
+- **Plus three text cues** (``CUES``, regular expressions on the folded text)
+  as extra features of that logistic regression, which learns their
+  (negative) weights: laughter ("lol", "mdr", "jaja", "ههههه"), a risk the
+  writer places in the past while saying how things are now ("years ago …
+  today"), and death-word hyperbole said of things, never of a person ("I'd
+  kill for", "ça me tue", "بموت على"; never "he'll kill me" or "dying of
+  hunger").  The e5 vectors put these answers next to disclosures; the cues
+  only lower the linear half of the score, and a lexicon phrase still flags.
+  Nested CV on the train split (1356 answers): 0.95 / 0.22 without them,
+  0.95 / 0.20 with them; after ideas 500–651 of ``more.jsonl`` (1623
+  answers) 0.95 / 0.23 (ar 0.93 / 0.43, en 0.94 / 0.14, es 0.95 / 0.18, fr
+  0.97 / 0.17), suicide recall 0.91 (0.88 before them), distressing 0.91 /
+  0.08 (0.94 / 0.13 before) — the figures below are from before the cues.
 - A threshold per training language, chosen by 5-fold inner cross-validation
   so that ``TARGET_RECALL`` of that language's out-of-fold positives reach it
   (one threshold for all: 0.96 / 0.22 as well, but Arabic recall 0.91
@@ -70,7 +83,9 @@ answers, their labels, languages and negative groups, the language means,
 the two logistic regressions' weights and the thresholds — no texts.  It
 names the vectoriser it was built with; any other vectoriser gets the
 lexicon alone.  Scoring is pure numpy over the given
-vectors (measured 0.3–1.3 ms per answer); embedding is the caller's job.
+vectors, one product per answer so that a batch scores exactly as its answers
+alone (measured 0.2–2.5 ms per answer on a loaded 2-core machine); embedding
+is the caller's job.
 """
 
 from __future__ import annotations
@@ -85,14 +100,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .flags import RISK_KINDS, flag
+from .flags import RISK_KINDS, flag, fold
 from .language import normalise_language
 from .types import Flag, RiskReason, Screening
 from .vectorise import E5_NAME
 
 DISTRESSING = "distressing"
 MODEL_FILE = Path(__file__).with_name("risk_model.npz")
-MODEL_FORMAT = 2
+MODEL_FORMAT = 3
 THRESHOLD = 0.5
 """Score at and above which an answer is screened as risk (for every detector)."""
 
@@ -100,6 +115,7 @@ K = 10
 LOGISTIC_C = 16.0  # inverse ridge strength of the linear model on centred vectors
 DISTRESS_K = 10
 TARGET_RECALL = 0.95
+KIND_RECALL: float | None = None  # a floor each kind's out-of-fold recall must keep too
 DISTRESS_RECALL = 0.92
 INNER_FOLDS = 5
 PER_LANGUAGE = True  # a threshold per training language (each must keep TARGET_RECALL)
@@ -109,6 +125,74 @@ NEGATIVE = "negative"  # group of negatives given without a group
 TRAIN_ONLY_ID = re.compile(r"[a-z]{2}-n(\d+)")
 """Ids of training-only labelled answers; the number names the answer's idea, which its
 translations share (``evaluate.risk_split`` never puts them in the test split)."""
+
+
+# Hyperbole with words of death or violence that is said of things, not people: never
+# "he'll kill me" or "I'm dying of hunger", which can be meant (folded like the text).
+IDIOMS = (
+    r"\b(?:i'?d|i would|would) (?:kill|murder|die) for\b",
+    r"\b(?:is|are|was|were|'s|'re) (?:literally )?killing me\b",
+    r"\bdying (?:to (?:know|see|get|go|try|hear)|for (?:a|an|some|the))\b",
+    r"\b(?:bored|worried|scared) (?:me )?to death\b",
+    r"\b(?:nearly |almost )?died (?:laughing|of (?:embarrassment|shame|boredom))\b",
+    r"\bover my dead body\b",
+    r"\bthe death of me\b",
+    r"\b(?:doing|does) my head in\b",
+    r"\btear my hair out\b",
+    r"\bmataria por\b",
+    r"\bme muero (?:por|de (?:risa|ganas|verguenza|aburrimiento|sueno))\b",
+    r"\bmuert[oa]s? de (?:risa|verguenza|cansancio|aburrimiento|sueno)\b",
+    r"\bme va a dar algo\b",
+    r"\bme vuelvo loc[oa]\b",
+    r"\bpor encima de mi cadaver\b",
+    r"\bme parti de risa\b",
+    r"\bdaria (?:un|mi) brazo\b",
+    r"\bje tuerais pour\b",
+    r"\bca me tue\b",
+    r"\b(?:mourir|mort[es]*) de (?:rire|honte|ennui|fatigue)\b",
+    r"\bpeter (?:les plombs|un cable)\b",
+    r"\b(?:rendre|rend|devenir|deviens) (?:fou|folle|dingue)\b",
+    r"\bsur mon cadavre\b",
+    r"\bdonnerais (?:mon|un) bras\b",
+    r"بموت (?:على|ع)",
+    r"(?:مت|متت|موت) من (?:الضحك|الخجل|الملل)",
+    r"على جثتي",
+    r"(?:رح|ح|بت|بي)(?:تجلطني|يجلطني|جلطني)",
+    r"يطير عقلي",
+    r"بعطي عيوني",
+)
+
+# Cues of a harmless answer that the vectors miss, given to the linear model as three
+# extra features (it learns their weight; a lexicon phrase still flags on its own):
+# laughter ("lol", "mdr", "jaja", "ههههه") — hyperbole, not disclosure —, a risk that
+# the writer places in the past while saying how things are now ("years ago … today
+# I'm well"), which the fixtures label as no risk, and the IDIOMS above.
+CUES = (
+    re.compile(
+        r"(?:^|(?<=[\s.,!?(]))(?:l+o+l+|lmao|a?(?:ha){2,}h?|(?:he){2,}|x+d+|mdr+|ptdr|"
+        r"(?:ja){2,}|(?:je){2,}|h{3,})(?=$|[\s.,!?)])|هه{2,}|[\U0001F602\U0001F923]"
+    ),
+    re.compile(
+        r"\A(?=.*?(?:\byears? ago|\bback in (?:19|20)\d\d|\bhace (?:\w+ )?anos"
+        r"|\bil y a (?:\w+ )?ans|\bdes annees|(?:من|قبل) (?:\w+ )?(?:سنين|سنوات|سنه|سنتين)))"
+        r"(?=.*?(?:\b(?:now|today|these days|ahora|hoy|maintenant|aujourd'hui)\b|هلق|هلا|اليوم"
+        r"|الحين|الان|حاليا))",
+        re.S,
+    ),
+    re.compile(fold("|".join(IDIOMS))),
+)
+CUE_SCALE = 1.0  # a cue's feature value (centred vectors' entries are ~0.05)
+
+
+def cue_features(texts: Sequence[str]) -> np.ndarray:
+    """(n, len(CUES)) array: 1 where the folded text shows the cue, else 0 (pure)."""
+    out = np.zeros((len(texts), len(CUES)), dtype=np.float32)
+    for i, t in enumerate(texts):
+        folded = fold(t or "")
+        for j, rx in enumerate(CUES):
+            if rx.search(folded):
+                out[i, j] = CUE_SCALE
+    return out
 
 
 def _unit_rows(x: np.ndarray) -> np.ndarray:
@@ -258,6 +342,7 @@ class RiskModel:
     k: int
     weights: np.ndarray  # float32 (d,): logistic regression on the centred vectors
     bias: float
+    cue_weights: np.ndarray  # float32 (len(CUES),): the same regression's weights of the cues
     scale: np.ndarray  # float64 (4,): kNN margin mean, sd, linear score mean, sd (out of fold)
     threshold: float  # combined score at which the screening score is THRESHOLD (unknown language)
     language_thresholds: dict[str, float]  # the same for each training language
@@ -296,6 +381,14 @@ def fit_linear(x: np.ndarray, y: np.ndarray, c: float = LOGISTIC_C) -> tuple[np.
     clf = LogisticRegression(C=c, class_weight="balanced", max_iter=5000)
     clf.fit(x, y)
     return clf.coef_[0].astype(np.float32), float(clf.intercept_[0])
+
+
+def _fit_linear_cues(
+    x: np.ndarray, cues: np.ndarray, y: np.ndarray, c: float
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """``fit_linear`` on the vectors and the cues: (vector weights, cue weights, bias)."""
+    w, b = fit_linear(np.hstack([x, cues]), y, c)
+    return w[: x.shape[1]], w[x.shape[1] :], b
 
 
 def _scale(margin: np.ndarray, linear: np.ndarray) -> np.ndarray:
@@ -338,6 +431,8 @@ def fit_risk_model(
     ids: Sequence[str],
     negative_groups: Sequence[str] | None = None,
     *,
+    texts: Sequence[str] | None = None,
+    use_cues: bool = True,
     vectoriser: str = E5_NAME,
     k: int = K,
     c: float = LOGISTIC_C,
@@ -346,6 +441,7 @@ def fit_risk_model(
     distress_recall: float = DISTRESS_RECALL,
     folds: int = INNER_FOLDS,
     per_language: bool = PER_LANGUAGE,
+    kind_recall: float | None = KIND_RECALL,
 ) -> tuple[RiskModel, dict[str, np.ndarray]]:
     """Fit the detector on labelled training answers (raw e5 vectors).
 
@@ -355,9 +451,14 @@ def fit_risk_model(
     other folds (their own language means too), and the threshold keeps
     ``target_recall`` of those out-of-fold positives.  Returns the model and
     the out-of-fold scores (``"risk"``: combined, ``"margin"``: kNN alone,
-    ``"distress"``).
+    ``"distress"``).  ``texts`` give the cue features (``cue_features``) of the
+    risk model's linear part; without them (or ``use_cues`` false) the cues weigh 0.
     """
     x = np.asarray(vectors, dtype=np.float32)
+    if texts is not None and use_cues:
+        cues = cue_features(texts)
+    else:
+        cues = np.zeros((len(x), len(CUES)), dtype=np.float32)
     langs = [normalise_language(lang) for lang in languages]
     y_kinds = np.array([[kd in ks for kd in RISK_KINDS] for ks in kinds], dtype=bool)
     y = y_kinds.any(axis=1)
@@ -383,8 +484,8 @@ def fit_risk_model(
         # group numbers stay those of the whole set: a group absent from a fold scores -1
         per_kind, negative = class_margins(sims, y_kinds[tr], groups[tr], k)
         oof[te] = per_kind.max(axis=1) - negative
-        w, b = fit_linear(xc_tr, y[tr], c)
-        oof_lin[te] = xc_te @ w + b
+        w, cw, b = _fit_linear_cues(xc_tr, cues[tr], y[tr], c)
+        oof_lin[te] = xc_te @ w + cues[te] @ cw + b
         oof_dis[te] = knn_margin(sims, y_dis[tr], distress_k)
         if y_dis[tr].any() and not y_dis[tr].all():
             w, b = fit_linear(xc_tr, y_dis[tr], c)
@@ -393,12 +494,24 @@ def fit_risk_model(
     combined = combined_score(oof, oof_lin, scale)
     thr, lang_thr = choose_thresholds(combined, y, langs, target_recall, per_language)
     row_thr = np.array([lang_thr.get(lang, thr) for lang in langs])
+    if kind_recall is not None:  # lower every threshold alike until each kind keeps its floor
+        shift = max(
+            0.0,
+            *(
+                -threshold_for_recall((combined - row_thr)[y_kinds[:, j]], kind_recall)
+                for j in range(len(RISK_KINDS))
+                if y_kinds[:, j].any()
+            ),
+        )
+        thr -= shift
+        lang_thr = {lang: t - shift for lang, t in lang_thr.items()}
+        row_thr = row_thr - shift
     dscale = _scale(oof_dis, oof_dis_lin)
     dcombined = combined_score(oof_dis, oof_dis_lin, dscale)
     dthr = threshold_for_recall(dcombined[y_dis], distress_recall)
     means = balanced_means(x, langs)
     xc = centre_rows(x, langs, means)
-    w, b = fit_linear(xc, y, c)
+    w, cw, b = _fit_linear_cues(xc, cues, y, c)
     if y_dis.any() and not y_dis.all():
         dw, db = fit_linear(xc, y_dis, c)
     else:  # no distressing examples: the linear part says nothing
@@ -415,6 +528,7 @@ def fit_risk_model(
         k=k,
         weights=w,
         bias=b,
+        cue_weights=cw,
         scale=scale,
         threshold=thr,
         language_thresholds=lang_thr,
@@ -450,6 +564,7 @@ def save_model(model: RiskModel, path: str | Path = MODEL_FILE) -> None:
         k=np.int64(model.k),
         weights=model.weights.astype(np.float32),
         bias=np.float64(model.bias),
+        cue_weights=model.cue_weights.astype(np.float32),
         scale=model.scale.astype(np.float64),
         threshold=np.float64(model.threshold),
         threshold_languages=np.array(sorted(model.language_thresholds), dtype="U16"),
@@ -498,6 +613,7 @@ def read_model(path: str | Path = MODEL_FILE) -> RiskModel:
             k=int(z["k"]),
             weights=weights,
             bias=float(z["bias"]),
+            cue_weights=z["cue_weights"].astype(np.float32),
             scale=z["scale"].astype(np.float64),
             threshold=float(z["threshold"]),
             language_thresholds=dict(
@@ -586,15 +702,19 @@ class RiskDetector:
     ) -> list[Screening]:
         m = self.model
         assert m is not None  # noqa: S101 - only called with a model
-        sims = xc @ m.vectors.T
+        # one product per answer: a matrix product takes other BLAS paths for a batch than
+        # for one row, and its last bits could move a rounded score between the two
+        sims = np.stack([m.vectors @ row for row in xc])
+        dots = np.array([(row @ m.weights, row @ m.distress_weights) for row in xc])
         per_kind, negative = class_margins(sims, m.kinds, m.groups, m.k)
         kind_margin = per_kind - negative[:, None]
-        combined = combined_score(kind_margin.max(axis=1), xc @ m.weights + m.bias, m.scale)
+        linear = dots[:, 0] + cue_features(texts) @ m.cue_weights + m.bias
+        combined = combined_score(kind_margin.max(axis=1), linear, m.scale)
         thr = np.array([m.language_thresholds.get(lang, m.threshold) for lang in langs])
         score = _sigmoid(m.slope * (combined - thr))
         dis = combined_score(
             knn_margin(sims, m.distressing, m.distress_k),
-            xc @ m.distress_weights + m.distress_bias,
+            dots[:, 1] + m.distress_bias,
             m.distress_scale,
         )
         out = []
