@@ -24,17 +24,12 @@ repeats the comparison by nested cross-validation on the TRAIN split only):
   0.96 / 0.25, logistic regression alone 0.95 / 0.32, both 0.95 / 0.22.
 - **Plus three text cues** (``CUES``, regular expressions on the folded text)
   as extra features of that logistic regression, which learns their
-  (negative) weights: laughter ("lol", "mdr", "jaja", "ههههه"), a risk the
-  writer places in the past while saying how things are now ("years ago …
-  today"), and death-word hyperbole said of things, never of a person ("I'd
-  kill for", "ça me tue", "بموت على"; never "he'll kill me" or "dying of
-  hunger").  The e5 vectors put these answers next to disclosures; the cues
-  only lower the linear half of the score, and a lexicon phrase still flags.
-  Nested CV on the train split (1356 answers): 0.95 / 0.22 without them,
-  0.95 / 0.20 with them; after ideas 500–651 of ``more.jsonl`` (1623
-  answers) 0.95 / 0.23 (ar 0.93 / 0.43, en 0.94 / 0.14, es 0.95 / 0.18, fr
-  0.97 / 0.17), suicide recall 0.91 (0.88 before them), distressing 0.91 /
-  0.08 (0.94 / 0.13 before) — the figures below are from before the cues.
+  (negative) weights: laughter, a risk the writer places in the past while
+  saying how things are now, and death-word hyperbole said of things, never
+  of a person.  The e5 vectors put these answers next to disclosures; the
+  cues only lower the linear half of the score, and a lexicon phrase still
+  flags.  Nested CV on the train split: 0.95 / 0.22 without them, 0.95 / 0.20
+  with them (the figures elsewhere in this docstring are from before them).
 - A threshold per training language, chosen by 5-fold inner cross-validation
   so that ``TARGET_RECALL`` of that language's out-of-fold positives reach it
   (one threshold for all: 0.96 / 0.22 as well, but Arabic recall 0.91
@@ -83,9 +78,7 @@ answers, their labels, languages and negative groups, the language means,
 the two logistic regressions' weights and the thresholds — no texts.  It
 names the vectoriser it was built with; any other vectoriser gets the
 lexicon alone.  Scoring is pure numpy over the given
-vectors, one product per answer so that a batch scores exactly as its answers
-alone (measured 0.2–2.5 ms per answer on a loaded 2-core machine); embedding
-is the caller's job.
+vectors (measured 0.3–1.3 ms per answer); embedding is the caller's job.
 """
 
 from __future__ import annotations

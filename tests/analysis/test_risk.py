@@ -439,21 +439,19 @@ def _screen(cases: list[dict], vectors: dict) -> list[risk.Screening]:
 def test_test_split_recall_and_false_alarms_per_language(vectors, lang):
     cases = [c for c in TEST if c["lang"] == lang]
     s = screening_scores(cases, _screen(cases, vectors))
-    assert s["recall"] >= 0.88, s["misses"]  # measured 0.93 (fr) to 0.98 (ar)
-    # measured 0.06 (en) to 0.36 (ar: far above the 0.10 target; 0.26 before the cues and
-    # the training answers of ideas 500-651, which cross-validation preferred)
-    assert s["false_alarm_rate"] <= 0.40, s["alarms"]
+    assert s["recall"] >= 0.88, s["misses"]  # measured 0.98 in each
+    assert s["false_alarm_rate"] <= 0.30, s["alarms"]  # measured 0.03 (es) to 0.29 (ar)
 
 
 @needs_e5
 def test_test_split_overall_per_kind_and_distressing(vectors):
     s = screening_scores(TEST, _screen(TEST, vectors))
-    assert s["recall"] >= 0.93 and s["false_alarm_rate"] <= 0.18  # measured 0.95 / 0.15
+    assert s["recall"] >= 0.93 and s["false_alarm_rate"] <= 0.18  # measured 0.98 / 0.12
     for kind, k in s["kinds"].items():
-        assert k["recall"] >= 0.86, kind  # measured 0.87 (danger, 34 of 39) to 1.00
-        assert k["typed"] >= 0.68, kind  # the kind is listed; measured 0.72 to 0.93
+        assert k["recall"] >= 0.86, kind  # measured 0.92 (danger, 36 of 39) to 1.00
+        assert k["typed"] >= 0.68, kind  # the kind is listed; measured 0.73 to 0.95
     d = s["distressing"]
-    # measured 0.77 (17 of 22: below the 0.90 target) / 0.03
+    # measured 0.82 (18 of 22: below the 0.90 target) / 0.08
     assert d["recall"] >= 0.77 and d["false_alarm_rate"] <= 0.12
 
 
@@ -464,7 +462,7 @@ def test_languages_the_model_never_saw(vectors, lang):
     assert len(cases) >= 30
     s = screening_scores(cases, _screen(cases, vectors))
     assert s["recall"] >= 0.875, s["misses"]  # measured 1.00 (16-17 positives each)
-    # measured 0.06 (de), 0.18 (pt), 0.31 (it: idioms and complaints; above the 0.10 target)
+    # measured 0.06 (de), 0.12 (pt), 0.31 (it: idioms and complaints; far above the 0.10 target)
     assert s["false_alarm_rate"] <= 0.40, s["alarms"]
     # the app screens one answer at a time: the same screenings as the whole file at once
     assert [_screen([c], vectors)[0] for c in cases] == _screen(cases, vectors)
@@ -504,12 +502,11 @@ def test_idioms_and_policy_talk_stay_off_the_queue(vectors):
         texts, [lang for lang, _ in HARD_NEGATIVES], np.stack([vectors[t] for t in texts])
     )
     flagged = [t for t, s in zip(texts, got, strict=True) if s.risk]
-    # measured: none (before the cues: the Arabic "I died laughing")
-    assert len(flagged) <= 1, flagged
+    assert len(flagged) <= 1, flagged  # measured: the Arabic "I died laughing" only
     # and on the fixtures' held-out idioms and policy talk
     cases = [c for c in TEST if c.get("style") in ("idiom", "policy")]
     s = screening_scores(cases, _screen(cases, vectors))
-    assert s["negatives"] >= 40 and s["false_alarm_rate"] <= 0.15, s["alarms"]  # measured 0.06
+    assert s["negatives"] >= 40 and s["false_alarm_rate"] <= 0.15, s["alarms"]  # measured 0.10
 
 
 @needs_e5
