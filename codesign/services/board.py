@@ -44,9 +44,16 @@ from codesign.i18n import N_
 from codesign.models import Round, StaffUser
 from codesign.services.accounts import clean_text
 from codesign.store import audit
+from codesign.store import publishing as pub_store
 from codesign.store import secrets as secret_store
 from codesign.store import themes as store
-from codesign.store.db import Database, utcnow
+from codesign.store import users as user_store
+from codesign.store.db import Database, WriteConnection, utcnow
+from codesign.store.publishing import SignOff
+from codesign.store.themes import AnswerRow, ThemeRow
+from codesign.store.themes import Response as ThemeResponse
+
+__all__ = ["AnswerRow", "BoardService", "SignOff", "ThemeResponse", "ThemeRow"]
 
 log = logging.getLogger("codesign.board")
 
@@ -593,6 +600,34 @@ class BoardService:
 
     async def run(self, question_id: int) -> store.Run | None:
         return await store.latest_run(self.db, question_id)
+
+    async def counts(self, question_id: int) -> tuple[int, int]:
+        """(answers sent, answers placed in a theme) for one question."""
+        return await store.counts(self.db, question_id)
+
+    async def other_count(self, question_id: int) -> int:
+        return await store.other_count(self.db, question_id)
+
+    async def themes(self, question_id: int) -> list[ThemeRow]:
+        return await store.themes_for(self.db, question_id)
+
+    async def answer(self, answer_id: int) -> AnswerRow | None:
+        return await store.answer_by_id(self.db, answer_id)
+
+    async def responses(self, question_ids: list[int]):
+        """The board's saved responses, by theme id, then locale."""
+        return await store.responses_for(self.db, question_ids)
+
+    async def members(self, round_id: int) -> list[StaffUser]:
+        """The staff who sit on the round (to choose its safeguarding lead from)."""
+        return await user_store.members(self.db, round_id)
+
+    async def sign_offs(self, round_id: int) -> tuple[list[SignOff], int]:
+        """The board's sign-offs of its response, and how many it needs."""
+        return (
+            await pub_store.sign_offs(self.db, round_id),
+            await pub_store.sign_offs_needed(self.db, round_id),
+        )
 
     # Corrections ------------------------------------------------------------------
 

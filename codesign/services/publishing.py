@@ -37,6 +37,9 @@ from codesign.services.rounds_admin import on_board
 from codesign.store import audit
 from codesign.store import publishing as pub
 from codesign.store import themes as store
+from codesign.store.publishing import Summary
+
+__all__ = ["BoardService", "Summary"]
 
 MAX_SUMMARY = 4000
 #: Quotes shown per theme on the public page, at most.
@@ -575,3 +578,8 @@ async def outcomes_view(
         sections=sections,
         untranslated=untranslated,
     )
+
+
+async def summaries(service: BoardService, round_id: int) -> dict[str, Summary]:
+    """The board's saved summary, by locale."""
+    return await pub.summaries(service.db, round_id)

@@ -33,6 +33,7 @@ from codesign.models import (
     StaffUser,
     SupportContact,
 )
+from codesign.services.access import Action, Standing, can, standing_for
 from codesign.services.participation import FieldError
 from codesign.settings import SUPPORTED_LOCALES
 from codesign.store import audit
@@ -112,17 +113,31 @@ class RoundMissing(Exception):
     pass
 
 
-async def may_read_answers(db: Database, user: StaffUser, round_id: int) -> bool:
-    """The one rule for raw answers (board pages, exports): only the staff who sit on the
-    round, admins too. An admin manages rounds without reading what people wrote."""
-    return await user_store.is_member(db, round_id, user.id)
+async def may(
+    db: Database,
+    user: StaffUser,
+    action: Action,
+    round_id: int,
+    standing: Standing | None = None,
+) -> bool:
+    """The access policy's answer for this round (the standing read, unless given)."""
+    if standing is None or standing.round_id != round_id:
+        standing = await standing_for(db, user, round_id)
+    return can(user, action, standing)
 
 
-async def on_board(db: Database, user: StaffUser, round_id: int) -> bool:
-    """The one rule for the board's own voice (writing its response, signing it off,
-    approving quotes): a board member who sits on the round. Organizers and admins
-    can read and publish, but never speak for the board."""
-    return user.role == "board" and await user_store.is_member(db, round_id, user.id)
+async def may_read_answers(
+    db: Database, user: StaffUser, round_id: int, standing: Standing | None = None
+) -> bool:
+    """Raw answers (board pages, exports): see services.access, READ_ANSWERS."""
+    return await may(db, user, Action.READ_ANSWERS, round_id, standing)
+
+
+async def on_board(
+    db: Database, user: StaffUser, round_id: int, standing: Standing | None = None
+) -> bool:
+    """The board's own voice (response, sign-off, quotes): services.access, SPEAK_FOR_BOARD."""
+    return await may(db, user, Action.SPEAK_FOR_BOARD, round_id, standing)
 
 
 class Refused(Exception):
@@ -527,15 +542,42 @@ class RoundsAdmin:
     async def rounds_for(self, user: StaffUser) -> list[RoundSummary]:
         return await store.list_rounds(self.db, None if user.role == "admin" else user.id)
 
-    async def round_for(self, user: StaffUser, round_id: int) -> tuple[Round, RoundSettings]:
-        slug = await store.slug_for(self.db, round_id)
-        if slug is None:
+    async def id_for_slug(self, slug: str) -> int | None:
+        return await store.id_for_slug(self.db, slug)
+
+    async def standing(self, user: StaffUser, round_id: int) -> Standing | None:
+        """The person's standing on the round (services.access); None: no such round."""
+        return await standing_for(self.db, user, round_id)
+
+    async def authorised_round(
+        self,
+        user: StaffUser,
+        round_id: int,
+        action: Action = Action.OPEN_ROUND,
+        standing: Standing | None = None,
+    ) -> Round:
+        """The round, if the access policy lets this person do `action` on it.
+
+        RoundMissing if there is no such round, AccessDenied if it is not theirs to do;
+        with the `standing` the caller already read (the staff guard), no second read.
+        """
+        if standing is None or standing.round_id != round_id:
+            standing = await standing_for(self.db, user, round_id)
+        if standing is None:
             raise RoundMissing(round_id)
-        if user.role != "admin" and not await user_store.is_member(self.db, round_id, user.id):
+        if not can(user, action, standing):
             raise AccessDenied(round_id)
-        round_ = await round_store.load_round(self.db, slug)
+        round_ = await round_store.load_round(self.db, standing.slug)
+        if round_ is None:
+            raise RoundMissing(round_id)
+        return round_
+
+    async def round_for(
+        self, user: StaffUser, round_id: int, standing: Standing | None = None
+    ) -> tuple[Round, RoundSettings]:
+        round_ = await self.authorised_round(user, round_id, Action.OPEN_ROUND, standing)
         settings = await store.settings_for(self.db, round_id)
-        if round_ is None or settings is None:
+        if settings is None:
             raise RoundMissing(round_id)
         return round_, settings
 

@@ -32,6 +32,10 @@ from codesign.store import audit
 from codesign.store import search as search_store
 from codesign.store import steering as store
 from codesign.store import themes as theme_store
+from codesign.store.db import WriteConnection
+from codesign.store.search import FLAG_STATES, MAX_QUERY, SOURCES, Filters
+
+__all__ = ["FLAG_STATES", "MAX_QUERY", "SOURCES", "Filters", "SteeringService"]
 
 log = logging.getLogger("codesign.steering")
 

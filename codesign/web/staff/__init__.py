@@ -53,10 +53,10 @@ async def create_demo_staff(app: Litestar, slug: str = "demo") -> None:
 
     Their passwords are printed once, when the accounts are made; only hashes are kept.
     """
-    from codesign.store import staff_rounds
+    from codesign.services.rounds_admin import RoundsAdmin
     from codesign.web.staff.common import service_for_app
 
-    round_id = await staff_rounds.id_for_slug(app.state.db, slug)
+    round_id = await RoundsAdmin(app.state.db).id_for_slug(slug)
     if round_id is None:
         return
     service = await service_for_app(app)

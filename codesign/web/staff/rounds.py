@@ -53,7 +53,9 @@ def admin(request: Request) -> RoundsAdmin:
 async def load_round(request: Request, round_id: int) -> tuple[Round, RoundSettings]:
     """The round if this person may see it: 404 if it doesn't exist, 403 if not theirs."""
     try:
-        return await admin(request).round_for(staff_user(request), round_id)
+        # the standing the guard read for this route: no second membership read
+        standing = getattr(request.state, "standing", None)
+        return await admin(request).round_for(staff_user(request), round_id, standing)
     except RoundMissing:
         raise PageError(
             404,

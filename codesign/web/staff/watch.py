@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from litestar import Controller, Request, Response, get
 from litestar.enums import MediaType
 from litestar.params import FromPath
@@ -14,12 +16,14 @@ from codesign.i18n import (
     translations_for,
 )
 from codesign.services import watching
-from codesign.services.rounds_admin import effective_status, may_read_answers
+from codesign.services.access import Action, can
+from codesign.services.rounds_admin import effective_status
 from codesign.settings import SUPPORTED_LOCALES
 from codesign.web.staff.common import (
     ANY_STAFF,
     BUILD,
     not_on_round,
+    round_standing,
     staff_locale,
     staff_page,
     staff_user,
@@ -136,8 +140,7 @@ class StaffWatchController(Controller):
         round_, _ = await load_round(request, round_id)
         stats = await watching.dashboard(request.app.state.db, round_)
         locale = staff_locale(request)
-        from codesign.store.db import utcnow
-
+        now = datetime.now(UTC)
         return staff_page(
             request,
             "staff/dashboard.html",
@@ -146,7 +149,7 @@ class StaffWatchController(Controller):
                 "rt": round_.texts[round_.default_locale],
                 "stats": stats,
                 "status": effective_status(round_),
-                "updated": format_staff_moment(utcnow(), locale, round_.timezone, round_.region),
+                "updated": format_staff_moment(now, locale, round_.timezone, round_.region),
                 "poll": POLL_SECONDS,
                 "bar_width": watching.BAR_WIDTH,
             },
@@ -163,7 +166,7 @@ class StaffWatchController(Controller):
 
     async def _export(self, request: Request, round_id: int, fmt: str) -> Response:
         round_, _ = await load_round(request, round_id)
-        if not await may_read_answers(request.app.state.db, staff_user(request), round_.id):
+        if not can(staff_user(request), Action.READ_ANSWERS, round_standing(request)):
             raise not_on_round()
         body, _rows = await watching.export(request.app.state.db, staff_user(request), round_, fmt)
         media = "text/csv; charset=utf-8" if fmt == "csv" else MediaType.JSON
