@@ -636,6 +636,15 @@ class BoardService:
             self.db, user.email, action, clean_text(detail), user_id=user.id, round_id=round_.id
         )
 
+    @staticmethod
+    async def _audit_in(
+        conn: WriteConnection, user: StaffUser, round_: Round, action: str, detail: str
+    ) -> None:
+        """The entry for a change, in the change's own transaction."""
+        await audit.add_in(
+            conn, user.email, action, clean_text(detail), user_id=user.id, round_id=round_.id
+        )
+
     async def rename(
         self, user: StaffUser, round_: Round, theme: store.ThemeRow, label: str
     ) -> None:
@@ -646,8 +655,12 @@ class BoardService:
             raise BoardError(
                 N_("Keep the name to %(limit)s characters or fewer."), {"limit": MAX_LABEL}
             )
-        await store.rename(self.db, theme.id, label, user.email)
-        await self._audit(user, round_, "theme_renamed", f"theme {theme.id}: {label}")
+
+        async def work(conn: WriteConnection) -> None:
+            await store.rename_in(conn, theme.id, label, user.email)
+            await self._audit_in(conn, user, round_, "theme_renamed", f"theme {theme.id}: {label}")
+
+        await self.db.write(work)
 
     async def merge(
         self, user: StaffUser, round_: Round, theme: store.ThemeRow, target_id: int
@@ -655,8 +668,13 @@ class BoardService:
         target = await self.theme_in(round_, target_id)
         if target is None or target.question_id != theme.question_id or target.id == theme.id:
             raise BoardError(N_("Choose another theme of the same question to merge with."))
-        await store.merge(self.db, theme.id, target.id, user.email)
-        await self._audit(user, round_, "themes_merged", f"theme {theme.id} into {target.id}")
+        detail = f"theme {theme.id} into {target.id}"
+
+        async def work(conn: WriteConnection) -> None:
+            await store.merge_in(conn, theme.id, target.id, user.email)
+            await self._audit_in(conn, user, round_, "themes_merged", detail)
+
+        await self.db.write(work)
         return target
 
     async def split(self, user: StaffUser, round_: Round, theme: store.ThemeRow) -> list[int]:
@@ -710,9 +728,13 @@ class BoardService:
                     members=by_theme[t.id],
                 )
             )
-        made = await store.split(self.db, theme.id, theme.question_id, parts, user.email)
-        await self._audit(user, round_, "theme_split", f"theme {theme.id} into {made}")
-        return made
+
+        async def work(conn: WriteConnection) -> list[int]:
+            made = await store.split_in(conn, theme.id, theme.question_id, parts, user.email)
+            await self._audit_in(conn, user, round_, "theme_split", f"theme {theme.id} into {made}")
+            return made
+
+        return await self.db.write(work)
 
     async def move(self, user: StaffUser, round_: Round, answer_id: int, target: int | None) -> int:
         """Move an answer to a theme of its question, or to "other" (None). Returns question id."""
@@ -724,10 +746,13 @@ class BoardService:
             theme = await self.theme_in(round_, target)
             if theme is None or theme.question_id != question_id:
                 raise BoardError(N_("Choose a theme of the same question."))
-        await store.move_answer(self.db, answer_id, target, user.email)
-        await self._audit(
-            user, round_, "answer_moved", f"answer {answer.id} to {target or 'other'}"
-        )
+        detail = f"answer {answer.id} to {target or 'other'}"
+
+        async def work(conn: WriteConnection) -> None:
+            await store.move_answer_in(conn, answer_id, target, user.email)
+            await self._audit_in(conn, user, round_, "answer_moved", detail)
+
+        await self.db.write(work)
         return question_id
 
     # Settings, responses, sign-off, publishing ----------------------------------------
@@ -740,24 +765,35 @@ class BoardService:
         quotes_allowed: bool,
         safeguarding_user_id: int | None,
         safeguarding_deputy_id: int | None = None,
+        sign_offs_needed: int | None = None,
     ) -> None:
+        """The board settings, with how many sign-offs the response needs (unchanged if
+        None): one transaction, the audit entries in it."""
         if not 2 <= threshold <= 50:
             raise BoardError(N_("Choose a number from 2 to 50."))
-        await store.save_settings(
-            self.db,
-            round_.id,
-            anonymity_threshold=threshold,
-            quotes_allowed=quotes_allowed,
-            safeguarding_user_id=safeguarding_user_id,
-            safeguarding_deputy_id=safeguarding_deputy_id,
-        )
-        await self._audit(
-            user,
-            round_,
-            "board_settings_saved",
+        if sign_offs_needed not in (None, 1, 2):
+            raise BoardError(N_("Choose one or two board members."))
+        detail = (
             f"threshold {threshold}, quotes {quotes_allowed}, lead {safeguarding_user_id},"
-            f" deputy {safeguarding_deputy_id}",
+            f" deputy {safeguarding_deputy_id}"
         )
+
+        async def work(conn: WriteConnection) -> None:
+            await store.save_settings_in(
+                conn,
+                round_.id,
+                anonymity_threshold=threshold,
+                quotes_allowed=quotes_allowed,
+                safeguarding_user_id=safeguarding_user_id,
+                safeguarding_deputy_id=safeguarding_deputy_id,
+            )
+            await self._audit_in(conn, user, round_, "board_settings_saved", detail)
+            if sign_offs_needed is not None:
+                await pub_store.set_sign_offs_needed_in(
+                    conn, round_.id, sign_offs_needed, pub_store.Actor(user.email, user.id)
+                )
+
+        await self.db.write(work)
 
     # The board's response, sign-off and publishing: codesign.services.publishing.
 

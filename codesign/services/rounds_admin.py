@@ -40,7 +40,7 @@ from codesign.store import audit
 from codesign.store import rounds as round_store
 from codesign.store import staff_rounds as store
 from codesign.store import users as user_store
-from codesign.store.db import Database, utcnow
+from codesign.store.db import Database, WriteConnection, utcnow
 
 QUESTION_KINDS: tuple[str, ...] = ("agreement", "open_text", *CHOICE_KINDS)
 #: Choices of a choice question: how many, and how long each label may be.
@@ -617,6 +617,17 @@ class RoundsAdmin:
             self.db, user.email, action, clean_text(detail), user_id=user.id, round_id=round_id
         )
 
+    @staticmethod
+    async def _audit_in(
+        conn: WriteConnection, user: StaffUser, action: str, round_id: int | None, detail: str = ""
+    ) -> None:
+        """The entry for a change, in the change's own transaction."""
+        from codesign.services.accounts import clean_text
+
+        await audit.add_in(
+            conn, user.email, action, clean_text(detail), user_id=user.id, round_id=round_id
+        )
+
     # Round settings ------------------------------------------------------
 
     async def create(self, user: StaffUser, data: RoundInput) -> int:
@@ -1033,9 +1044,17 @@ class RoundsAdmin:
         problems = self.status_problems(round_, settings, target)
         if problems:
             return problems
-        if not await store.set_status(self.db, round_.id, target, round_.status):
+        detail = f"{round_.status} -> {target}"
+
+        async def work(conn: WriteConnection) -> bool:
+            # the status changes only from the one this page showed: the check is the write
+            if not await store.set_status_in(conn, round_.id, target, round_.status):
+                return False
+            await self._audit_in(conn, user, "status_changed", round_.id, detail)
+            return True
+
+        if not await self.db.write(work):
             raise Refused(N_("Someone else changed this round at the same time. Reload the page."))
-        await self._audit(user, "status_changed", round_.id, f"{round_.status} -> {target}")
         return []
 
 

@@ -360,6 +360,10 @@ async def set_offered(db: Database, round_id: int, offered: list[str]) -> None:
 
 
 async def set_status(db: Database, round_id: int, status: str, expected: str) -> bool:
+    return await db.write(lambda conn: set_status_in(conn, round_id, status, expected))
+
+
+async def set_status_in(conn: WriteConnection, round_id: int, status: str, expected: str) -> bool:
     """Move the round on; False if someone else moved it first."""
 
     async def work(conn: WriteConnection) -> bool:
@@ -371,7 +375,7 @@ async def set_status(db: Database, round_id: int, status: str, expected: str) ->
         )
         return cursor.rowcount == 1
 
-    return await db.write(work)
+    return await work(conn)
 
 
 async def add_section(db: Database, round_id: int, text: SectionText) -> int:

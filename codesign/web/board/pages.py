@@ -685,9 +685,7 @@ class BoardController(Controller):
                     bool(values["quotes"]),
                     lead,
                     deputy,
-                )
-                await publishing.set_sign_offs_needed(
-                    service(request), staff_user(request), round_, int(values["sign_offs"])
+                    sign_offs_needed=int(values["sign_offs"]),
                 )
             except BoardError as exc:
                 errors.append(FieldError("threshold", exc.message, exc.params))
