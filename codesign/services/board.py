@@ -310,19 +310,22 @@ class BoardService:
 
     async def start_analysis(self, user: StaffUser, round_: Round, question_id: int) -> int:
         """Start a run in the background; BoardError if one is already running."""
-        await store.fail_stale_runs(self.db, question_id, utcnow() - STALE_RUN)
         kind = "assign" if await store.has_themes(self.db, question_id) else "theme"
-        run_id = await store.start_run(self.db, question_id, kind, user.email)
+        stale = utcnow() - STALE_RUN
+
+        async def work(conn: WriteConnection) -> int | None:
+            await store.fail_stale_runs_in(conn, question_id, stale)
+            # the check is the insert: a run already running makes it insert nothing
+            run_id = await store.claim_run_in(conn, question_id, kind, user.email)
+            if run_id is not None:
+                await self._audit_in(
+                    conn, user, round_, "analysis_started", f"question {question_id}, {kind}"
+                )
+            return run_id
+
+        run_id = await self.db.write(work)
         if run_id is None:
             raise BoardError(N_("The analysis is already running for this question."))
-        await audit.add(
-            self.db,
-            user.email,
-            "analysis_started",
-            f"question {question_id}, {kind}",
-            user_id=user.id,
-            round_id=round_.id,
-        )
         task = asyncio.create_task(
             self._execute(run_id, question_id, kind, round_.default_locale), name=f"run-{run_id}"
         )

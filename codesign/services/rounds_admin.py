@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Mapping
 from datetime import date, datetime
 from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 import msgspec
@@ -533,6 +534,20 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: What a structure change returns when the round was no longer a draft at its write.
+_NOT_DRAFT = object()
+
+
+def _no_longer_draft() -> Refused:
+    return Refused(
+        N_(
+            "This round is no longer a draft, so its sections and questions can't "
+            "change: that would change what people answered. You can still correct "
+            "translations, explanations, contacts and dates."
+        )
+    )
+
+
 class RoundsAdmin:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -771,13 +786,22 @@ class RoundsAdmin:
 
     def _require_draft(self, round_: Round) -> None:
         if structure_locked(round_):
-            raise Refused(
-                N_(
-                    "This round is no longer a draft, so its sections and questions can't "
-                    "change: that would change what people answered. You can still correct "
-                    "translations, explanations, contacts and dates."
-                )
-            )
+            raise _no_longer_draft()
+
+    async def _structure_change(self, round_: Round, change) -> Any:
+        """Run `change(conn)` in one write that first checks, in the write itself, that the
+        round is still a draft (and holds it until the commit: see `lock_draft_in`);
+        Refused, calmly, if it was opened meanwhile."""
+
+        async def work(conn: WriteConnection):
+            if not await store.lock_draft_in(conn, round_.id):
+                return _NOT_DRAFT
+            return await change(conn)
+
+        done = await self.db.write(work)
+        if done is _NOT_DRAFT:
+            raise _no_longer_draft()
+        return done
 
     async def add_section(
         self, user: StaffUser, round_: Round, form: Mapping[str, str]
@@ -786,9 +810,15 @@ class RoundsAdmin:
         text, errors = _section_text(form, round_.default_locale)
         if errors or text is None:
             return None, errors
-        section_id = await store.add_section(self.db, round_.id, text)
+
+        async def change(conn: WriteConnection) -> int:
+            section_id = await store.add_section_in(conn, round_.id, text)
+            await self._audit_in(conn, user, "section_added", round_.id, text.title)
+            return section_id
+
+        section_id = await self._structure_change(round_, change)
+        # derived from the round as it now is (which languages are complete): recomputed
         await self._refresh_offered(round_.id)
-        await self._audit(user, "section_added", round_.id, text.title)
         return section_id, []
 
     async def edit_section(
@@ -812,10 +842,14 @@ class RoundsAdmin:
     ) -> None:
         self._require_draft(round_)
         section = _section(round_, section_id)
-        if await store.move_section(self.db, round_.id, section_id, step):
-            await self._audit(
-                user, "section_moved", round_.id, f"{section.position} -> {section.position + step}"
-            )
+        detail = f"{section.position} -> {section.position + step}"
+
+        async def change(conn: WriteConnection) -> None:
+            # positions are read inside the write, with the round held (lock_draft_in)
+            if await store.move_section_in(conn, round_.id, section_id, step):
+                await self._audit_in(conn, user, "section_moved", round_.id, detail)
+
+        await self._structure_change(round_, change)
 
     async def delete_section(self, user: StaffUser, round_: Round, section_id: int) -> None:
         self._require_draft(round_)
@@ -840,9 +874,18 @@ class RoundsAdmin:
             options = _parse_options(errors, form, "options")
         if errors or text is None:
             return errors
-        await store.add_question(self.db, section_id, kind, text, options)
+
+        async def change(conn: WriteConnection) -> int | None:
+            question_id = await store.add_question_in(
+                conn, round_.id, section_id, kind, text, options
+            )
+            if question_id is not None:
+                await self._audit_in(conn, user, "question_added", round_.id, text.prompt)
+            return question_id
+
+        if await self._structure_change(round_, change) is None:
+            raise Refused(N_("This text is not part of the round any more. Reload the page."))
         await self._refresh_offered(round_.id)
-        await self._audit(user, "question_added", round_.id, text.prompt)
         return []
 
     async def edit_question(

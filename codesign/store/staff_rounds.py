@@ -398,7 +398,70 @@ async def add_section(db: Database, round_id: int, text: SectionText) -> int:
     return await db.write(work)
 
 
+async def lock_draft_in(conn: WriteConnection, round_id: int) -> bool:
+    """Inside a write: True if the round is still a draft, and from here to the commit
+    nobody else changes it (the update takes the round's row lock on PostgreSQL; SQLite
+    has one writer). Structure changes (sections, questions, their positions) start here,
+    so the draft check and the positions they read are part of the write itself."""
+    async with conn.execute(
+        "UPDATE rounds SET updated_at = ? WHERE id = ? AND status = 'draft' RETURNING id",
+        (to_db_time(utcnow()), round_id),
+    ) as cursor:
+        return await cursor.fetchone() is not None
+
+
+async def add_section_in(conn: WriteConnection, round_id: int, text: SectionText) -> int:
+    """Inside a write (after `lock_draft_in`): a new last section; its id."""
+    async with conn.execute(
+        "INSERT INTO sections (round_id, position)"
+        " SELECT ?, COALESCE(MAX(position), 0) + 1 FROM sections WHERE round_id = ?"
+        " RETURNING id",
+        (round_id, round_id),
+    ) as cursor:
+        section_id = int((await cursor.fetchone())[0])
+    await conn.execute(
+        "INSERT INTO section_texts (section_id, locale, title, body_md, content_note)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (section_id, text.locale, text.title, text.body_md, text.content_note),
+    )
+    return section_id
+
+
+async def add_question_in(
+    conn: WriteConnection,
+    round_id: int,
+    section_id: int,
+    kind: str,
+    text: QuestionText,
+    options: list[str] | None = None,
+) -> int | None:
+    """Inside a write (after `lock_draft_in`): a new last question of the round's section;
+    None if the section is not the round's (any more)."""
+    async with conn.execute(
+        "INSERT INTO questions (section_id, position, kind)"
+        " SELECT s.id, (SELECT COALESCE(MAX(q.position), 0) + 1 FROM questions q"
+        "  WHERE q.section_id = s.id), ?"
+        " FROM sections s WHERE s.id = ? AND s.round_id = ?"
+        " RETURNING id",
+        (kind, section_id, round_id),
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        return None
+    question_id = int(row[0])
+    await conn.execute(
+        "INSERT INTO question_texts (question_id, locale, prompt, hint) VALUES (?, ?, ?, ?)",
+        (question_id, text.locale, text.prompt, text.hint),
+    )
+    await _write_options(conn, question_id, text.locale, options or [])
+    return question_id
+
+
 async def move_section(db: Database, round_id: int, section_id: int, step: int) -> bool:
+    return await db.write(lambda conn: move_section_in(conn, round_id, section_id, step))
+
+
+async def move_section_in(conn: WriteConnection, round_id: int, section_id: int, step: int) -> bool:
     """Swap a section with its neighbour (step -1 up, +1 down)."""
 
     async def work(conn: WriteConnection) -> bool:
@@ -424,7 +487,7 @@ async def move_section(db: Database, round_id: int, section_id: int, step: int) 
         )
         return True
 
-    return await db.write(work)
+    return await work(conn)
 
 
 # Tables whose rows keep a 1, 2, 3 … order under a parent; names are fixed here.

@@ -393,6 +393,22 @@ async def start_run(db: Database, question_id: int, kind: str, who: str) -> int 
     return await db.write(work)
 
 
+async def claim_run_in(
+    conn: WriteConnection, question_id: int, kind: str, who: str, mode: str = ""
+) -> int | None:
+    """Inside a write: a new running run; None when one is already running for this
+    question. The one-running-run index decides in the insert itself, so two replicas
+    starting together get one run and one None, never an error or two runs."""
+    async with conn.execute(
+        "INSERT INTO analysis_runs (question_id, kind, mode, status, started_by, started_at)"
+        " VALUES (?, ?, ?, 'running', ?, ?)"
+        " ON CONFLICT (question_id) WHERE status = 'running' DO NOTHING RETURNING id",
+        (question_id, kind, mode, who, to_db_time(utcnow())),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
 async def update_run(db: Database, run_id: int, progress: int, stage: str) -> None:
     async def work(conn: WriteConnection) -> None:
         await conn.execute(
@@ -414,6 +430,10 @@ async def fail_run(db: Database, run_id: int, error: str) -> None:
 
 
 async def fail_stale_runs(db: Database, question_id: int, before: datetime) -> None:
+    return await db.write(lambda conn: fail_stale_runs_in(conn, question_id, before))
+
+
+async def fail_stale_runs_in(conn: WriteConnection, question_id: int, before: datetime) -> None:
     """Runs left 'running' by a process that stopped."""
 
     async def work(conn: WriteConnection) -> None:
@@ -423,7 +443,7 @@ async def fail_stale_runs(db: Database, question_id: int, before: datetime) -> N
             (to_db_time(utcnow()), question_id, to_db_time(before)),
         )
 
-    await db.write(work)
+    return await work(conn)
 
 
 async def latest_run(db: Database, question_id: int) -> Run | None:
