@@ -681,6 +681,31 @@ async def import_paper(
     user_id: int | None = None,
     audit_detail: str = "",
 ) -> int | None:
+    return await db.write(
+        lambda conn: import_paper_in(
+            conn,
+            round_id,
+            digest,
+            filename,
+            who,
+            responses,
+            user_id=user_id,
+            audit_detail=audit_detail,
+        )
+    )
+
+
+async def import_paper_in(
+    conn: WriteConnection,
+    round_id: int,
+    digest: str,
+    filename: str,
+    who: str,
+    responses: list[tuple[int, str, bool, list[tuple[int, str | None, str | None]], str]],
+    *,
+    user_id: int | None = None,
+    audit_detail: str = "",
+) -> int | None:
     """Store typed-in paper responses, all or none; None if this file was imported before.
 
     Each response: (row in the file, locale, may_quote, [(question id, value, text)],
@@ -733,7 +758,7 @@ async def import_paper(
         )
         return len(responses)
 
-    return await db.write(work)
+    return await work(conn)
 
 
 class PaperBatch(msgspec.Struct, frozen=True):
@@ -844,6 +869,20 @@ async def pending_paper(
         (round_id, user_id, token, to_db_time(utcnow() - PENDING_PAPER_KEPT)),
     )
     return (row["filename"], bytes(row["content"])) if row else None
+
+
+async def claim_pending_paper_in(
+    conn: WriteConnection, round_id: int, user_id: int, token: str
+) -> bool:
+    """Inside a write: take the checked file off the waiting list; False if it is no
+    longer there (confirmed by another request, cancelled, or too old). The delete is
+    the check, so one confirmation imports it and a second one at once does not."""
+    async with conn.execute(
+        "DELETE FROM paper_pending WHERE round_id = ? AND user_id = ? AND token = ?"
+        " AND created_at >= ? RETURNING token",
+        (round_id, user_id, token, to_db_time(utcnow() - PENDING_PAPER_KEPT)),
+    ) as cursor:
+        return await cursor.fetchone() is not None
 
 
 async def drop_pending_paper(db: Database, round_id: int, token: str) -> None:
