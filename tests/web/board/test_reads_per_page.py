@@ -45,6 +45,10 @@ def membership_reads(statements: list[str]) -> int:
     return sum("round_members" in sql for sql in statements)
 
 
+def round_loads(statements: list[str]) -> int:
+    return sum(sql.startswith("SELECT * FROM rounds WHERE") for sql in statements)
+
+
 async def test_board_home_reads(client, board, counted) -> None:
     await analysed(board)
     member = await signed_in(client, "board")
@@ -59,6 +63,9 @@ async def test_board_home_reads(client, board, counted) -> None:
     )
     for sql in counted.statements:
         print("   ", " ".join(sql.split())[:140])
+    # measured before the access policy: 35 reads, 4 of them membership
+    assert membership_reads(counted.statements) == 1
+    assert round_loads(counted.statements) == 1
 
 
 async def test_board_question_reads(client, board, counted) -> None:
@@ -73,3 +80,6 @@ async def test_board_question_reads(client, board, counted) -> None:
         f"\nboard question: {len(counted.statements)} reads, "
         f"{membership_reads(counted.statements)} of them membership"
     )
+    # measured before the access policy: 23 reads, 3 of them membership
+    assert membership_reads(counted.statements) == 1
+    assert round_loads(counted.statements) == 1
