@@ -605,10 +605,15 @@ async def save_assignment(
     now = to_db_time(utcnow())
 
     async def work(conn: WriteConnection) -> None:
+        # The themes still there, held until the commit: a no-op update is the portable
+        # SELECT ... FOR UPDATE (PostgreSQL locks the rows; SQLite has one writer), so a
+        # merge at the same moment can't delete a theme between this and the placing.
         live = {
             r[0]
             for r in await (
-                await conn.execute("SELECT id FROM themes WHERE question_id = ?", (question_id,))
+                await conn.execute(
+                    "UPDATE themes SET id = id WHERE question_id = ? RETURNING id", (question_id,)
+                )
             ).fetchall()
         }
         by_theme: dict[int | None, list[tuple[int, float]]] = {}
