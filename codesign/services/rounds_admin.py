@@ -854,9 +854,17 @@ class RoundsAdmin:
     async def delete_section(self, user: StaffUser, round_: Round, section_id: int) -> None:
         self._require_draft(round_)
         section = _section(round_, section_id)
-        await store.delete_section(self.db, round_.id, section_id)
+
+        async def change(conn: WriteConnection) -> None:
+            # only while the round is a draft at this write: an opened round keeps its
+            # sections and the answers given to them
+            if await store.delete_section_in(conn, round_.id, section_id):
+                await self._audit_in(
+                    conn, user, "section_removed", round_.id, str(section.position)
+                )
+
+        await self._structure_change(round_, change)
         await self._refresh_offered(round_.id)
-        await self._audit(user, "section_removed", round_.id, str(section.position))
 
     async def add_question(
         self, user: StaffUser, round_: Round, section_id: int, form: Mapping[str, str]
@@ -1018,9 +1026,13 @@ class RoundsAdmin:
         question = round_.question(question_id)
         if question is None:
             return
-        await store.delete_question(self.db, question.section_id, question_id)
+
+        async def change(conn: WriteConnection) -> None:
+            if await store.delete_question_in(conn, question.section_id, question_id):
+                await self._audit_in(conn, user, "question_removed", round_.id, str(question_id))
+
+        await self._structure_change(round_, change)
         await self._refresh_offered(round_.id)
-        await self._audit(user, "question_removed", round_.id, str(question_id))
 
     # Lifecycle -----------------------------------------------------------
 

@@ -514,6 +514,10 @@ async def _renumber(conn: WriteConnection, table: str, parent: str, parent_id: i
 
 
 async def delete_section(db: Database, round_id: int, section_id: int) -> bool:
+    return await db.write(lambda conn: delete_section_in(conn, round_id, section_id))
+
+
+async def delete_section_in(conn: WriteConnection, round_id: int, section_id: int) -> bool:
     async def work(conn: WriteConnection) -> bool:
         cursor = await conn.execute(
             "DELETE FROM sections WHERE id = ? AND round_id = ?", (section_id, round_id)
@@ -523,7 +527,7 @@ async def delete_section(db: Database, round_id: int, section_id: int) -> bool:
         await _renumber(conn, "sections", "round_id", round_id)
         return True
 
-    return await db.write(work)
+    return await work(conn)
 
 
 async def add_question(
@@ -610,6 +614,10 @@ async def set_options(db: Database, question_id: int, locale: str, labels: list[
 
 
 async def delete_question(db: Database, section_id: int, question_id: int) -> bool:
+    return await db.write(lambda conn: delete_question_in(conn, section_id, question_id))
+
+
+async def delete_question_in(conn: WriteConnection, section_id: int, question_id: int) -> bool:
     async def work(conn: WriteConnection) -> bool:
         cursor = await conn.execute(
             "DELETE FROM questions WHERE id = ? AND section_id = ?", (question_id, section_id)
@@ -619,7 +627,7 @@ async def delete_question(db: Database, section_id: int, question_id: int) -> bo
         await _renumber(conn, "questions", "section_id", section_id)
         return True
 
-    return await db.write(work)
+    return await work(conn)
 
 
 # Watching ---------------------------------------------------------------

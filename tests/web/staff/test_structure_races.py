@@ -92,7 +92,32 @@ async def test_a_section_added_from_a_stale_page_is_refused_once_the_round_opene
         )
     with pytest.raises(Refused, match="no longer a draft"):
         await admin.move_section(organizer, round_, round_.sections[0].id, 1)
+    # deleting from a stale page would delete the answers given since: refused too
+    with pytest.raises(Refused, match="no longer a draft"):
+        await admin.delete_section(organizer, round_, round_.sections[0].id)
+    with pytest.raises(Refused, match="no longer a draft"):
+        await admin.delete_question(organizer, round_, round_.sections[0].questions[0].id)
     now, _ = await admin.round_for(organizer, round_.id)
     assert [(s.id, s.position, len(s.questions)) for s in now.sections] == [
         (s.id, s.position, len(s.questions)) for s in round_.sections
     ]
+
+
+async def test_deleting_in_a_draft_removes_and_audits_in_one_write(client, accounts) -> None:
+    admin, round_, _ = await draft(client, accounts)
+    organizer = accounts["organizer"]
+    db = client.app.state.db
+    first = round_.sections[0]
+    await admin.delete_question(organizer, round_, first.questions[0].id)
+    await admin.delete_section(organizer, round_, round_.sections[-1].id)
+    now, _ = await admin.round_for(organizer, round_.id)
+    assert len(now.sections) == len(round_.sections) - 1
+    assert len(now.sections[0].questions) == len(first.questions) - 1
+    assert [s.position for s in now.sections] == list(range(1, len(now.sections) + 1))
+    actions = [
+        r["action"]
+        for r in await db.fetch_all(
+            "SELECT action FROM audit_log WHERE round_id = ? ORDER BY id", (round_.id,)
+        )
+    ]
+    assert actions[-2:] == ["question_removed", "section_removed"]
