@@ -606,8 +606,12 @@ class RoundsAdmin:
                 "member_email",
                 N_("There is no staff account with this email. Ask an admin to create one."),
             )
-        if await user_store.add_member(self.db, round_.id, found[0].id):
-            await self._audit(user, "member_added", round_.id, found[0].email)
+
+        async def work(conn: WriteConnection) -> None:
+            if await user_store.add_member_in(conn, round_.id, found[0].id):
+                await self._audit_in(conn, user, "member_added", round_.id, found[0].email)
+
+        await self.db.write(work)
         return None
 
     async def remove_member(
@@ -649,25 +653,29 @@ class RoundsAdmin:
         slug = new_slug()
         while await store.slug_taken(self.db, slug):
             slug = new_slug()
-        round_id = await store.create_draft(
-            self.db,
-            slug=slug,
-            default_locale=data.default_locale,
-            wanted_locales=data.wanted_locales,
-            timezone=data.timezone,
-            opens_at=data.opens_at,
-            closes_at=data.closes_at,
-            response_due=data.response_due,
-            minutes_estimate=data.minutes_estimate,
-            retention_days=data.retention_days,
-            text=data.text,
-            contacts=data.contacts,
-            member_id=user.id,
-            region=data.region,
-            draft_days=data.draft_days,
-        )
-        await self._audit(user, "round_created", round_id, data.text.title)
-        return round_id
+
+        async def work(conn: WriteConnection) -> int:
+            round_id = await store.create_draft_in(
+                conn,
+                slug=slug,
+                default_locale=data.default_locale,
+                wanted_locales=data.wanted_locales,
+                timezone=data.timezone,
+                opens_at=data.opens_at,
+                closes_at=data.closes_at,
+                response_due=data.response_due,
+                minutes_estimate=data.minutes_estimate,
+                retention_days=data.retention_days,
+                text=data.text,
+                contacts=data.contacts,
+                member_id=user.id,
+                region=data.region,
+                draft_days=data.draft_days,
+            )
+            await self._audit_in(conn, user, "round_created", round_id, data.text.title)
+            return round_id
+
+        return await self.db.write(work)
 
     async def duplicate(self, user: StaffUser, round_: Round, suffix: str) -> int:
         """A new draft copied from the round (texts in every language, sections,

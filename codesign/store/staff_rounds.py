@@ -150,6 +150,45 @@ async def create_draft(
     region: str = "",
     draft_days: int = 30,
 ) -> int:
+    return await db.write(
+        lambda conn: create_draft_in(
+            conn,
+            slug=slug,
+            default_locale=default_locale,
+            wanted_locales=wanted_locales,
+            timezone=timezone,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            response_due=response_due,
+            minutes_estimate=minutes_estimate,
+            retention_days=retention_days,
+            text=text,
+            contacts=contacts,
+            member_id=member_id,
+            region=region,
+            draft_days=draft_days,
+        )
+    )
+
+
+async def create_draft_in(
+    conn: WriteConnection,
+    *,
+    slug: str,
+    default_locale: str,
+    wanted_locales: list[str],
+    timezone: str,
+    opens_at: datetime | None,
+    closes_at: datetime | None,
+    response_due: date | None,
+    minutes_estimate: int,
+    retention_days: int,
+    text: RoundText,
+    contacts: list[SupportContact],
+    member_id: int,
+    region: str = "",
+    draft_days: int = 30,
+) -> int:
     async def work(conn: WriteConnection) -> int:
         now = to_db_time(utcnow())
         cursor = await conn.execute(
@@ -183,7 +222,7 @@ async def create_draft(
         )
         return round_id
 
-    return await db.write(work)
+    return await work(conn)
 
 
 async def update_round(

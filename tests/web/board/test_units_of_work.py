@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from codesign.models import StaffUser
-from codesign.services.rounds_admin import RoundsAdmin
+from codesign.services.rounds_admin import RoundsAdmin, parse_round_form
 from codesign.store import audit, staff_rounds
 from codesign.store import publishing as pub_store
 from codesign.store import rounds as round_store
@@ -127,3 +127,41 @@ async def test_a_status_change_and_its_audit_entry_are_one_transaction(
     with pytest.raises(Crash):
         await admin.change_status(accounts["admin"], round_, settings, "closed")
     assert (await round_store.load_round(db, "demo")).status == round_.status
+
+
+ROUND_FORM = {
+    "title": "Housing rules",
+    "organisation": "Org",
+    "purpose": "Why",
+    "readers": "Board",
+    "next_steps": "Next",
+    "data_use": "Kept a year",
+    "default_locale": "en",
+    "timezone": "UTC",
+    "closes_at": "2099-01-01T10:00",
+}
+
+
+async def test_a_new_round_and_its_audit_entry_are_one_transaction(
+    client, accounts, audit_fails
+) -> None:
+    db = client.app.state.db
+    data, errors = parse_round_form(ROUND_FORM)
+    assert not errors
+    before = len(await RoundsAdmin(db).rounds_for(accounts["admin"]))
+    audit_fails()
+    with pytest.raises(Crash):
+        await RoundsAdmin(db).create(accounts["organizer"], data)
+    assert len(await RoundsAdmin(db).rounds_for(accounts["admin"])) == before
+
+
+async def test_adding_someone_to_a_round_and_its_audit_entry_are_one_transaction(
+    client, accounts, audit_fails
+) -> None:
+    db = client.app.state.db
+    round_ = await round_store.load_round(db, "demo")
+    admin = RoundsAdmin(db)
+    audit_fails()
+    with pytest.raises(Crash):
+        await admin.add_member(accounts["organizer"], round_, "admin@example.org")
+    assert accounts["admin"].id not in {m.id for m in await admin.members(round_.id)}
