@@ -22,6 +22,7 @@ from zxcvbn import zxcvbn
 from codesign.i18n import N_, translations_for
 from codesign.models import STAFF_ROLES, StaffUser
 from codesign.services.access import needs_two_step
+from codesign.services.errors import AccountError
 from codesign.store import audit
 from codesign.store import themes as theme_store
 from codesign.store import users as user_store
@@ -65,14 +66,6 @@ EVERYONE_TWO_FACTOR = "two_factor_for_everyone"
 ISSUER = "codesign"
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
-
-
-class AccountError(Exception):
-    """A calm message id for the person (translated where shown)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class SignInResult(msgspec.Struct, frozen=True):

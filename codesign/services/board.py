@@ -43,6 +43,7 @@ from codesign.analysis.vectorise import Vectoriser, cache_key, default_vectorise
 from codesign.i18n import N_
 from codesign.models import Round, StaffUser
 from codesign.services.accounts import clean_text
+from codesign.services.errors import BoardError
 from codesign.store import audit
 from codesign.store import publishing as pub_store
 from codesign.store import secrets as secret_store
@@ -71,15 +72,6 @@ BACKGROUND_BATCH = 32
 BACKGROUND_PAUSE = 5.0
 #: A run still "running" after this long was left behind by a stopped process.
 STALE_RUN = timedelta(minutes=30)
-
-
-class BoardError(Exception):
-    """A calm message id for the person (translated where shown)."""
-
-    def __init__(self, message: str, params: dict | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.params = params or {}
 
 
 # Pure helpers (run in worker threads) ------------------------------------------

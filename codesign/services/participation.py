@@ -28,6 +28,7 @@ from codesign.models import (
     Section,
 )
 from codesign.services import erasure
+from codesign.services.errors import BadInput, FieldError
 from codesign.store import participations
 from codesign.store import rounds as round_store
 from codesign.store.db import Database, utcnow
@@ -38,16 +39,6 @@ from codesign.store.rounds import visible_round_quick as _visible_round_quick
 _CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _CODE_LENGTH = 12  # 60 bits
 _SAVE_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
-
-
-class FieldError(msgspec.Struct, frozen=True):
-    field: str  # the form field's id, so the error summary can link to it
-    message: str  # a message id, translated where it is shown
-    params: dict[str, int | str] = {}
-
-
-class BadInput(Exception):
-    """Input no honest form can send (unknown question, impossible value)."""
 
 
 def new_code() -> str:

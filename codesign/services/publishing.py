@@ -33,6 +33,7 @@ from codesign.services.board import (
     open_questions,
 )
 from codesign.services.board_export import held_back
+from codesign.services.errors import NotOnBoard
 from codesign.services.rounds_admin import on_board
 from codesign.store import audit
 from codesign.store import publishing as pub
@@ -44,10 +45,6 @@ __all__ = ["BoardService", "Summary"]
 MAX_SUMMARY = 4000
 #: Quotes shown per theme on the public page, at most.
 PUBLIC_QUOTES = 3
-
-
-class NotOnBoard(BoardError):
-    """Someone who is not on the round's board tried to speak for it."""
 
 
 def actor(user: StaffUser) -> pub.Actor:

@@ -35,6 +35,7 @@ from codesign.models import (
     SupportContact,
 )
 from codesign.services.access import Action, Standing, can, standing_for
+from codesign.services.errors import AccessDenied, Refused, RoundMissing
 from codesign.services.participation import FieldError
 from codesign.settings import SUPPORTED_LOCALES
 from codesign.store import audit
@@ -106,14 +107,6 @@ _REQUIRED_MESSAGES: dict[str, str] = {
 _TOO_LONG = N_("This is %(count)s characters long. It can be up to %(limit)s.")
 
 
-class AccessDenied(Exception):
-    pass
-
-
-class RoundMissing(Exception):
-    pass
-
-
 async def may(
     db: Database,
     user: StaffUser,
@@ -139,15 +132,6 @@ async def on_board(
 ) -> bool:
     """The board's own voice (response, sign-off, quotes): services.access, SPEAK_FOR_BOARD."""
     return await may(db, user, Action.SPEAK_FOR_BOARD, round_id, standing)
-
-
-class Refused(Exception):
-    """An action the round's state does not allow; `message` says why, calmly."""
-
-    def __init__(self, message: str, params: Mapping[str, str | int] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.params = dict(params or {})
 
 
 class RoundInput(msgspec.Struct, frozen=True):

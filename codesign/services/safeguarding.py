@@ -27,6 +27,7 @@ from codesign.analysis.vectorise import Vectoriser, cache_key
 from codesign.i18n import N_, translations_for
 from codesign.models import Round, StaffUser
 from codesign.services.access import Action, Standing, can, standing_for
+from codesign.services.errors import SafeguardingError
 from codesign.services.mail import Mailer
 from codesign.services.rounds_admin import may
 from codesign.store import audit
@@ -61,19 +62,6 @@ STATUS_LABELS = {
     "action_taken": N_("Action taken"),
     "no_action": N_("No action needed"),
 }
-
-
-class SafeguardingError(Exception):
-    """A calm message id for the person (translated where shown)."""
-
-    def __init__(
-        self, message: str, status: int = 409, limit: int | None = None, field: str = "note"
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.params = {"limit": limit} if limit is not None else {}
-        self.field = field  # which form field a 422 is about
 
 
 class QueueView(msgspec.Struct, frozen=True):
