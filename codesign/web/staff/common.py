@@ -15,7 +15,7 @@ from litestar.handlers import BaseRouteHandler
 from litestar.response import Redirect
 
 from codesign.i18n import N_, negotiate, parse_accept_language
-from codesign.models import Round, StaffUser
+from codesign.models import Round, RoundSettings, StaffUser
 from codesign.services.access import Action, Standing, can
 from codesign.services.accounts import SESSION_LIFETIME, AccountService, account_service
 from codesign.services.rounds_admin import RoundsAdmin
@@ -177,6 +177,9 @@ def not_one_of_yours() -> PageError:
 
 #: A handler's round, loaded once and authorised by a router's `round_` dependency.
 AuthorisedRound = NamedDependency[Round]
+#: A console handler's round with its settings, loaded once and authorised by the staff
+#: router's `staff_round` dependency.
+StaffRound = NamedDependency[tuple[Round, RoundSettings]]
 #: The person's standing on that round (services.access), as the guard read it.
 RoundStanding = NamedDependency[Standing]
 

@@ -22,6 +22,7 @@ from codesign.settings import SUPPORTED_LOCALES
 from codesign.web.staff.common import (
     ANY_STAFF,
     BUILD,
+    StaffRound,
     not_on_round,
     round_standing,
     staff_locale,
@@ -57,8 +58,10 @@ class StaffWatchController(Controller):
     path = "/rounds/{round_id:int}"
 
     @get("/share", name="staff_share", opt=BUILD)
-    async def share(self, request: Request, round_id: FromPath[int]) -> Response:
-        round_, _ = await load_round(request, round_id)
+    async def share(
+        self, request: Request, round_id: FromPath[int], staff_round: StaffRound
+    ) -> Response:
+        round_, _ = staff_round
         return staff_page(
             request,
             "staff/share.html",
@@ -71,8 +74,10 @@ class StaffWatchController(Controller):
         )
 
     @get("/share/qr.svg", name="staff_share_qr", opt=BUILD)
-    async def qr(self, request: Request, round_id: FromPath[int]) -> Response:
-        round_, _ = await load_round(request, round_id)
+    async def qr(
+        self, request: Request, round_id: FromPath[int], staff_round: StaffRound
+    ) -> Response:
+        round_, _ = staff_round
         return Response(
             watching.qr_svg(public_url(request, round_.slug)),
             media_type="image/svg+xml",
@@ -80,9 +85,11 @@ class StaffWatchController(Controller):
         )
 
     @get("/share/qr.png", name="staff_share_qr_png", opt=BUILD)
-    async def qr_png(self, request: Request, round_id: FromPath[int]) -> Response:
+    async def qr_png(
+        self, request: Request, round_id: FromPath[int], staff_round: StaffRound
+    ) -> Response:
         """The same QR code as a PNG, for word processors that don't take SVG."""
-        round_, _ = await load_round(request, round_id)
+        round_, _ = staff_round
         return Response(
             watching.qr_png(public_url(request, round_.slug)),
             media_type="image/png",
@@ -93,8 +100,10 @@ class StaffWatchController(Controller):
         )
 
     @get("/poster", name="staff_poster", opt=BUILD)
-    async def poster(self, request: Request, round_id: FromPath[int]) -> Response:
-        round_, _ = await load_round(request, round_id)
+    async def poster(
+        self, request: Request, round_id: FromPath[int], staff_round: StaffRound
+    ) -> Response:
+        round_, _ = staff_round
         asked = [loc for loc in request.query_params.getall("lang", []) if isinstance(loc, str)]
         chosen = [loc for loc in SUPPORTED_LOCALES if loc in asked and loc in round_.locales]
         chosen = chosen or [round_.default_locale]
@@ -136,8 +145,10 @@ class StaffWatchController(Controller):
         )
 
     @get("/dashboard", name="staff_dashboard", opt=ANY_STAFF)
-    async def dashboard(self, request: Request, round_id: FromPath[int]) -> Response:
-        round_, _ = await load_round(request, round_id)
+    async def dashboard(
+        self, request: Request, round_id: FromPath[int], staff_round: StaffRound
+    ) -> Response:
+        round_, _ = staff_round
         stats = await watching.dashboard(request.app.state.db, round_)
         locale = staff_locale(request)
         now = datetime.now(UTC)
