@@ -166,3 +166,42 @@ def rows_of(client: Any, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[A
         return [tuple(row) for row in await client.app.state.db.fetch_all(sql, params)]
 
     return client.blocking_portal.call(fetch)
+
+
+async def columns_of(db: Any, table: str) -> set[str]:
+    """The column names of `table`, asked the way the database's dialect is asked."""
+    if db.dialect == "sqlite":
+        return {row["name"] for row in await db.fetch_all(f"PRAGMA table_info({table})")}
+    rows = await db.fetch_all(
+        "SELECT column_name FROM information_schema.columns"
+        " WHERE table_schema = current_schema() AND table_name = ?",
+        (table,),
+    )
+    return {row["column_name"] for row in rows}
+
+
+async def stored_text(db: Any) -> bytes:
+    """On PostgreSQL, every row of every table as text: what "the database file holds
+    nothing of it" looks at there (on SQLite, tests read the file and its log)."""
+    tables = await db.fetch_all(
+        "SELECT table_name FROM information_schema.tables"
+        " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+    )
+    chunks = []
+    for table in tables:
+        name = table["table_name"].replace('"', '""')
+        rows = await db.fetch_all(f'SELECT t::text AS row FROM "{name}" t')  # noqa: S608
+        chunks += [row["row"] for row in rows]
+    return "\n".join(chunks).encode()
+
+
+#: The session's backend while tests run on PostgreSQL (set by tests/conftest.py).
+current: PostgresBackend | None = None
+
+
+def server_env(path: str) -> dict[str, str]:
+    """Environment for a `codesign` command a test starts with `--db path`: on
+    PostgreSQL, CODESIGN_DATABASE_URL naming the database that stands in for `path`."""
+    if current is None:
+        return {}
+    return {"CODESIGN_DATABASE_URL": url_of(current.name_for(path))}

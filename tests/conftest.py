@@ -140,9 +140,10 @@ def database_backend() -> Iterator[PostgresBackend | None]:
         return
     import codesign.cli
     import codesign.web.app
+    import tests.backends
     from codesign.store.db import Database
 
-    backend = PostgresBackend()
+    backend = tests.backends.current = PostgresBackend()
     patched: list[tuple[object, str, object]] = []
 
     def patch(target: object, name: str, value: object) -> None:
@@ -159,6 +160,7 @@ def database_backend() -> Iterator[PostgresBackend | None]:
     finally:
         for target, name, value in reversed(patched):
             setattr(target, name, value)
+        tests.backends.current = None
         backend.close()
 
 
