@@ -109,7 +109,8 @@ class PostgresBackend:
             self._admin.run(f"CREATE DATABASE {name}")
         else:
             self._template()
-            self._admin.run(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+            # FILE_COPY: half the time of WAL_LOG for a small template.
+            self._admin.run(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE} STRATEGY FILE_COPY")
         self._made.append(name)
         return name
 
