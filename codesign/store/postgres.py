@@ -310,6 +310,7 @@ class PostgresDatabase:
         self._pool: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._quick: _QuickLookups | None = None
+        self._retry_lock = asyncio.Lock()
         self.batches = 0  # commits made (one per write here: no batching)
         self.batched_writes = 0
         self.retried_writes = 0  # writes run again after a conflict
@@ -404,15 +405,18 @@ class PostgresDatabase:
 
         SERIALIZABLE: a write that read something another transaction changed before
         it committed is refused by PostgreSQL and run again here, up to WRITE_ATTEMPTS.
+        Writes run again one at a time (per replica): a burst on one row (150 sign-in
+        failures folding into one audit entry) would otherwise collide again and again.
         """
         if self._elsewhere():
             return await self._on_own_loop(self.write(work))
-        pool = self._need_pool()
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
-                async with pool.acquire() as conn:
-                    async with conn.transaction(isolation="serializable"):
-                        value = await work(PgConnection(conn))
+                if attempt == 1:
+                    value = await self._transaction(work)
+                else:
+                    async with self._retry_lock:
+                        value = await self._transaction(work)
             except asyncpg.PostgresError as exc:
                 if exc.sqlstate not in _RETRY_STATES or attempt == WRITE_ATTEMPTS:
                     raise
@@ -424,6 +428,11 @@ class PostgresDatabase:
             self.batched_writes += 1
             return value
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _transaction(self, work: Callable[[PgConnection], Awaitable[T]]) -> T:
+        async with self._need_pool().acquire() as conn:
+            async with conn.transaction(isolation="serializable"):
+                return await work(PgConnection(conn))
 
     async def checkpoint(self) -> None:
         """Nothing to do: SQLite's checkpoint empties its write-ahead log after a
