@@ -77,7 +77,6 @@ def test_random_paper_files_are_all_or_nothing(tmp_path) -> None:
         header = template.splitlines()[0].split(",")
         token = TOKEN.search(client.get("/staff/rounds/1/paper").text).group(1)
 
-        @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
         # Mostly plausible rows (so whole files do get imported), sometimes anything.
         def plausible(column: str) -> st.SearchStrategy[str]:
             if column == "language":
@@ -93,6 +92,7 @@ def test_random_paper_files_are_all_or_nothing(tmp_path) -> None:
         row = st.tuples(*(plausible(c) for c in header)).map(list)
         noisy_row = st.lists(CELLS, min_size=len(header) - 1, max_size=len(header) + 1)
 
+        @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
         @given(
             rows=st.lists(st.one_of(*([row] * 8), noisy_row), min_size=1, max_size=5),
             keep_header=st.sampled_from([True, True, True, True, False]),
