@@ -228,9 +228,7 @@ QUERIES = [
 async def _fill(db) -> tuple[int, list[int]]:
     round_id = await round_store.create_round(db, build_demo_round())
     loaded = await round_store.load_round(db, "demo")
-    question = next(
-        q for s in loaded.sections for q in s.questions if q.kind == "open_text"
-    )
+    question = next(q for s in loaded.sections for q in s.questions if q.kind == "open_text")
     answer_ids = []
     for i, (locale, text) in enumerate(ANSWERS):
         key = f"key-{i}"
