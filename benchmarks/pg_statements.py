@@ -34,6 +34,7 @@ CALLS = {
     "execute_fetchall",
     "fetch_all",
     "fetch_one",
+    "fetch_one_quick",
     "quick_one",
     "quick_all",
 }

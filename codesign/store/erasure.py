@@ -8,8 +8,9 @@ function to join:
 - the answers themselves (their redacted text, language, flags and risk marks
   are columns of the same rows);
 - where the theming put them (`theme_members`, deleted with the answer);
-- their rows in the search index (a trigger; the index is then rewritten so
-  no deleted word stays in its pages, see store/search.py);
+- their rows in the search index (a trigger on SQLite, a foreign key on
+  PostgreSQL; SQLite's index is then rewritten so no deleted word stays in its
+  pages, see store/search.py);
 - the themes they were in are marked stale, so their terms and labels are
   rebuilt from the answers that remain (see services/erasure.py);
 - the terms (and a model-made name) of a merged theme kept for undoing the merge;
@@ -73,8 +74,8 @@ async def _forget_answers(conn: WriteConnection, where: str, params: tuple) -> i
 
 
 async def _drop_unused_vectors(conn: WriteConnection) -> int:
-    # the deleted answers' rows left the search index with them (a trigger); rewrite
-    # the index so that none of their words stays in its pages either
+    # the deleted answers' rows left the search index with them (a trigger, or a
+    # foreign key); rewrite the index so that none of their words stays in its pages
     await search.drop_deleted_in(conn)
     cursor = await conn.execute(
         "DELETE FROM answer_vectors WHERE digest NOT IN"
