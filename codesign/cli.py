@@ -17,7 +17,11 @@ def _serve(args: argparse.Namespace) -> int:
 
     try:
         settings = from_env(db_path=args.db) if args.db else from_env()
-    except ValueError as exc:  # a setting that is refused: say which, without a traceback
+        if settings.database_url:
+            from codesign.store.postgres import require_asyncpg
+
+            require_asyncpg()
+    except (ValueError, RuntimeError) as exc:  # refused or missing: say so, no traceback
         raise SystemExit(f"codesign: {exc}") from None
     app = create_app(settings, demo=args.demo, demo_staff=args.demo)
     print(
