@@ -4,7 +4,6 @@ file is imported whole or not at all."""
 from __future__ import annotations
 
 import re
-import sqlite3
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -15,6 +14,7 @@ from codesign.store import staff_rounds
 from codesign.store import users as user_store
 from codesign.web.app import create_app
 from codesign.web.staff.common import service_for_app
+from tests.backends import rows_of
 from tests.conftest import TOKEN
 from tests.web.staff.conftest import PASSWORD, quick_hashing  # noqa: F401
 
@@ -47,15 +47,11 @@ CELLS = st.one_of(
 )
 
 
-def _counts(path: str) -> tuple[int, int]:
-    conn = sqlite3.connect(path)
-    try:
-        return (
-            conn.execute("SELECT COUNT(*) FROM participations").fetchone()[0],
-            conn.execute("SELECT COUNT(*) FROM answers").fetchone()[0],
-        )
-    finally:
-        conn.close()
+def _counts(client) -> tuple[int, int]:
+    return (
+        rows_of(client, "SELECT COUNT(*) FROM participations")[0][0],
+        rows_of(client, "SELECT COUNT(*) FROM answers")[0][0],
+    )
 
 
 def test_random_paper_files_are_all_or_nothing(tmp_path) -> None:
@@ -111,7 +107,7 @@ def test_random_paper_files_are_all_or_nothing(tmp_path) -> None:
                     ",".join('"' + c.replace('"', '""') + '"' for c in row) for row in rows
                 ]
                 content = "\n".join(lines).encode(encoding, errors="replace")
-            before = _counts(db_path)
+            before = _counts(client)
             response = client.post(
                 "/staff/rounds/1/paper",
                 files={"file": ("p.csv", content, "text/csv")},
@@ -120,7 +116,7 @@ def test_random_paper_files_are_all_or_nothing(tmp_path) -> None:
                 follow_redirects=False,
             )
             assert response.status_code < 500, response.text[:300]
-            assert _counts(db_path) == before  # checked only: nothing added yet
+            assert _counts(client) == before  # checked only: nothing added yet
             waiting = re.search(r'name="token" value="([^"]+)"', response.text)
             if response.status_code == 200:
                 assert waiting is not None
@@ -131,7 +127,7 @@ def test_random_paper_files_are_all_or_nothing(tmp_path) -> None:
                     follow_redirects=False,
                 )
                 assert response.status_code < 500, response.text[:300]
-            after = _counts(db_path)
+            after = _counts(client)
             if response.status_code != 200:
                 assert after == before  # nothing half-imported
             elif raw is None and keep_header:
