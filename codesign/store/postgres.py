@@ -316,9 +316,16 @@ class PostgresDatabase:
         self.retried_writes = 0  # writes run again after a conflict
 
     async def connect(self) -> None:
-        self._pool = await asyncpg.create_pool(
-            self.url, min_size=1, max_size=self._max_size, init=_setup, record_class=Row
-        )
+        try:
+            self._pool = await asyncpg.create_pool(
+                self.url, min_size=1, max_size=self._max_size, init=_setup, record_class=Row
+            )
+        except ValueError:
+            # asyncpg's own message quotes the part of the URL it could not read,
+            # which can be part of the password: say what is wrong, not what it read.
+            from codesign.settings import UNREADABLE_DATABASE_URL
+
+            raise ValueError(UNREADABLE_DATABASE_URL) from None
         self._loop = asyncio.get_running_loop()
         await self.migrate()
 

@@ -61,6 +61,27 @@ def test_the_database_url_chooses_the_backend(monkeypatch) -> None:
         open_database("x.db", "postgresql://u@db/c")
 
 
+@pytest.mark.parametrize("mark", ["#", "/", "?"])
+def test_an_unreadable_database_url_is_refused_without_showing_the_password(mark) -> None:
+    # An unencoded #, / or ? in the password ends the host part early, so the rest of
+    # the password is read as the port: the driver's error then quotes that much of it.
+    url = f"postgresql://codesign:s3cr{mark}etpass@db.internal:5432/codesign"
+    with pytest.raises(ValueError) as refused:
+        Settings(database_url=url)
+    assert "s3cr" not in str(refused.value) and "etpass" not in str(refused.value)
+    assert "percent-encode" in str(refused.value)
+    assert refused.value.__cause__ is None and refused.value.__suppress_context__
+
+
+async def test_the_driver_never_quotes_the_url_when_it_cannot_read_it() -> None:
+    # The app's own check is skipped by code that builds PostgresDatabase directly.
+    db = PostgresDatabase("postgresql://codesign:s3cr#etpass@127.0.0.1:5432/codesign")
+    with pytest.raises(ValueError) as refused:
+        await db.connect()
+    assert "s3cr" not in str(refused.value) and "etpass" not in str(refused.value)
+    assert refused.value.__suppress_context__
+
+
 @pytest.fixture
 def empty_url(database_backend) -> str:
     return url_of(database_backend.fresh(empty=True))
