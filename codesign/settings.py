@@ -94,6 +94,20 @@ UNREADABLE_DATABASE_URL = (
 )
 
 
+def _ports_readable(netloc: str) -> bool:
+    """Whether every host of `user:password@host:port,host:port` (libpq's several
+    hosts, IPv6 in brackets) has a number, or nothing, for its port."""
+    for spec in netloc.rpartition("@")[2].split(","):
+        if spec.startswith("["):
+            rest = spec.partition("]")[2]
+            port = rest[1:] if rest.startswith(":") else rest
+        else:
+            port = spec.rpartition(":")[2] if ":" in spec else ""
+        if port and not (port.isascii() and port.isdigit()):
+            return False
+    return True
+
+
 def check_database_url(url: str) -> None:
     """Only PostgreSQL URLs whose host and port can be read: anything else is a
     mistake better caught at start, and said without quoting the URL (a password
@@ -102,9 +116,10 @@ def check_database_url(url: str) -> None:
         return
     try:
         parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError when the port is not a number
-    except ValueError:
+    except ValueError:  # an unclosed [ of an IPv6 address
         raise ValueError(UNREADABLE_DATABASE_URL) from None
+    if not _ports_readable(parts.netloc):
+        raise ValueError(UNREADABLE_DATABASE_URL)
     if parts.scheme not in ("postgresql", "postgres"):
         raise ValueError(
             "CODESIGN_DATABASE_URL must be a PostgreSQL URL"

@@ -70,7 +70,22 @@ def test_an_unreadable_database_url_is_refused_without_showing_the_password(mark
         Settings(database_url=url)
     assert "s3cr" not in str(refused.value) and "etpass" not in str(refused.value)
     assert "percent-encode" in str(refused.value)
-    assert refused.value.__cause__ is None and refused.value.__suppress_context__
+    # nor in a chained exception shown with it
+    assert refused.value.__cause__ is None
+    assert refused.value.__context__ is None or refused.value.__suppress_context__
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://codesign:s3cret@db1:5432,db2:5433/codesign",  # libpq's several hosts
+        "postgresql://codesign:s3cret@[::1]:5432/codesign",
+        "postgresql://codesign:s3cr%23et@db/codesign",
+        "postgresql:///codesign?host=/var/run/postgresql",
+    ],
+)
+def test_readable_database_urls_are_accepted(url) -> None:
+    assert Settings(database_url=url).database_url == url
 
 
 async def test_the_driver_never_quotes_the_url_when_it_cannot_read_it() -> None:
