@@ -42,6 +42,12 @@ def test_statements_that_return_rows_are_told_apart_from_changes() -> None:
     assert not translate("CREATE TABLE t (id BIGINT)").returns_rows
 
 
+def test_arguments_are_sent_as_sqlite_took_them() -> None:
+    assert postgres.arguments([True, False, 3, None, b"\x00"]) == [1, 0, 3, None, b"\x00"]
+    # PostgreSQL's text can't hold NUL: it is sent as the character a browser shows.
+    assert postgres.arguments(["before\x00after", "plain"]) == ["before\ufffdafter", "plain"]
+
+
 def test_each_statement_text_is_translated_once() -> None:
     sql = "SELECT * FROM rounds WHERE slug = ? -- test_each_statement_text_is_translated_once"
     assert postgres.statement(sql) is postgres.statement(sql)
