@@ -47,3 +47,38 @@ def test_a_failing_readme_command_stops_ci(tmp_path, pip, pytest_status) -> None
     )
     assert "REACHED-THE-NEXT-LINE" not in result.stdout
     assert result.returncode == (pip or pytest_status)
+
+
+def _function(name: str) -> str:
+    text = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    start = text.index(f"{name}() {{")
+    return text[start : text.index("\n}\n", start) + 3]
+
+
+def test_the_server_programs_are_found_where_initdb_is(tmp_path) -> None:
+    # postgresql-client-N also makes /usr/lib/postgresql/N/bin (psql, pg_dump): a
+    # client alone, or a newer client beside the server, is not a server to start.
+    bash = shutil.which("bash")
+    if bash is None:
+        pytest.skip("no bash")
+    root = tmp_path / "postgresql"
+    for version, programs in (("15", ["initdb", "pg_ctl", "psql"]), ("16", ["psql", "pg_dump"])):
+        (root / version / "bin").mkdir(parents=True)
+        for program in programs:
+            (root / version / "bin" / program).write_text("", encoding="ascii")
+    function = _function("postgres_bin").replace("/usr/lib/postgresql", str(root))
+    found = subprocess.run(  # noqa: S603 - the script's own function, on a made-up tree
+        [bash, "-c", f"set -euo pipefail\n{function}\npostgres_bin"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert found.stdout.strip() == str(root / "15" / "bin")
+    (root / "15" / "bin" / "initdb").unlink()
+    none = subprocess.run(  # noqa: S603 - as above
+        [bash, "-c", f'{function}\n[ -z "$(postgres_bin)" ] && echo NONE'],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert none.stdout.strip() == "NONE"
