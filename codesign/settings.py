@@ -90,9 +90,41 @@ def refuse_any_proxy(trusted_proxies: str) -> None:
         )
 
 
+#: Said when CODESIGN_DATABASE_URL can't be read; never the URL itself (its password).
+UNREADABLE_DATABASE_URL = (
+    "CODESIGN_DATABASE_URL could not be read as postgresql://user:password@host:port/"
+    "database: percent-encode any :, /, ?, #, @ or % in the user name or password"
+    " (%3A, %2F, %3F, %23, %40, %25)"
+)
+
+
+def _ports_readable(netloc: str) -> bool:
+    """Whether every host of `user:password@host:port,host:port` (libpq's several
+    hosts, IPv6 in brackets) has a number, or nothing, for its port."""
+    for spec in netloc.rpartition("@")[2].split(","):
+        if spec.startswith("["):
+            rest = spec.partition("]")[2]
+            port = rest[1:] if rest.startswith(":") else rest
+        else:
+            port = spec.rpartition(":")[2] if ":" in spec else ""
+        if port and not (port.isascii() and port.isdigit()):
+            return False
+    return True
+
+
 def check_database_url(url: str) -> None:
-    """Only PostgreSQL URLs: anything else is a mistake better caught at start."""
-    if url and urlsplit(url).scheme not in ("postgresql", "postgres"):
+    """Only PostgreSQL URLs whose host and port can be read: anything else is a
+    mistake better caught at start, and said without quoting the URL (a password
+    with an unencoded # or / in it would otherwise be shown as the "port")."""
+    if not url:
+        return
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unclosed [ of an IPv6 address
+        raise ValueError(UNREADABLE_DATABASE_URL) from None
+    if not _ports_readable(parts.netloc):
+        raise ValueError(UNREADABLE_DATABASE_URL)
+    if parts.scheme not in ("postgresql", "postgres"):
         raise ValueError(
             "CODESIGN_DATABASE_URL must be a PostgreSQL URL"
             " (postgresql://user:password@host:port/database); leave it unset for SQLite"

@@ -4,8 +4,9 @@ Selected by `CODESIGN_DATABASE_URL=postgresql://…` (see `open_database` in db.
 Store functions run unchanged: they write `?` placeholders and `await
 conn.execute(sql, params)`, read rows by name or position, and check `rowcount`;
 this module turns `?` into `$n` (once per statement text), sends booleans as
-integers, and hands back asyncpg's records, which behave as `sqlite3.Row` does for
-`row["name"]`, `row[0]`, `dict(row)` and `row.keys()`.
+integers (and NUL in text as U+FFFD), and hands back asyncpg's records, which
+behave as `sqlite3.Row` does for `row["name"]`, `row[0]`, `dict(row)` and
+`row.keys()`.
 
 What SQLite needed and PostgreSQL does not:
 - No group commit: PostgreSQL commits concurrent transactions itself, so a write
@@ -150,8 +151,18 @@ def statement(sql: str) -> Statement:
 
 
 def arguments(params: Iterable[Any]) -> list[Any]:
-    """Parameters as asyncpg sends them: booleans as the integers SQLite stored."""
-    return [int(p) if isinstance(p, bool) else p for p in params]
+    """Parameters as asyncpg sends them: booleans as the integers SQLite stored, and
+    text without NUL (U+0000), which PostgreSQL's text can't hold (it refused the
+    whole write: a participant who pasted one lost the page's answers). It becomes
+    U+FFFD, what a browser shows for it, so no two texts become equal."""
+    return [
+        int(p)
+        if isinstance(p, bool)
+        else p.replace("\x00", "\ufffd")
+        if isinstance(p, str) and "\x00" in p
+        else p
+        for p in params
+    ]
 
 
 def _rowcount(status: str) -> int:
@@ -316,9 +327,16 @@ class PostgresDatabase:
         self.retried_writes = 0  # writes run again after a conflict
 
     async def connect(self) -> None:
-        self._pool = await asyncpg.create_pool(
-            self.url, min_size=1, max_size=self._max_size, init=_setup, record_class=Row
-        )
+        try:
+            self._pool = await asyncpg.create_pool(
+                self.url, min_size=1, max_size=self._max_size, init=_setup, record_class=Row
+            )
+        except ValueError:
+            # asyncpg's own message quotes the part of the URL it could not read,
+            # which can be part of the password: say what is wrong, not what it read.
+            from codesign.settings import UNREADABLE_DATABASE_URL
+
+            raise ValueError(UNREADABLE_DATABASE_URL) from None
         self._loop = asyncio.get_running_loop()
         await self.migrate()
 

@@ -42,6 +42,12 @@ def test_statements_that_return_rows_are_told_apart_from_changes() -> None:
     assert not translate("CREATE TABLE t (id BIGINT)").returns_rows
 
 
+def test_arguments_are_sent_as_sqlite_took_them() -> None:
+    assert postgres.arguments([True, False, 3, None, b"\x00"]) == [1, 0, 3, None, b"\x00"]
+    # PostgreSQL's text can't hold NUL: it is sent as the character a browser shows.
+    assert postgres.arguments(["before\x00after", "plain"]) == ["before\ufffdafter", "plain"]
+
+
 def test_each_statement_text_is_translated_once() -> None:
     sql = "SELECT * FROM rounds WHERE slug = ? -- test_each_statement_text_is_translated_once"
     assert postgres.statement(sql) is postgres.statement(sql)
@@ -59,6 +65,42 @@ def test_the_database_url_chooses_the_backend(monkeypatch) -> None:
     monkeypatch.setattr(postgres, "asyncpg", None)
     with pytest.raises(RuntimeError, match=r"codesign\[postgresql\]"):
         open_database("x.db", "postgresql://u@db/c")
+
+
+@pytest.mark.parametrize("mark", ["#", "/", "?"])
+def test_an_unreadable_database_url_is_refused_without_showing_the_password(mark) -> None:
+    # An unencoded #, / or ? in the password ends the host part early, so the rest of
+    # the password is read as the port: the driver's error then quotes that much of it.
+    url = f"postgresql://codesign:s3cr{mark}etpass@db.internal:5432/codesign"
+    with pytest.raises(ValueError) as refused:
+        Settings(database_url=url)
+    assert "s3cr" not in str(refused.value) and "etpass" not in str(refused.value)
+    assert "percent-encode" in str(refused.value)
+    # nor in a chained exception shown with it
+    assert refused.value.__cause__ is None
+    assert refused.value.__context__ is None or refused.value.__suppress_context__
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://codesign:s3cret@db1:5432,db2:5433/codesign",  # libpq's several hosts
+        "postgresql://codesign:s3cret@[::1]:5432/codesign",
+        "postgresql://codesign:s3cr%23et@db/codesign",
+        "postgresql:///codesign?host=/var/run/postgresql",
+    ],
+)
+def test_readable_database_urls_are_accepted(url) -> None:
+    assert Settings(database_url=url).database_url == url
+
+
+async def test_the_driver_never_quotes_the_url_when_it_cannot_read_it() -> None:
+    # The app's own check is skipped by code that builds PostgresDatabase directly.
+    db = PostgresDatabase("postgresql://codesign:s3cr#etpass@127.0.0.1:5432/codesign")
+    with pytest.raises(ValueError) as refused:
+        await db.connect()
+    assert "s3cr" not in str(refused.value) and "etpass" not in str(refused.value)
+    assert refused.value.__suppress_context__
 
 
 @pytest.fixture

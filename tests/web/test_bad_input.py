@@ -167,3 +167,17 @@ async def test_odd_digits_in_the_code_page_link_are_ignored(journey) -> None:
         response = await journey.get(f"/code?then={then}")
         assert response.status_code == 200
         assert 'href="/r/demo/review"' in response.text
+
+
+async def test_an_answer_with_a_nul_character_in_it_is_saved(journey, client) -> None:
+    # Pasted text can carry a NUL (U+0000), which PostgreSQL's text can't hold: the
+    # save must still work there, the character kept as the U+FFFD a browser shows.
+    await journey.start()
+    q_agree, q_text = await journey.questions(1)
+    saved = await journey.post("/s/1", {q_agree: "4", q_text: "before\x00after", "action": "next"})
+    assert saved.status_code == 303
+    rows = await _answer_rows(client)
+    assert rows[0] == (int(q_agree[1:]), "4", None)
+    assert rows[1][2] in ("before\x00after", "before\ufffdafter")
+    page = await journey.get("/s/1")
+    assert "before" in page.text and "after</textarea>" in page.text
