@@ -594,7 +594,7 @@ def _recovery_code() -> str:
 def _matching_step(secret: str, code: str) -> int | None:
     """The 30-second step (now, or one either side) whose code this is."""
     code = "".join(ch for ch in code if not ch.isspace())
-    if len(code) != 6 or not code.isdigit():
+    if len(code) != 6 or not code.isdecimal():
         return None
     totp = pyotp.TOTP(secret)
     now = int(utcnow().timestamp()) // STEP_SECONDS

@@ -131,7 +131,7 @@ def parse_section_form(section: Section, form: Form) -> tuple[list[AnswerInput],
     """
     known = {question_field(q.id): q for q in section.questions}
     for name in form:
-        if name.startswith("q") and name[1:].isdigit() and name not in known:
+        if name.startswith("q") and name[1:].isdecimal() and name not in known:
             raise BadInput(f"question field {name!r} is not in this section")
     inputs: list[AnswerInput] = []
     errors: list[FieldError] = []

@@ -361,7 +361,7 @@ def _number(
     raw = _text(form, field)
     if not raw:
         return default
-    if raw.isdigit() and low <= int(raw) <= high:
+    if raw.isdecimal() and low <= int(raw) <= high:
         return int(raw)
     errors.append(
         FieldError(

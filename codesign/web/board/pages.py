@@ -169,7 +169,7 @@ def section_title(round_: Round, question_id: int) -> str:
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 12 else None
+    return int(value) if value and value.isdecimal() and len(value) < 12 else None
 
 
 class BoardController(Controller):

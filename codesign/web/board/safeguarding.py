@@ -77,7 +77,7 @@ def _care(request: Request, opened: int) -> dict:
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 12 else None
+    return int(value) if value and value.isdecimal() and len(value) < 12 else None
 
 
 class SafeguardingController(Controller):

@@ -57,7 +57,7 @@ def filters_from(values) -> Filters:
     return Filters(
         text=one("q", MAX_QUERY),
         language=one("language", 12),
-        theme=theme if theme == "other" or theme.isdigit() else "",
+        theme=theme if theme == "other" or theme.isdecimal() else "",
         agreement=agreement if agreement in AGREEMENT_VALUES else "",
         flag=flag if flag in FLAG_STATES else "",
         source=source if source in SOURCES else "",
@@ -304,7 +304,7 @@ def _back(value: str, question_id: int) -> str:
     value = value[:300]
     for start in (f"q/{question_id}/search", f"q/{question_id}/other", "themes/"):
         if value.startswith(start) and "//" not in value and "\\" not in value:
-            if start == "themes/" and not value[len(start) :].isdigit():
+            if start == "themes/" and not value[len(start) :].isdecimal():
                 continue
             return value
     return f"q/{question_id}"

@@ -488,7 +488,7 @@ class StaffRoundsController(Controller):
     ) -> Response:
         round_, settings = staff_round
         member = data.get("user_id", "")
-        if not member.isdigit() or len(member) > 12:
+        if not member.isdecimal() or len(member) > 12:
             return go(request, f"{round_url(round_)}#members")
         error = await admin(request).remove_member(staff_user(request), round_, int(member))
         if error is not None:
@@ -588,10 +588,10 @@ class StaffRoundsController(Controller):
                 return go(request, f"{round_url(round_)}?done=removed#sections")
             if action == "add_question":
                 errors = await service.add_question(user, round_, section_id, data)
-            elif action.startswith("delete_q") and action[8:].isdigit():
+            elif action.startswith("delete_q") and action[8:].isdecimal():
                 await service.delete_question(user, round_, int(action[8:]))
                 errors = []
-            elif action.startswith("save_q") and action[6:].isdigit():
+            elif action.startswith("save_q") and action[6:].isdecimal():
                 errors = await service.edit_question(user, round_, int(action[6:]), data)
             else:
                 errors = await service.edit_section(user, round_, section_id, data)
@@ -681,7 +681,7 @@ def _removal_confirmation(round_: Round, section_id: int, action: str) -> Confir
         return _confirmation(
             round_, "delete", [("action", action)], url, f"{round_url(round_)}#sections", title
         )
-    if action.startswith("delete_q") and action[8:].isdigit():
+    if action.startswith("delete_q") and action[8:].isdecimal():
         question = next((q for q in section.questions if q.id == int(action[8:])), None)
         if question is None:
             return None

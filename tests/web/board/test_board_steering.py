@@ -179,6 +179,12 @@ async def test_filters_combine_language_theme_agreement_flags_and_paper(client, 
     # bad values filter nothing and break nothing
     page = await member.get(url(board, f"/q/{q}/search?flag=x&theme=../1&agreement=9&page=abc"))
     assert page.status_code == 200
+    # digits Python calls digits but int() refuses ("²"): a page, not a server error
+    for odd in ("²", "³³", "①"):
+        page = await member.get(url(board, f"/q/{q}/search?page={odd}&theme={odd}"))
+        assert page.status_code == 200, odd
+        page = await member.get(url(board, f"/q/{q}?page={odd}"))
+        assert page.status_code == 200, odd
 
 
 async def test_results_are_paginated(client, board) -> None:
