@@ -304,6 +304,15 @@ async def _setup(conn: Any) -> None:
 # The database ---------------------------------------------------------------------
 
 
+#: Longest wait for a free pooled connection, and for one statement: writes stuck behind
+#: a lock must not hold every connection for ever, or the health check would hang with
+#: them instead of failing and taking the replica out of the proxy's rotation.
+ACQUIRE_TIMEOUT_S = 10.0
+COMMAND_TIMEOUT_S = 30.0
+#: Migrations may wait for another replica's and may rewrite large tables.
+MIGRATION_TIMEOUT_S = 3600.0
+
+
 class PostgresDatabase:
     """The same interface the app uses on `Database`, over an asyncpg pool."""
 
@@ -329,7 +338,12 @@ class PostgresDatabase:
     async def connect(self) -> None:
         try:
             self._pool = await asyncpg.create_pool(
-                self.url, min_size=1, max_size=self._max_size, init=_setup, record_class=Row
+                self.url,
+                min_size=1,
+                max_size=self._max_size,
+                init=_setup,
+                record_class=Row,
+                command_timeout=COMMAND_TIMEOUT_S,
             )
         except ValueError:
             # asyncpg's own message quotes the part of the URL it could not read,
@@ -374,7 +388,9 @@ class PostgresDatabase:
         if self._elsewhere():
             return await self._on_own_loop(self.migrate())
         async with self._need_pool().acquire() as conn:
-            await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+            await conn.execute(
+                "SELECT pg_advisory_lock($1)", MIGRATION_LOCK, timeout=MIGRATION_TIMEOUT_S
+            )
             try:
                 return await _migrate(conn)
             finally:
@@ -385,12 +401,14 @@ class PostgresDatabase:
     async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
         if self._elsewhere():
             return await self._on_own_loop(self.fetch_all(sql, params))
-        return await self._need_pool().fetch(statement(sql).sql, *arguments(params))
+        async with self._need_pool().acquire(timeout=ACQUIRE_TIMEOUT_S) as conn:
+            return await conn.fetch(statement(sql).sql, *arguments(params))
 
     async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> Any:
         if self._elsewhere():
             return await self._on_own_loop(self.fetch_one(sql, params))
-        return await self._need_pool().fetchrow(statement(sql).sql, *arguments(params))
+        async with self._need_pool().acquire(timeout=ACQUIRE_TIMEOUT_S) as conn:
+            return await conn.fetchrow(statement(sql).sql, *arguments(params))
 
     async def fetch_one_quick(self, sql: str, params: Iterable[Any] = ()) -> Any:
         """The busy path's point lookup: on PostgreSQL an ordinary awaited read."""
@@ -448,7 +466,7 @@ class PostgresDatabase:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _transaction(self, work: Callable[[PgConnection], Awaitable[T]]) -> T:
-        async with self._need_pool().acquire() as conn:
+        async with self._need_pool().acquire(timeout=ACQUIRE_TIMEOUT_S) as conn:
             async with conn.transaction(isolation="serializable"):
                 return await work(PgConnection(conn))
 
@@ -468,7 +486,7 @@ async def _migrate(conn: Any) -> list[int]:
         if version in done:
             continue
         async with conn.transaction():
-            await conn.execute(sql)
+            await conn.execute(sql, timeout=MIGRATION_TIMEOUT_S)
             await conn.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
                 version,

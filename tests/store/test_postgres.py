@@ -223,3 +223,33 @@ async def test_lookups_for_code_that_cannot_await(pg) -> None:
     assert pg.quick_one("SELECT note FROM t WHERE v = ?", (6,)) is None
     assert [r["v"] for r in pg.quick_all("SELECT v FROM t", (), limit=5)] == [5]
     assert (await pg.fetch_one_quick("SELECT v FROM t WHERE note = ?", ("five",)))[0] == 5
+
+
+@needs_postgres
+async def test_a_read_waiting_for_a_connection_fails_instead_of_hanging(
+    empty_url, monkeypatch
+) -> None:
+    """Writes stuck behind a lock hold every pooled connection: the health check's read
+    then fails after ACQUIRE_TIMEOUT_S (the proxy takes the replica out), it doesn't wait
+    for ever."""
+    monkeypatch.setattr(postgres, "ACQUIRE_TIMEOUT_S", 0.3)
+    db = PostgresDatabase(empty_url, max_size=1)
+    await db.connect()
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def stuck(conn):
+        holding.set()
+        await release.wait()
+
+    writer = asyncio.create_task(db.write(stuck))
+    try:
+        await holding.wait()
+        read = asyncio.create_task(db.fetch_one("SELECT 1"))
+        await asyncio.wait({read}, timeout=10)  # a bound 30 times the setting, not a timing
+        assert read.done(), "the read is still waiting for a connection"
+        assert isinstance(read.exception(), TimeoutError)
+    finally:
+        release.set()
+        await writer
+        assert await db.fetch_one("SELECT 1") == (1,)
+        await db.close()
