@@ -313,6 +313,28 @@ COMMAND_TIMEOUT_S = 30.0
 MIGRATION_TIMEOUT_S = 3600.0
 
 
+_QUOTED_ARGUMENT = re.compile(r"(invalid input for query argument \$\d+): .*", re.S)
+
+
+def scrubbed(exc: BaseException) -> BaseException:
+    """The error without the values PostgreSQL and asyncpg quote from a row.
+
+    "DETAIL: Key (email)=(…) already exists" and "invalid input for query argument
+    $1: '…'" would carry a person's email or answer into the logs of an unhandled
+    error; the constraint's name and the statement's position stay, enough to debug.
+    """
+    if isinstance(exc, asyncpg.PostgresError):
+        try:
+            exc.detail = None
+        except AttributeError:  # pragma: no cover - a message without the field
+            pass
+        if exc.args and isinstance(exc.args[0], str):
+            exc.args = (_QUOTED_ARGUMENT.sub(r"\1: (value not shown)", exc.args[0]),)
+        exc.__cause__ = None
+        exc.__suppress_context__ = True
+    return exc
+
+
 class PostgresDatabase:
     """The same interface the app uses on `Database`, over an asyncpg pool."""
 
@@ -402,13 +424,19 @@ class PostgresDatabase:
         if self._elsewhere():
             return await self._on_own_loop(self.fetch_all(sql, params))
         async with self._need_pool().acquire(timeout=ACQUIRE_TIMEOUT_S) as conn:
-            return await conn.fetch(statement(sql).sql, *arguments(params))
+            try:
+                return await conn.fetch(statement(sql).sql, *arguments(params))
+            except asyncpg.PostgresError as exc:
+                raise scrubbed(exc) from None
 
     async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> Any:
         if self._elsewhere():
             return await self._on_own_loop(self.fetch_one(sql, params))
         async with self._need_pool().acquire(timeout=ACQUIRE_TIMEOUT_S) as conn:
-            return await conn.fetchrow(statement(sql).sql, *arguments(params))
+            try:
+                return await conn.fetchrow(statement(sql).sql, *arguments(params))
+            except asyncpg.PostgresError as exc:
+                raise scrubbed(exc) from None
 
     async def fetch_one_quick(self, sql: str, params: Iterable[Any] = ()) -> Any:
         """The busy path's point lookup: on PostgreSQL an ordinary awaited read."""
@@ -455,7 +483,7 @@ class PostgresDatabase:
                         value = await self._transaction(work)
             except asyncpg.PostgresError as exc:
                 if exc.sqlstate not in _RETRY_STATES or attempt == WRITE_ATTEMPTS:
-                    raise
+                    raise scrubbed(exc) from None
                 self.retried_writes += 1
                 # Apart a little, so the same two writes don't collide again at once.
                 await asyncio.sleep(random.uniform(0, 0.002 * attempt))  # noqa: S311

@@ -253,3 +253,21 @@ async def test_a_read_waiting_for_a_connection_fails_instead_of_hanging(
         await writer
         assert await db.fetch_one("SELECT 1") == (1,)
         await db.close()
+
+
+@needs_postgres
+async def test_errors_do_not_carry_a_persons_values_into_the_logs(pg) -> None:
+    import traceback
+
+    await pg.write(lambda conn: conn.execute("INSERT INTO t (v, note) VALUES (?, ?)", (7, "x")))
+    with pytest.raises(postgres.asyncpg.UniqueViolationError) as dup:
+        await pg.write(
+            lambda conn: conn.execute("INSERT INTO t (v, note) VALUES (?, ?)", (7, "y"))
+        )
+    logged = "".join(traceback.format_exception(dup.value))
+    assert "t_v_key" in logged and "(7)" not in logged and "DETAIL" not in logged
+    email = "ana" + "@example.org"  # not one literal, so the traceback's source line differs
+    with pytest.raises(postgres.asyncpg.DataError) as bad:
+        await pg.fetch_one("SELECT id FROM t WHERE v = ?", (email,))
+    logged = "".join(traceback.format_exception(bad.value))
+    assert email not in logged and "query argument $1" in logged
