@@ -57,7 +57,11 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     try:
         settings = from_env(db_path=args.db) if args.db else from_env()
-    except ValueError as exc:  # a setting that is refused: say which, without a traceback
+        if settings.database_url:
+            from codesign.store.postgres import require_asyncpg
+
+            require_asyncpg()
+    except (ValueError, RuntimeError) as exc:  # refused or missing: say so, no traceback
         raise SystemExit(f"codesign: {exc}") from None
     print(
         f"codesign: serving on http://{args.host}:{args.port}/"
@@ -88,6 +92,16 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _database(args: argparse.Namespace):  # -> Database | PostgresDatabase
+    """The database the commands work on: CODESIGN_DATABASE_URL's, else the SQLite file."""
+    from codesign.settings import check_database_url
+    from codesign.store.db import open_database
+
+    url = os.environ.get("CODESIGN_DATABASE_URL", "").strip()
+    check_database_url(url)
+    return open_database(args.db or "codesign.db", url)
+
+
 def _read_password(args: argparse.Namespace) -> str:
     import getpass
 
@@ -104,12 +118,11 @@ def _account_command(args: argparse.Namespace) -> int:
 
     from codesign.services.accounts import AccountError, AccountService
     from codesign.store import secrets as secret_store
-    from codesign.store.db import Database
 
     password = _read_password(args)
 
     async def run() -> str:
-        db = Database(args.db or "codesign.db")
+        db = _database(args)
         await db.connect()
         try:
             service = AccountService(db, await secret_store.get_or_create(db, "staff_key"))
@@ -132,6 +145,9 @@ def _account_command(args: argparse.Namespace) -> int:
 def _backup(args: argparse.Namespace) -> int:
     from codesign.store.maintenance import backup
 
+    if os.environ.get("CODESIGN_DATABASE_URL"):
+        print("codesign backup: for PostgreSQL, use pg_dump", file=sys.stderr)
+        return 2
     source = args.db or "codesign.db"
     if not os.path.exists(source):
         print(f"codesign backup: no database at {source}", file=sys.stderr)
@@ -149,10 +165,9 @@ def _purge(args: argparse.Namespace) -> int:
     import asyncio
 
     from codesign.services.retention import purge
-    from codesign.store.db import Database
 
     async def run() -> int:
-        db = Database(args.db or "codesign.db")
+        db = _database(args)
         await db.connect()
         try:
             return await purge(db, actor="codesign purge")
@@ -169,10 +184,9 @@ def _demo_answers(args: argparse.Namespace) -> int:
 
     from codesign.services.board_demo import fill_round, generate
     from codesign.store import rounds as round_store
-    from codesign.store.db import Database
 
     async def run() -> int:
-        db = Database(args.db or "codesign.db")
+        db = _database(args)
         await db.connect()
         try:
             round_ = await round_store.load_round(db, args.slug)

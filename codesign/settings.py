@@ -14,6 +14,9 @@ SUPPORTED_LOCALES: tuple[str, ...] = ("en", "es", "fr", "ar")
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     db_path: str = "codesign.db"
+    #: A PostgreSQL database instead of the SQLite file (`CODESIGN_DATABASE_URL`,
+    #: postgresql://user:password@host:port/name); needs codesign[postgresql].
+    database_url: str = ""
     #: Where "Leave this page" goes: a neutral, busy site (as GOV.UK's pattern does).
     exit_url: str = "https://www.bbc.co.uk/weather"
     #: Hard cap on any request body; the soft limit per answer is far below it.
@@ -67,6 +70,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         refuse_any_proxy(self.trusted_proxies)
         if self.rate_limits not in ("memory", "database"):
             raise ValueError("CODESIGN_RATE_LIMITS must be memory or database")
+        check_database_url(self.database_url)
 
 
 #: Entries of CODESIGN_TRUSTED_PROXIES that would trust every address.
@@ -83,6 +87,15 @@ def refuse_any_proxy(trusted_proxies: str) -> None:
             " '*' (or a /0 network): trusting every address lets any client choose the"
             " address its rate limits count, by sending an X-Forwarded-For header."
             " List each proxy's address, e.g. CODESIGN_TRUSTED_PROXIES=10.0.0.5"
+        )
+
+
+def check_database_url(url: str) -> None:
+    """Only PostgreSQL URLs: anything else is a mistake better caught at start."""
+    if url and urlsplit(url).scheme not in ("postgresql", "postgres"):
+        raise ValueError(
+            "CODESIGN_DATABASE_URL must be a PostgreSQL URL"
+            " (postgresql://user:password@host:port/database); leave it unset for SQLite"
         )
 
 
@@ -111,6 +124,8 @@ def from_env(environ: dict[str, str] | None = None, **overrides: object) -> Sett
     values: dict[str, object] = {}
     if env.get("CODESIGN_DB"):
         values["db_path"] = env["CODESIGN_DB"]
+    if env.get("CODESIGN_DATABASE_URL"):
+        values["database_url"] = env["CODESIGN_DATABASE_URL"].strip()
     if env.get("CODESIGN_EXIT_URL"):
         values["exit_url"] = env["CODESIGN_EXIT_URL"]
     for key, name in (

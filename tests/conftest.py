@@ -1,15 +1,22 @@
-"""Shared fixtures: a fresh app on a temporary SQLite file with the demo round."""
+"""Shared fixtures: a fresh app on a temporary SQLite file with the demo round.
+
+With CODESIGN_TEST_DATABASE_URL set, every database is a fresh PostgreSQL one
+instead (tests/backends.py); tests marked `sqlite_only` are about SQLite itself
+and are skipped there.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+import sys
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from litestar.testing import AsyncTestClient
 
 from codesign.settings import Settings
 from codesign.web.app import create_app
+from tests.backends import ON_POSTGRES, PostgresBackend
 
 TOKEN = re.compile(r'name="_csrf_token" value="([^"]+)"')
 START_KEY = re.compile(r'name="start_key" value="([^"]+)"')
@@ -102,7 +109,67 @@ def journey(client) -> Journey:
     return Journey(client)
 
 
+def pytest_configure(config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "sqlite_only(reason): about SQLite itself (WAL, group commit, files, maintenance"
+        " commands); skipped when the tests run on PostgreSQL",
+    )
+
+
 def pytest_collection_modifyitems(config, items) -> None:
     """Run the real-browser tests last: Playwright's sync API runs an event loop
-    in this thread while its browser is open, which async tests can't share."""
+    in this thread while its browser is open, which async tests can't share.
+    On PostgreSQL, skip the tests about SQLite itself, saying why."""
     items.sort(key=lambda item: "tests/browser/" in item.nodeid.replace("\\", "/"))
+    if not ON_POSTGRES:
+        return
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if marker is not None:
+            reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def database_backend() -> Iterator[PostgresBackend | None]:
+    """On PostgreSQL: the app's `open_database`, the CLI's database and every test
+    module's `Database` give a fresh PostgreSQL database per SQLite path."""
+    if not ON_POSTGRES:
+        yield None
+        return
+    import codesign.cli
+    import codesign.web.app
+    import tests.backends
+    from codesign.store.db import Database
+
+    backend = tests.backends.current = PostgresBackend()
+    patched: list[tuple[object, str, object]] = []
+
+    def patch(target: object, name: str, value: object) -> None:
+        patched.append((target, name, getattr(target, name)))
+        setattr(target, name, value)
+
+    patch(codesign.web.app, "open_database", backend.open_database)
+    patch(codesign.cli, "_database", lambda args: backend.database(args.db or "codesign.db"))
+    for module_name, module in list(sys.modules.items()):
+        if module_name.startswith("tests.") and getattr(module, "Database", None) is Database:
+            patch(module, "Database", backend.database)
+    try:
+        yield backend
+    finally:
+        for target, name, value in reversed(patched):
+            setattr(target, name, value)
+        tests.backends.current = None
+        backend.close()
+
+
+@pytest.fixture(autouse=True)
+def _drop_test_databases(database_backend) -> Iterator[None]:
+    """The PostgreSQL databases a test made are dropped when it ends."""
+    if database_backend is None:
+        yield
+        return
+    mark = database_backend.mark()
+    yield
+    database_backend.drop_since(mark)

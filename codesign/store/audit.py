@@ -80,8 +80,11 @@ async def recent(
 ) -> list[AuditEntry]:
     """Newest first; each filter given narrows the list (round, person, action)."""
     rows = await db.fetch_all(
-        "SELECT * FROM audit_log WHERE (? IS NULL OR id < ?) AND (? IS NULL OR round_id = ?)"
-        " AND (? IS NULL OR actor = ?) AND (? IS NULL OR action = ?) ORDER BY id DESC LIMIT ?",
+        # Typed: PostgreSQL can't tell what a bare "? IS NULL" is.
+        "SELECT * FROM audit_log WHERE (CAST(? AS BIGINT) IS NULL OR id < ?)"
+        " AND (CAST(? AS BIGINT) IS NULL OR round_id = ?)"
+        " AND (CAST(? AS TEXT) IS NULL OR actor = ?) AND (CAST(? AS TEXT) IS NULL OR action = ?)"
+        " ORDER BY id DESC LIMIT ?",
         (before_id, before_id, round_id, round_id, actor, actor, action, action, limit),
     )
     return [

@@ -63,10 +63,13 @@ def from_db_time(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
 
-def migration_files() -> list[tuple[int, str, str]]:
-    """(version, name, sql) for every numbered migration, in order."""
+def migration_files(dialect: str = "sqlite") -> list[tuple[int, str, str]]:
+    """(version, name, sql) for every numbered migration, in order: SQLite's in
+    `migrations/`, PostgreSQL's (same numbers and names) in `migrations/postgresql/`."""
     found = []
     folder = resources.files("codesign.store") / "migrations"
+    if dialect != "sqlite":
+        folder = folder / dialect
     for entry in folder.iterdir():
         name = entry.name
         if name.endswith(".sql") and name[:4].isdigit():
@@ -132,6 +135,8 @@ class WriteConnection:
 
     __slots__ = ("_conn",)
 
+    dialect = "sqlite"
+
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
 
@@ -193,6 +198,10 @@ class Database:
     after its batch committed. The batch runs on the writer's own thread in
     one hand-over (see WriteConnection); reads go to the reader connections.
     """
+
+    dialect = "sqlite"
+    #: `quick_one` reads SQLite's page cache on the calling thread (see there).
+    supports_quick = True
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -324,6 +333,14 @@ class Database:
         with self._quick_lock:
             return self._quick.execute(sql, tuple(params)).fetchone()
 
+    async def fetch_one_quick(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        """The busiest path's point lookup: `quick_one` here on the event loop's thread,
+        or a reader when SQLite is locked for longer than the loop may wait."""
+        try:
+            return self.quick_one(sql, params)
+        except sqlite3.OperationalError:
+            return await self.fetch_one(sql, params)
+
     def quick_all(self, sql: str, params: Iterable[Any] = (), limit: int = 50) -> list[sqlite3.Row]:
         """A few rows by key, here on the calling thread (see `quick_one`); at most `limit`.
 
@@ -439,3 +456,14 @@ class Database:
         self.batches += 1
         self.batched_writes += len(works)
         return [(True, value) for value in values]
+
+
+def open_database(path: str, url: str = "") -> Any:
+    """The database the settings name: PostgreSQL for a `postgresql://` (or
+    `postgres://`) URL, else SQLite at `path`. Both have the same interface; code
+    that must differ asks `db.dialect`."""
+    if url:
+        from codesign.store.postgres import PostgresDatabase
+
+        return PostgresDatabase(url, path=path)
+    return Database(path)

@@ -8,8 +8,9 @@ function to join:
 - the answers themselves (their redacted text, language, flags and risk marks
   are columns of the same rows);
 - where the theming put them (`theme_members`, deleted with the answer);
-- their rows in the search index (a trigger; the index is then rewritten so
-  no deleted word stays in its pages, see store/search.py);
+- their rows in the search index (a trigger on SQLite, a foreign key on
+  PostgreSQL; SQLite's index is then rewritten so no deleted word stays in its
+  pages, see store/search.py);
 - the themes they were in are marked stale, so their terms and labels are
   rebuilt from the answers that remain (see services/erasure.py);
 - the terms (and a model-made name) of a merged theme kept for undoing the merge;
@@ -23,8 +24,10 @@ start-up. It holds only random references, never anything a person wrote.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import secrets
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -43,24 +46,36 @@ async def _forget_answers(conn: WriteConnection, where: str, params: tuple) -> i
     )
     # A merge kept for undoing holds the merged theme's row, whose terms (and a name the
     # model made) come from its answers: they go, and the row is marked stale, so an undo
-    # brings the theme back described by the answers that remain.
-    await conn.execute(
-        "UPDATE theme_merges SET source = json_set(source, '$.terms', '[]',"
-        " '$.stale', COALESCE(json_extract(source, '$.stale'), 0) + 1,"
-        " '$.label', CASE WHEN json_extract(source, '$.created_by') = 'model'"
-        "  AND json_extract(source, '$.edited_by') IS NULL THEN ''"
-        "  ELSE json_extract(source, '$.label') END)"
-        " WHERE EXISTS (SELECT 1 FROM json_each(theme_merges.members) j"
-        f" WHERE json_extract(j.value, '$[0]') IN (SELECT id FROM answers WHERE {where}))",
-        params,
-    )
+    # brings the theme back described by the answers that remain. (The JSON is read and
+    # written here, not by the database: SQLite's and PostgreSQL's JSON functions differ.)
+    async with conn.execute(f"SELECT id, question_id FROM answers WHERE {where}", params) as found:
+        leaving = {(int(r["id"]), int(r["question_id"])) for r in await found.fetchall()}
+    for question_id in sorted({q for _, q in leaving}):
+        ids = {a for a, q in leaving if q == question_id}
+        async with conn.execute(
+            "SELECT id, source, members FROM theme_merges WHERE question_id = ? ORDER BY id",
+            (question_id,),
+        ) as merges:
+            rows = list(await merges.fetchall())
+        for m in rows:
+            if not any(member[0] in ids for member in json.loads(m["members"])):
+                continue
+            source = json.loads(m["source"])
+            source["terms"] = "[]"
+            source["stale"] = (0 if source.get("stale") is None else source["stale"]) + 1
+            if source.get("created_by") == "model" and source.get("edited_by") is None:
+                source["label"] = ""
+            await conn.execute(
+                "UPDATE theme_merges SET source = ? WHERE id = ?",
+                (json.dumps(source, ensure_ascii=False), m["id"]),
+            )
     cursor = await conn.execute(f"DELETE FROM answers WHERE {where}", params)
     return cursor.rowcount
 
 
 async def _drop_unused_vectors(conn: WriteConnection) -> int:
-    # the deleted answers' rows left the search index with them (a trigger); rewrite
-    # the index so that none of their words stays in its pages either
+    # the deleted answers' rows left the search index with them (a trigger, or a
+    # foreign key); rewrite the index so that none of their words stays in its pages
     await search.drop_deleted_in(conn)
     cursor = await conn.execute(
         "DELETE FROM answer_vectors WHERE digest NOT IN"
@@ -85,9 +100,8 @@ async def erase_participation_in(conn: WriteConnection, participation_id: int) -
     await conn.execute(
         "UPDATE participations SET status = 'withdrawn', code_hash = NULL, may_quote = 0,"
         " paper_fingerprint = NULL,"
-        " public_id = 'gone-' || lower(hex(randomblob(18))), withdrawn_at = ?, updated_at = ?"
-        " WHERE id = ?",
-        (now, now, participation_id),
+        " public_id = ?, withdrawn_at = ?, updated_at = ? WHERE id = ?",
+        ("gone-" + secrets.token_hex(18), now, now, participation_id),
     )
     await _drop_unused_vectors(conn)
     return deleted

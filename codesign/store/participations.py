@@ -269,10 +269,8 @@ async def round_state_with_participation(
         " ON p.round_id = r.id AND p.public_id = ? AND p.source = 'web' WHERE r.slug = ?"
     )
     params = (public_id or "", slug)
-    try:
-        row = db.quick_one(sql, params)
-    except sqlite3.OperationalError:  # locked for longer than the loop may wait: a reader
-        row = await db.fetch_one(sql, params)
+    # SQLite: read here on the loop's thread (a reader if locked); PostgreSQL: awaited.
+    row = await db.fetch_one_quick(sql, params)
     if row is None:
         return None, None
     state = RoundState(

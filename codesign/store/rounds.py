@@ -25,7 +25,7 @@ async def create_round(db: Database, new: NewRound) -> int:
         cursor = await conn.execute(
             "INSERT INTO rounds (slug, status, default_locale, locales, timezone, opens_at,"
             " closes_at, response_due, minutes_estimate, created_at, region)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 new.slug,
                 new.status,
@@ -40,7 +40,7 @@ async def create_round(db: Database, new: NewRound) -> int:
                 new.region,
             ),
         )
-        round_id = cursor.lastrowid
+        round_id = (await cursor.fetchone())["id"]
         for text in new.texts.values():
             await conn.execute(
                 "INSERT INTO round_texts (round_id, locale, title, organisation, purpose,"
@@ -75,9 +75,10 @@ async def create_round(db: Database, new: NewRound) -> int:
                 )
         for position, section in enumerate(new.sections, start=1):
             cursor = await conn.execute(
-                "INSERT INTO sections (round_id, position) VALUES (?, ?)", (round_id, position)
+                "INSERT INTO sections (round_id, position) VALUES (?, ?) RETURNING id",
+                (round_id, position),
             )
-            section_id = cursor.lastrowid
+            section_id = (await cursor.fetchone())["id"]
             for text in section.texts.values():
                 await conn.execute(
                     "INSERT INTO section_texts (section_id, locale, title, body_md, content_note)"
@@ -86,10 +87,11 @@ async def create_round(db: Database, new: NewRound) -> int:
                 )
             for q_position, question in enumerate(section.questions, start=1):
                 cursor = await conn.execute(
-                    "INSERT INTO questions (section_id, position, kind) VALUES (?, ?, ?)",
+                    "INSERT INTO questions (section_id, position, kind) VALUES (?, ?, ?)"
+                    " RETURNING id",
                     (section_id, q_position, question.kind),
                 )
-                question_id = cursor.lastrowid
+                question_id = (await cursor.fetchone())["id"]
                 for qtext in question.texts.values():
                     await conn.execute(
                         "INSERT INTO question_texts (question_id, locale, prompt, hint)"
@@ -98,10 +100,11 @@ async def create_round(db: Database, new: NewRound) -> int:
                     )
                 for o_position, labels in enumerate(question.options, start=1):
                     cursor = await conn.execute(
-                        "INSERT INTO question_options (question_id, position) VALUES (?, ?)",
+                        "INSERT INTO question_options (question_id, position) VALUES (?, ?)"
+                        " RETURNING id",
                         (question_id, o_position),
                     )
-                    option_id = cursor.lastrowid
+                    option_id = (await cursor.fetchone())["id"]
                     for locale, label in labels.items():
                         await conn.execute(
                             "INSERT INTO question_option_texts (option_id, locale, label)"

@@ -139,7 +139,8 @@ _QUEUE_ANSWER = (
     " SELECT p.round_id, a.id, p.id, 'detector', a.flags, a.risk_reasons, 1, ?, ?"
     " FROM answers a JOIN participations p ON p.id = a.participation_id"
     " WHERE p.status = 'submitted' AND a.screened = 1 AND a.risk = 1 AND a.{column} = ?"
-    " ON CONFLICT (answer_id) DO UPDATE SET detector_flagged = 1 WHERE detector_flagged = 0"
+    " ON CONFLICT (answer_id) DO UPDATE SET detector_flagged = 1"
+    " WHERE safeguarding_items.detector_flagged = 0"
     " RETURNING id, round_id"
 )
 
@@ -411,8 +412,9 @@ async def hand_flag(
             " WHERE a.id = ? AND p.round_id = ? AND p.status = 'submitted'"
             " ON CONFLICT (answer_id) DO UPDATE SET status = 'new',"
             " updated_at = excluded.updated_at,"
-            " kinds = CASE WHEN ',' || kinds || ',' LIKE '%,' || excluded.kinds || ',%'"
-            "  THEN kinds ELSE kinds || ',' || excluded.kinds END"
+            " kinds = CASE WHEN ',' || safeguarding_items.kinds || ','"
+            "  LIKE '%,' || excluded.kinds || ',%' THEN safeguarding_items.kinds"
+            "  ELSE safeguarding_items.kinds || ',' || excluded.kinds END"
             " RETURNING id",
             (kind, actor, now, now, answer_id, round_id),
         )
@@ -464,8 +466,9 @@ async def attention(
         )
         params += (user_id, user_id)
     rows = await db.fetch_all(
-        "SELECT i.round_id, SUM(i.status = 'new') AS new,"
-        " SUM(i.received_at < ?) AS escalated FROM safeguarding_items i"
+        "SELECT i.round_id, SUM(CASE WHEN i.status = 'new' THEN 1 ELSE 0 END) AS new,"
+        " SUM(CASE WHEN i.received_at < ? THEN 1 ELSE 0 END) AS escalated"
+        " FROM safeguarding_items i"
         f" WHERE i.status IN ('new', 'seen'){where} GROUP BY i.round_id ORDER BY i.round_id",
         params,
     )

@@ -1,5 +1,5 @@
 # ruff: noqa: S608 - only constants and "?" placeholders are put into SQL text
-"""Searching a question's answers by their words, and filtering them (SQLite FTS5).
+"""Searching a question's answers by their words, and filtering them.
 
 The index (`answers_search`, migration 0012) holds each answer's *redacted* text,
 folded (case, accents and Arabic vowel marks taken off), under the answer's id.
@@ -11,7 +11,14 @@ left in its pages (with `secure_delete` on, the freed pages are zeroed).
 
 The trigram tokenizer matches any run of three or more characters, so a word is
 found inside a longer one in every script; shorter words are matched by
-`instr` on the folded text. This module is the only SQLite-specific search code.
+`instr` on the folded text.
+
+On PostgreSQL (migrations/postgresql/0012) the index is a plain table of the same
+folded text under `answer_id`, with a pg_trgm GIN index that serves `LIKE
+'%word%'`: every word, short or long, is a substring of the folded text, which is
+what FTS5's trigram phrases and `instr` find, so the same answers match, in the
+same order (by id). Its rows go with their answer by foreign key. This module is
+the only place search SQL differs by engine (`_dialect`).
 """
 
 from __future__ import annotations
@@ -83,6 +90,34 @@ class Filters(msgspec.Struct, frozen=True):
         )
 
 
+def _dialect(conn_or_db: object) -> str:
+    return getattr(conn_or_db, "dialect", "sqlite")
+
+
+#: The search index's SQL on each engine: (FTS5 table keyed by rowid, plain table keyed
+#: by answer_id). Only an answer still there is indexed (on PostgreSQL a foreign key
+#: would refuse another; on SQLite it would leave words of a deleted answer behind).
+_FORGET = {
+    "sqlite": "DELETE FROM answers_search WHERE rowid = ?",
+    "postgresql": "DELETE FROM answers_search WHERE answer_id = ?",
+}
+_ADD = {
+    "sqlite": "INSERT INTO answers_search (rowid, body)"
+    " SELECT id, ? FROM answers WHERE id = ?",
+    "postgresql": "INSERT INTO answers_search (answer_id, body)"
+    " SELECT id, ? FROM answers WHERE id = ?",
+}
+_JOIN = {
+    "sqlite": " JOIN answers_search s ON s.rowid = a.id",
+    "postgresql": " JOIN answers_search s ON s.answer_id = a.id",
+}
+_UNINDEXED = {
+    "sqlite": " LEFT JOIN answers_search s ON s.rowid = a.id",
+    "postgresql": " LEFT JOIN answers_search s ON s.answer_id = a.id",
+}
+_NOT_INDEXED = {"sqlite": "s.rowid IS NULL", "postgresql": "s.answer_id IS NULL"}
+
+
 # Keeping the index in step ---------------------------------------------------------
 
 
@@ -90,20 +125,20 @@ async def index_in(conn: WriteConnection, rows: list[tuple[int, str]]) -> None:
     """Within a write: (answer id, redacted text) rows replace what the index holds of them."""
     if not rows:
         return
-    await conn.executemany("DELETE FROM answers_search WHERE rowid = ?", [(i,) for i, _ in rows])
-    await conn.executemany(
-        "INSERT INTO answers_search (rowid, body) VALUES (?, ?)",
-        [(i, fold(text)) for i, text in rows if text],
-    )
+    dialect = _dialect(conn)
+    await conn.executemany(_FORGET[dialect], [(i,) for i, _ in rows])
+    await conn.executemany(_ADD[dialect], [(fold(text), i) for i, text in rows if text])
 
 
 async def index_missing(db: Database, question_id: int) -> int:
     """Index this question's redacted answers the index does not hold yet; returns how many."""
+    dialect = _dialect(db)
     rows = await db.fetch_all(
         "SELECT a.id, a.redacted FROM answers a"
         " JOIN participations p ON p.id = a.participation_id"
-        " LEFT JOIN answers_search s ON s.rowid = a.id"
-        f" WHERE a.question_id = ? AND {THEMED} AND a.redacted IS NOT NULL AND s.rowid IS NULL",
+        f"{_UNINDEXED[dialect]}"
+        f" WHERE a.question_id = ? AND {THEMED} AND a.redacted IS NOT NULL"
+        f" AND {_NOT_INDEXED[dialect]}",
         (question_id,),
     )
     if not rows:
@@ -117,15 +152,23 @@ async def index_missing(db: Database, question_id: int) -> int:
 
 
 async def drop_deleted_in(conn: WriteConnection) -> None:
-    """Within a write, after answers were deleted: rewrite the index without their words."""
-    await conn.execute("INSERT INTO answers_search (answers_search) VALUES ('optimize')")
+    """Within a write, after answers were deleted: rewrite the index without their words.
+
+    On PostgreSQL the deleted rows' index entries went with them (nothing to rewrite
+    inside a transaction; vacuum reclaims the space)."""
+    if _dialect(conn) == "sqlite":
+        await conn.execute("INSERT INTO answers_search (answers_search) VALUES ('optimize')")
 
 
 async def indexed_terms(db: Database) -> set[str]:
     """Every trigram the index holds (for tests: what erasure leaves behind)."""
-    await db.write(_vocab)
-    rows = await db.fetch_all("SELECT term FROM answers_search_vocab")
-    return {r["term"] for r in rows}
+    if _dialect(db) == "sqlite":
+        await db.write(_vocab)
+        rows = await db.fetch_all("SELECT term FROM answers_search_vocab")
+        return {r["term"] for r in rows}
+    # The same trigrams FTS5's trigram tokenizer makes: every run of three characters.
+    rows = await db.fetch_all("SELECT body FROM answers_search")
+    return {r["body"][i : i + 3] for r in rows for i in range(len(r["body"]) - 2)}
 
 
 async def _vocab(conn: WriteConnection) -> None:
@@ -138,8 +181,16 @@ async def _vocab(conn: WriteConnection) -> None:
 # Searching ----------------------------------------------------------------------------
 
 
+def _like_escape(word: str) -> str:
+    """A word matched as it is by LIKE: its own %, _ and \\ are not wildcards."""
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _where(
-    question_id: int, filters: Filters, agreement_question_id: int | None
+    question_id: int,
+    filters: Filters,
+    agreement_question_id: int | None,
+    dialect: str = "sqlite",
 ) -> tuple[str, str, list]:
     """(joins, conditions, params) for the filters."""
     joins = (
@@ -149,16 +200,21 @@ def _where(
     where = [f"a.question_id = ? AND {THEMED} AND a.redacted IS NOT NULL"]
     params: list = [question_id]
     found = words(filters.text)
-    long_words = [w for w in found if len(w) >= 3]
-    short_words = [w for w in found if len(w) < 3]
     if found:
-        joins += " JOIN answers_search s ON s.rowid = a.id"
-    if long_words:
-        where.append("answers_search MATCH ?")
-        params.append(" AND ".join('"' + w.replace('"', '""') + '"' for w in long_words))
-    for w in short_words:
-        where.append("instr(s.body, ?) > 0")
-        params.append(w)
+        joins += _JOIN[dialect]
+    if dialect == "sqlite":
+        long_words = [w for w in found if len(w) >= 3]
+        short_words = [w for w in found if len(w) < 3]
+        if long_words:
+            where.append("answers_search MATCH ?")
+            params.append(" AND ".join('"' + w.replace('"', '""') + '"' for w in long_words))
+        for w in short_words:
+            where.append("instr(s.body, ?) > 0")
+            params.append(w)
+    else:
+        for w in found:  # the trigram index serves these (words of three or more)
+            where.append("s.body LIKE ? ESCAPE '\\'")
+            params.append("%" + _like_escape(w) + "%")
     if filters.language:
         where.append("a.language = ?")
         params.append(filters.language)
@@ -196,7 +252,7 @@ async def search(
     offset: int = 0,
 ) -> tuple[list[AnswerRow], int]:
     """One page of the answers that match (closest to their theme first), and how many match."""
-    joins, where, params = _where(question_id, filters, agreement_question_id)
+    joins, where, params = _where(question_id, filters, agreement_question_id, _dialect(db))
     total = await db.fetch_one(f"SELECT COUNT(*) AS n{joins} WHERE {where}", params)
     rows = await db.fetch_all(
         f"SELECT {_ANSWER_COLUMNS}{joins} WHERE {where} ORDER BY a.id LIMIT ? OFFSET ?",
@@ -213,7 +269,7 @@ async def matching_ids(
     limit: int,
 ) -> list[int]:
     """Ids of the first `limit` matching answers (acting on a whole search result)."""
-    joins, where, params = _where(question_id, filters, agreement_question_id)
+    joins, where, params = _where(question_id, filters, agreement_question_id, _dialect(db))
     rows = await db.fetch_all(
         f"SELECT a.id{joins} WHERE {where} ORDER BY a.id LIMIT ?", [*params, limit]
     )

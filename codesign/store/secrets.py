@@ -14,7 +14,7 @@ async def get_or_create(db: Database, name: str, nbytes: int = 32) -> str:
 
     async def create(conn):
         await conn.execute(
-            "INSERT OR IGNORE INTO app_secrets (name, value) VALUES (?, ?)",
+            "INSERT INTO app_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
             (name, secrets.token_hex(nbytes)),
         )
         async with conn.execute("SELECT value FROM app_secrets WHERE name = ?", (name,)) as cur:

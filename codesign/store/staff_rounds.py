@@ -156,7 +156,7 @@ async def create_draft(
             "INSERT INTO rounds (slug, status, default_locale, locales, wanted_locales, timezone,"
             " opens_at, closes_at, response_due, minutes_estimate, retention_days, created_at,"
             " updated_at, region, draft_days)"
-            " VALUES (?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 slug,
                 default_locale,
@@ -174,7 +174,7 @@ async def create_draft(
                 draft_days,
             ),
         )
-        round_id = int(cursor.lastrowid)
+        round_id = int((await cursor.fetchone())["id"])
         await _upsert_round_text(conn, round_id, text)
         await _replace_contacts(conn, round_id, default_locale, contacts)
         await conn.execute(
@@ -381,9 +381,10 @@ async def add_section(db: Database, round_id: int, text: SectionText) -> int:
         ) as cursor:
             position = (await cursor.fetchone())[0]
         cursor = await conn.execute(
-            "INSERT INTO sections (round_id, position) VALUES (?, ?)", (round_id, position)
+            "INSERT INTO sections (round_id, position) VALUES (?, ?) RETURNING id",
+            (round_id, position),
         )
-        section_id = int(cursor.lastrowid)
+        section_id = int((await cursor.fetchone())["id"])
         await conn.execute(
             "INSERT INTO section_texts (section_id, locale, title, body_md, content_note)"
             " VALUES (?, ?, ?, ?, ?)",
@@ -475,10 +476,10 @@ async def add_question(
         ) as cursor:
             position = (await cursor.fetchone())[0]
         cursor = await conn.execute(
-            "INSERT INTO questions (section_id, position, kind) VALUES (?, ?, ?)",
+            "INSERT INTO questions (section_id, position, kind) VALUES (?, ?, ?) RETURNING id",
             (section_id, position, kind),
         )
-        question_id = int(cursor.lastrowid)
+        question_id = int((await cursor.fetchone())["id"])
         await conn.execute(
             "INSERT INTO question_texts (question_id, locale, prompt, hint) VALUES (?, ?, ?, ?)",
             (question_id, text.locale, text.prompt, text.hint),
@@ -518,10 +519,10 @@ async def _write_options(
     for position, (label, option_id) in enumerate(zip(labels, kept, strict=True), start=1):
         if option_id is None:
             cursor = await conn.execute(
-                "INSERT INTO question_options (question_id, position) VALUES (?, ?)",
+                "INSERT INTO question_options (question_id, position) VALUES (?, ?) RETURNING id",
                 (question_id, position),
             )
-            option_id = int(cursor.lastrowid)
+            option_id = int((await cursor.fetchone())["id"])
         else:
             await conn.execute(
                 "UPDATE question_options SET position = ? WHERE id = ?", (position, option_id)
@@ -627,18 +628,20 @@ async def import_paper(
         now = to_db_time(utcnow())
         cursor = await conn.execute(
             "INSERT INTO paper_batches (round_id, digest, filename, imported_at, imported_by)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (round_id, digest) DO NOTHING",
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (round_id, digest) DO NOTHING RETURNING id",
             (round_id, digest, filename, now, who),
         )
-        if cursor.rowcount == 0:
+        batch = await cursor.fetchone()
+        if batch is None:  # imported before
             return None
-        batch_id = cursor.lastrowid
+        batch_id = batch["id"]
         for row, locale, may_quote, answers, fingerprint in responses:
             cursor = await conn.execute(
                 "INSERT INTO participations (round_id, public_id, start_key, ref, code_shown,"
                 " locale, status, may_quote, created_at, updated_at, submitted_at, source,"
                 " paper_batch_id, paper_row, paper_fingerprint)"
-                " VALUES (?, ?, ?, ?, 1, ?, 'submitted', ?, ?, ?, ?, 'paper', ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, 1, ?, 'submitted', ?, ?, ?, ?, 'paper', ?, ?, ?)"
+                " RETURNING id",
                 (
                     round_id,
                     "paper-" + secrets.token_hex(18),
@@ -654,7 +657,7 @@ async def import_paper(
                     fingerprint,
                 ),
             )
-            participation_id = cursor.lastrowid
+            participation_id = (await cursor.fetchone())["id"]
             for question_id, value, text in answers:
                 await conn.execute(
                     "INSERT INTO answers (participation_id, question_id, value, text, locale,"
@@ -824,9 +827,13 @@ async def _copy_rows(
     conn: WriteConnection, table: str, key: str, old_id: int, new_id: int, keep_id: bool
 ) -> dict[int, int]:
     """Copy the rows of `table` whose `key` is old_id, pointing them at new_id; returns
-    {old row id: new row id} when the rows have ids of their own (keep_id=False)."""
+    {old row id: new row id} when the rows have ids of their own (keep_id=False).
+
+    Rows with ids of their own are copied in id order; the others (texts, one per
+    locale) in locale order."""
+    order = "locale" if keep_id else "id"
     async with conn.execute(
-        f"SELECT * FROM {table} WHERE {key} = ? ORDER BY rowid", (old_id,)  # noqa: S608
+        f"SELECT * FROM {table} WHERE {key} = ? ORDER BY {order}", (old_id,)  # noqa: S608
     ) as cursor:
         rows = [dict(r) for r in await cursor.fetchall()]
     ids: dict[int, int] = {}
@@ -835,12 +842,13 @@ async def _copy_rows(
         row[key] = new_id
         columns = ", ".join(row)
         marks = ", ".join("?" * len(row))
+        returning = "" if keep_id else " RETURNING id"
         inserted = await conn.execute(
-            f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608
+            f"INSERT INTO {table} ({columns}) VALUES ({marks}){returning}",  # noqa: S608
             tuple(row.values()),
         )
         if old_row_id is not None:
-            ids[old_row_id] = inserted.lastrowid
+            ids[old_row_id] = (await inserted.fetchone())["id"]
     return ids
 
 
@@ -862,10 +870,11 @@ async def copy_round(
         )
         columns = ", ".join(source)
         cursor = await conn.execute(
-            f"INSERT INTO rounds ({columns}) VALUES ({', '.join('?' * len(source))})",  # noqa: S608
+            f"INSERT INTO rounds ({columns}) VALUES ({', '.join('?' * len(source))})"  # noqa: S608
+            " RETURNING id",
             tuple(source.values()),
         )
-        new_id = cursor.lastrowid
+        new_id = (await cursor.fetchone())["id"]
         await _copy_rows(conn, "round_texts", "round_id", round_id, new_id, keep_id=True)
         await conn.execute(
             "UPDATE round_texts SET title = substr(title || ?, 1, 200)"

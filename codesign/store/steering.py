@@ -52,7 +52,10 @@ async def _rows(conn: WriteConnection, sql: str, params: tuple | list = ()) -> l
 
 
 async def _columns(conn: WriteConnection, table: str) -> list[str]:
-    return [r[1] for r in await _rows(conn, f"PRAGMA table_info({table})")]
+    """The table's columns, in order, on either engine: a join that matches nothing
+    still names every column of the table (the one row it gives is all NULL)."""
+    rows = await _rows(conn, f"SELECT t.* FROM (SELECT 1 AS one) x LEFT JOIN {table} t ON 1 = 0")
+    return list(rows[0].keys())
 
 
 # Placing answers by hand -------------------------------------------------------------
@@ -188,7 +191,7 @@ async def merge(db: Database, source_id: int, target_id: int, who: str, entry: E
         ]
         cursor = await conn.execute(
             "INSERT INTO theme_merges (question_id, target_id, source, members, outcomes,"
-            " target_before, merged_by, merged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " target_before, merged_by, merged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 source["question_id"],
                 target_id,
@@ -206,7 +209,7 @@ async def merge(db: Database, source_id: int, target_id: int, who: str, entry: E
                 now,
             ),
         )
-        merge_id = int(cursor.lastrowid)
+        merge_id = int((await cursor.fetchone())["id"])
         await conn.execute(
             "UPDATE theme_members SET theme_id = ?, assigned_by = 'person',"
             " assigned_by_user = ?, assigned_at = ? WHERE theme_id = ?",
@@ -280,10 +283,11 @@ async def undo_merge(db: Database, merge_id: int, who: str, entry: Entry) -> int
             values.pop("id")
         names = list(values)
         cursor = await conn.execute(
-            f"INSERT INTO themes ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+            f"INSERT INTO themes ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+            " RETURNING id",
             [values[c] for c in names],
         )
-        restored = int(cursor.lastrowid)
+        restored = int((await cursor.fetchone())["id"])
         for answer_id, score, by, user, at, run_id, also in json.loads(m["members"]):
             # only answers still where the merge put them: a later move by a person stays
             await conn.execute(
@@ -358,10 +362,10 @@ async def start_run(db: Database, question_id: int, kind: str, mode: str, who: s
             return None
         cursor = await conn.execute(
             "INSERT INTO analysis_runs (question_id, kind, mode, status, started_by, started_at)"
-            " VALUES (?, ?, ?, 'running', ?, ?)",
+            " VALUES (?, ?, ?, 'running', ?, ?) RETURNING id",
             (question_id, kind, mode, who, to_db_time(utcnow())),
         )
-        return int(cursor.lastrowid)
+        return int((await cursor.fetchone())["id"])
 
     return await db.write(work)
 
@@ -496,7 +500,8 @@ async def save_restart(
             t = fresh.theme
             cursor = await conn.execute(
                 "INSERT INTO themes (question_id, run_id, label, terms, centroids, created_by,"
-                " created_at, edited_by, edited_at) VALUES (?, ?, ?, ?, ?, 'model', ?, ?, ?)",
+                " created_at, edited_by, edited_at) VALUES (?, ?, ?, ?, ?, 'model', ?, ?, ?)"
+                " RETURNING id",
                 (
                     question_id,
                     run_id,
@@ -508,7 +513,7 @@ async def save_restart(
                     now if fresh.edited_by else None,
                 ),
             )
-            theme_id = int(cursor.lastrowid)
+            theme_id = int((await cursor.fetchone())["id"])
             made.append(theme_id)
             if fresh.carried_from is not None:
                 await conn.execute(
@@ -610,10 +615,10 @@ async def save_groups(
     async def work(conn: WriteConnection) -> None:
         for label, theme_ids in new_groups:
             cursor = await conn.execute(
-                "INSERT INTO theme_groups (question_id, label) VALUES (?, ?)",
+                "INSERT INTO theme_groups (question_id, label) VALUES (?, ?) RETURNING id",
                 (question_id, label),
             )
-            group_id = int(cursor.lastrowid)
+            group_id = int((await cursor.fetchone())["id"])
             await conn.executemany(
                 "UPDATE themes SET group_id = ? WHERE id = ? AND group_id IS NULL",
                 [(group_id, t) for t in theme_ids],

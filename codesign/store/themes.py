@@ -364,10 +364,10 @@ async def start_run(db: Database, question_id: int, kind: str, who: str) -> int 
                 return None
         cursor = await conn.execute(
             "INSERT INTO analysis_runs (question_id, kind, status, started_by, started_at)"
-            " VALUES (?, ?, 'running', ?, ?)",
+            " VALUES (?, ?, 'running', ?, ?) RETURNING id",
             (question_id, kind, who, to_db_time(utcnow())),
         )
-        return int(cursor.lastrowid)
+        return int((await cursor.fetchone())["id"])
 
     return await db.write(work)
 
@@ -468,7 +468,7 @@ async def insert_model_theme(
     """Within a write: a theme the model made in run `run_id`; its id."""
     cursor = await conn.execute(
         "INSERT INTO themes (question_id, run_id, label, terms, centroids, created_by,"
-        " created_at) VALUES (?, ?, ?, ?, ?, 'model', ?)",
+        " created_at) VALUES (?, ?, ?, ?, ?, 'model', ?) RETURNING id",
         (
             question_id,
             run_id,
@@ -478,7 +478,7 @@ async def insert_model_theme(
             now,
         ),
     )
-    return int(cursor.lastrowid)
+    return int((await cursor.fetchone())["id"])
 
 async def save_theming(
     db: Database,
@@ -749,7 +749,7 @@ async def theme_answers(
     rows = await db.fetch_all(
         f"SELECT {_ANSWER_COLUMNS} FROM theme_members tm JOIN answers a ON a.id = tm.answer_id"
         " JOIN participations p ON p.id = a.participation_id"
-        " WHERE tm.question_id = ? AND tm.theme_id IS ?"
+        " WHERE tm.question_id = ? AND tm.theme_id IS NOT DISTINCT FROM ?"
         " ORDER BY tm.score DESC, a.id LIMIT ? OFFSET ?",
         (question_id, theme_id, limit, offset),
     )
@@ -863,7 +863,7 @@ async def save_rebuilt(
             )
             cursor = await conn.execute(
                 "UPDATE themes SET label = ?, terms = ?, stale = 0,"
-                " centroids = CASE WHEN ? THEN '[]' ELSE centroids END"
+                " centroids = CASE WHEN ? = 1 THEN '[]' ELSE centroids END"
                 " WHERE id = ? AND stale = ?",
                 (label, json.dumps(terms, ensure_ascii=False), int(empty), theme_id, seen),
             )
@@ -954,7 +954,7 @@ async def insert_person_theme(
     """Within a write: a theme a person made (split off, or from chosen answers); its id."""
     cursor = await conn.execute(
         "INSERT INTO themes (question_id, label, terms, centroids, created_by, created_at,"
-        " edited_by, edited_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        " edited_by, edited_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             question_id,
             label,
@@ -966,7 +966,7 @@ async def insert_person_theme(
             now,
         ),
     )
-    return int(cursor.lastrowid)
+    return int((await cursor.fetchone())["id"])
 
 async def split(
     db: Database, theme_id: int, question_id: int, parts: list[NewTheme], who: str

@@ -31,12 +31,13 @@ async def create_user(db: Database, email: str, role: str, password_hash: str) -
         now = to_db_time(utcnow())
         cursor = await conn.execute(
             "INSERT INTO users (email, role, password_hash, created_at, password_changed_at)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING",
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING RETURNING id",
             (email, role, password_hash, now, now),
         )
-        if cursor.rowcount != 1:
+        made = await cursor.fetchone()
+        if made is None:  # the email is taken
             return None
-        return StaffUser(id=int(cursor.lastrowid), email=email, role=role)
+        return StaffUser(id=int(made["id"]), email=email, role=role)
 
     return await db.write(work)
 
@@ -228,9 +229,10 @@ async def reserve_attempt(
         at = to_db_time(since)
         counts = await conn.execute_fetchall(
             "SELECT"
-            " COALESCE(SUM(account_key = ? AND client_key = ?), 0) AS pair,"
-            " COALESCE(SUM(client_key = ?), 0) AS client,"
-            " COALESCE(SUM(account_key = ?), 0) AS account"
+            " COALESCE(SUM(CASE WHEN account_key = ? AND client_key = ? THEN 1 ELSE 0 END), 0)"
+            " AS pair,"
+            " COALESCE(SUM(CASE WHEN client_key = ? THEN 1 ELSE 0 END), 0) AS client,"
+            " COALESCE(SUM(CASE WHEN account_key = ? THEN 1 ELSE 0 END), 0) AS account"
             " FROM sign_in_attempts WHERE ok = 0 AND at >= ?"
             " AND (account_key = ? OR client_key = ?)",
             (account_key, client_key, client_key, account_key, at, account_key, client_key),
@@ -240,14 +242,16 @@ async def reserve_attempt(
             return Reservation(None, account)
         now = utcnow()
         cursor = await conn.execute(
-            "INSERT INTO sign_in_attempts (account_key, client_key, ok, at) VALUES (?, ?, 0, ?)",
+            "INSERT INTO sign_in_attempts (account_key, client_key, ok, at) VALUES (?, ?, 0, ?)"
+            " RETURNING id",
             (account_key, client_key, to_db_time(now)),
         )
+        attempt_id = int((await cursor.fetchone())["id"])
         # Attempts older than a day no longer count for anything.
         await conn.execute(
             "DELETE FROM sign_in_attempts WHERE at < ?", (to_db_time(now - timedelta(days=1)),)
         )
-        return Reservation(int(cursor.lastrowid), account + 1)
+        return Reservation(attempt_id, account + 1)
 
     return await db.write(work)
 
@@ -302,12 +306,13 @@ async def create_invited(
         now = to_db_time(utcnow())
         cursor = await conn.execute(
             "INSERT INTO users (email, role, password_hash, created_at, password_changed_at)"
-            " VALUES (?, ?, '', ?, ?) ON CONFLICT (email) DO NOTHING",
+            " VALUES (?, ?, '', ?, ?) ON CONFLICT (email) DO NOTHING RETURNING id",
             (email, role, now, now),
         )
-        if cursor.rowcount != 1:
+        made = await cursor.fetchone()
+        if made is None:  # the email is taken
             return None
-        user_id = int(cursor.lastrowid)
+        user_id = int(made["id"])
         await _add_link(conn, token_hash, user_id, "invite", expires_at)
         await audit.add_in(conn, actor.email, "user_invited", f"{email} ({role})", user_id=actor.id)
         return StaffUser(id=user_id, email=email, role=role, invited=True)
@@ -421,7 +426,7 @@ async def set_active(db: Database, user_id: int, active: bool, actor: Actor) -> 
 
     async def work(conn: WriteConnection) -> StaffUser | None:
         rows = await conn.execute_fetchall(
-            "UPDATE users SET active = ? WHERE id = ? AND id IS NOT ? AND active != ?"
+            "UPDATE users SET active = ? WHERE id = ? AND id IS DISTINCT FROM ? AND active != ?"
             " RETURNING *",
             (int(active), user_id, actor.id, int(active)),
         )
@@ -443,7 +448,8 @@ async def set_role(db: Database, user_id: int, role: str, actor: Actor) -> Staff
 
     async def work(conn: WriteConnection) -> StaffUser | None:
         rows = await conn.execute_fetchall(
-            "UPDATE users SET role = ? WHERE id = ? AND id IS NOT ? AND role != ? RETURNING *",
+            "UPDATE users SET role = ? WHERE id = ? AND id IS DISTINCT FROM ? AND role != ?"
+            " RETURNING *",
             (role, user_id, actor.id, role),
         )
         if not rows:
@@ -631,7 +637,7 @@ async def clear_two_factor(db: Database, user_id: int, actor: Actor) -> StaffUse
     async def work(conn: WriteConnection) -> StaffUser | None:
         rows = await conn.execute_fetchall(
             "UPDATE users SET totp_secret = NULL, totp_last_step = 0"
-            " WHERE id = ? AND id IS NOT ? AND totp_secret IS NOT NULL RETURNING *",
+            " WHERE id = ? AND id IS DISTINCT FROM ? AND totp_secret IS NOT NULL RETURNING *",
             (user_id, actor.id),
         )
         if not rows:

@@ -29,7 +29,7 @@ from codesign.services.safeguarding import (
 )
 from codesign.settings import Settings, allowed_hosts, from_env, project_dir
 from codesign.store import secrets as secret_store
-from codesign.store.db import Database
+from codesign.store.db import open_database
 from codesign.web.board import board_router
 from codesign.web.common import PageError
 from codesign.web.errors import (
@@ -55,7 +55,7 @@ def create_app(
 ) -> Litestar:
     settings = settings or from_env()
     check_catalogues()  # built with the package (hatch_build.py); says if one is stale
-    db = Database(settings.db_path)
+    db = open_database(settings.db_path, settings.database_url)
     renderer = Renderer()
     csrf = CSRFConfig(
         secret="set-at-start-up-from-the-database",  # noqa: S106 - replaced in on_startup

@@ -11,6 +11,8 @@ from codesign.store import audit
 from codesign.store.db import Database
 from codesign.store.maintenance import backup
 
+pytestmark = pytest.mark.sqlite_only("the SQLite file's permissions")
+
 
 @pytest.fixture(autouse=True)
 def usual_umask():

@@ -9,6 +9,7 @@ import threading
 import pytest
 
 from codesign.store.db import Database
+from tests.backends import INTEGRITY_ERRORS
 
 
 @pytest.fixture
@@ -28,6 +29,7 @@ async def _insert(db: Database, value: int) -> int:
     return await db.write(work)
 
 
+@pytest.mark.sqlite_only("group commit: PostgreSQL commits concurrent writes itself")
 async def test_concurrent_writes_share_commits(db) -> None:
     before = db.batches
     results = await asyncio.gather(*(_insert(db, n) for n in range(200)))
@@ -42,11 +44,12 @@ async def test_a_failing_write_is_undone_alone(db) -> None:
         _insert(db, 2), _insert(db, 1), _insert(db, 3), return_exceptions=True
     )
     assert outcomes[0] == 2 and outcomes[2] == 3
-    assert isinstance(outcomes[1], sqlite3.IntegrityError)
+    assert isinstance(outcomes[1], INTEGRITY_ERRORS)
     values = [r[0] for r in await db.fetch_all("SELECT v FROM t ORDER BY v")]
     assert values == [1, 2, 3]
 
 
+@pytest.mark.sqlite_only("SQLite's writer thread runs a write in one hand-over")
 async def test_a_write_that_waits_on_something_else_fails_clearly(db) -> None:
     # Writes run to their end on the writer thread; one that awaits anything but its
     # connection is refused (and rolled back) instead of hanging the writer.
@@ -76,6 +79,7 @@ async def test_writes_see_their_own_reads_and_return_rows(db) -> None:
     assert await db.write(work) == (7, 2, 1)
 
 
+@pytest.mark.sqlite_only("SQLite's writer task")
 async def test_cancelling_the_writer_stops_it_and_fails_waiting_writes(db) -> None:
     # The writer must not swallow its cancellation (shutting down cancels tasks): it
     # stops, and a write waiting on it fails instead of waiting for ever.
@@ -102,6 +106,7 @@ async def test_cancelling_the_writer_stops_it_and_fails_waiting_writes(db) -> No
         await _insert(db, 52)
 
 
+@pytest.mark.sqlite_only("SQLite's busy timeouts")
 async def test_reads_on_the_event_loop_wait_only_briefly_for_a_lock(db) -> None:
     from codesign.store.db import QUICK_BUSY_TIMEOUT_MS
 
@@ -112,6 +117,7 @@ async def test_reads_on_the_event_loop_wait_only_briefly_for_a_lock(db) -> None:
     assert reader[0] == 5000
 
 
+@pytest.mark.sqlite_only("SQLite's lock on the event loop's own connection")
 async def test_a_locked_quick_read_is_asked_of_a_reader(tmp_path, monkeypatch) -> None:
     from codesign.store import participations
 

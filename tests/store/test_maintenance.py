@@ -25,6 +25,7 @@ async def db(tmp_path):
     await database.close()
 
 
+@pytest.mark.sqlite_only("`codesign backup` copies the SQLite file (PostgreSQL: pg_dump)")
 async def test_backup_while_open_copies_every_answer(db, tmp_path, capsys) -> None:
     round_ = await round_store.load_round(db, "demo")
     question = round_.sections[0].questions[1].id

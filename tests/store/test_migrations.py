@@ -11,6 +11,7 @@ from codesign.store import rounds as round_store
 from codesign.store.db import Database, migration_files
 
 
+@pytest.mark.sqlite_only("reads sqlite_master and SQLite's pragmas")
 async def test_migrations_create_the_schema_on_an_empty_file(tmp_path) -> None:
     db = Database(str(tmp_path / "new.db"))
     await db.connect()
@@ -39,6 +40,7 @@ async def test_reopening_an_existing_file_keeps_data_and_applies_nothing_twice(t
     await again.close()
 
 
+@pytest.mark.sqlite_only("SQLite's migration runner and file; tests/store/test_postgres.py")
 async def test_a_failing_migration_is_rolled_back(tmp_path, monkeypatch) -> None:
     from codesign.store import db as db_module
 
@@ -57,6 +59,7 @@ async def test_a_failing_migration_is_rolled_back(tmp_path, monkeypatch) -> None
     plain.close()
 
 
+@pytest.mark.sqlite_only("seeds a pre-0008 SQLite file with raw sqlite3")
 async def test_0008_takes_paper_responses_and_plain_text_hashes_out_of_reach(
     tmp_path, monkeypatch
 ) -> None:

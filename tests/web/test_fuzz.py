@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sqlite3
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -13,6 +12,7 @@ from litestar.testing import TestClient
 
 from codesign.settings import Settings
 from codesign.web.app import create_app
+from tests.backends import rows_of
 
 POSTS = [
     "/r/demo/start",
@@ -74,15 +74,11 @@ TEXT = st.one_of(
 )
 
 
-def _snapshot(path: str) -> str:
+def _snapshot(client) -> str:
     """Everything a participant's request could change, as one digest."""
-    conn = sqlite3.connect(path)
-    try:
-        rows = []
-        for table in ("participations", "answers", "answer_saves"):
-            rows += [repr(r) for r in conn.execute(f"SELECT * FROM {table} ORDER BY 1")]  # noqa: S608
-    finally:
-        conn.close()
+    rows = []
+    for table in ("participations", "answers", "answer_saves"):
+        rows += [repr(r) for r in rows_of(client, f"SELECT * FROM {table} ORDER BY 1")]  # noqa: S608
     return hashlib.sha256("\n".join(rows).encode()).hexdigest()
 
 
@@ -124,7 +120,7 @@ def test_random_forms_never_cause_a_server_error(tmp_path) -> None:
             htmx=st.booleans(),
         )
         def check(path: str, form: dict[str, str], htmx: bool) -> None:
-            before = _snapshot(db_path)
+            before = _snapshot(client)
             headers = {"x-csrftoken": token}
             if htmx:
                 headers["hx-request"] = "true"
@@ -134,7 +130,7 @@ def test_random_forms_never_cause_a_server_error(tmp_path) -> None:
             assert response.status_code < 500, (path, form, response.text[:300])
             assert "Traceback" not in response.text
             if response.status_code >= 400:
-                assert _snapshot(db_path) == before, (path, form, response.status_code)
+                assert _snapshot(client) == before, (path, form, response.status_code)
 
         check()
 
@@ -175,14 +171,14 @@ def test_malformed_bodies_and_headers_never_cause_a_server_error(tmp_path) -> No
             ),
         )
         def check(path: str, body: bytes, content_type: str, extra: dict[str, str]) -> None:
-            before = _snapshot(db_path)
+            before = _snapshot(client)
             headers = {"x-csrftoken": token, **extra}
             if content_type:
                 headers["content-type"] = content_type
             response = client.post(path, content=body, headers=headers, follow_redirects=False)
             assert response.status_code < 500, (path, body, content_type, extra)
             if response.status_code >= 400:
-                assert _snapshot(db_path) == before
+                assert _snapshot(client) == before
 
         check()
 

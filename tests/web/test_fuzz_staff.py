@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sqlite3
 from urllib.parse import urlencode
 
 import pyotp
@@ -27,6 +26,7 @@ from codesign.store import rounds as round_store
 from codesign.store import users as user_store
 from codesign.web.app import create_app
 from codesign.web.staff.common import service_for_app
+from tests.backends import rows_of
 from tests.conftest import TOKEN
 from tests.web.board.helpers import TopicVectoriser
 from tests.web.staff.conftest import PASSWORD, quick_hashing, shown_secret  # noqa: F401
@@ -65,14 +65,10 @@ ODD_TEXT = st.sampled_from(
 TEXT = st.one_of(ODD_TEXT, st.text(max_size=40))
 
 
-def _snapshot(path: str) -> str:
-    conn = sqlite3.connect(path)
-    try:
-        rows = []
-        for table in UNCHANGED:
-            rows += [repr(r) for r in conn.execute(f"SELECT * FROM {table} ORDER BY 1")]  # noqa: S608
-    finally:
-        conn.close()
+def _snapshot(client) -> str:
+    rows = []
+    for table in UNCHANGED:
+        rows += [repr(r) for r in rows_of(client, f"SELECT * FROM {table} ORDER BY 1")]  # noqa: S608
     return hashlib.sha256("\n".join(rows).encode()).hexdigest()
 
 
@@ -196,7 +192,7 @@ def test_random_staff_forms_never_cause_a_server_error(staff_site) -> None:
         htmx=st.booleans(),
     )
     def check(path: str, form: dict[str, str], repeated: list, htmx: bool) -> None:
-        before = _snapshot(db_path)
+        before = _snapshot(client)
         headers = {"x-csrftoken": token, "content-type": "application/x-www-form-urlencoded"}
         if htmx:
             headers["hx-request"] = "true"
@@ -209,7 +205,7 @@ def test_random_staff_forms_never_cause_a_server_error(staff_site) -> None:
         assert "Traceback" not in response.text
         seen[response.status_code] = seen.get(response.status_code, 0) + 1
         if response.status_code >= 400:
-            assert _snapshot(db_path) == before, (path, body, response.status_code)
+            assert _snapshot(client) == before, (path, body, response.status_code)
 
     check()
     # The draw reached the handlers: some forms were accepted, others refused on their merits.
@@ -244,13 +240,13 @@ def test_malformed_staff_bodies_never_cause_a_server_error(staff_site) -> None:
         ),
     )
     def check(path: str, body: bytes, content_type: str) -> None:
-        before = _snapshot(db_path)
+        before = _snapshot(client)
         headers = {"x-csrftoken": token}
         if content_type:
             headers["content-type"] = content_type
         response = client.post(path, content=body, headers=headers, follow_redirects=False)
         assert response.status_code < 500, (path, body, content_type)
         if response.status_code >= 400:
-            assert _snapshot(db_path) == before, (path, body, response.status_code)
+            assert _snapshot(client) == before, (path, body, response.status_code)
 
     check()

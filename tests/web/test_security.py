@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.backends import columns_of
 from tests.conftest import Journey
 
 PAGES = [
@@ -66,7 +67,7 @@ async def test_no_ip_or_user_agent_stored(journey: Journey, client) -> None:
     await journey.start()
     db = client.app.state.db
     for table in ("participations", "answers"):
-        columns = {row["name"] for row in await db.fetch_all(f"PRAGMA table_info({table})")}
+        columns = await columns_of(db, table)
         assert not columns & {"ip", "ip_address", "user_agent", "remote_addr"}
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.backends import server_env
 from tests.browser.helpers import finish_staff_sign_in
 
 pytestmark = pytest.mark.browser
@@ -50,7 +51,7 @@ def _chromium() -> str | None:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     db = str(tmp_path_factory.mktemp("console") / "c.db")
-    env = {k: v for k, v in os.environ.items() if k != "CODESIGN_DB"}
+    env = {k: v for k, v in os.environ.items() if k != "CODESIGN_DB"} | server_env(db)
     for email, role in (("org@example.org", "organizer"), ("admin@example.org", "admin")):
         subprocess.run(  # noqa: S603
             [

@@ -214,10 +214,11 @@ def demo_site(tmp_path_factory):
     import time
     import urllib.request
 
+    from tests.backends import server_env
     from tests.web.staff.test_console_browser import REPO
 
     db = str(tmp_path_factory.mktemp("poster") / "p.db")
-    env = {k: v for k, v in os.environ.items() if k != "CODESIGN_DB"}
+    env = {k: v for k, v in os.environ.items() if k != "CODESIGN_DB"} | server_env(db)
     subprocess.run(  # noqa: S603
         [sys.executable, "-m", "codesign.cli", "create-user", "--email", "org@example.org",
          "--role", "admin", "--password-stdin", "--db", db],

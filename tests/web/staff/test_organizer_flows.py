@@ -307,13 +307,20 @@ async def test_a_round_is_copied_as_a_new_draft_with_its_translations(client, ac
     }
     assert titles["en"] == original["en"] + " (copy)" and titles["es"] == original["es"]
 
+    async def options(question_id: int) -> str:
+        rows = await db.fetch_all(
+            "SELECT ot.label FROM question_options o"
+            " JOIN question_option_texts ot ON ot.option_id = o.id"
+            " WHERE o.question_id = ? ORDER BY o.position, ot.locale",
+            (question_id,),
+        )
+        return "|".join(r["label"] for r in rows)
+
     async def shape(round_id: int):
         return [
-            (r["position"], r["kind"], r["prompt"], r["options"])
+            (r["position"], r["kind"], r["prompt"], await options(r["id"]))
             for r in await db.fetch_all(
-                "SELECT q.position, q.kind, qt.prompt, (SELECT group_concat(ot.label, '|')"
-                " FROM question_options o JOIN question_option_texts ot ON ot.option_id = o.id"
-                " WHERE o.question_id = q.id) AS options"
+                "SELECT q.id, q.position, q.kind, qt.prompt"
                 " FROM questions q JOIN sections s ON s.id = q.section_id"
                 " JOIN question_texts qt ON qt.question_id = q.id"
                 " WHERE s.round_id = ? ORDER BY s.position, q.position, qt.locale",

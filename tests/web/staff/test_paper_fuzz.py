@@ -4,7 +4,6 @@ file is imported whole or not at all."""
 from __future__ import annotations
 
 import re
-import sqlite3
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -15,6 +14,7 @@ from codesign.store import staff_rounds
 from codesign.store import users as user_store
 from codesign.web.app import create_app
 from codesign.web.staff.common import service_for_app
+from tests.backends import rows_of
 from tests.conftest import TOKEN
 from tests.web.staff.conftest import PASSWORD, quick_hashing  # noqa: F401
 
@@ -47,15 +47,11 @@ CELLS = st.one_of(
 )
 
 
-def _counts(path: str) -> tuple[int, int]:
-    conn = sqlite3.connect(path)
-    try:
-        return (
-            conn.execute("SELECT COUNT(*) FROM participations").fetchone()[0],
-            conn.execute("SELECT COUNT(*) FROM answers").fetchone()[0],
-        )
-    finally:
-        conn.close()
+def _counts(client) -> tuple[int, int]:
+    return (
+        rows_of(client, "SELECT COUNT(*) FROM participations")[0][0],
+        rows_of(client, "SELECT COUNT(*) FROM answers")[0][0],
+    )
 
 
 def test_random_paper_files_are_all_or_nothing(tmp_path) -> None:
@@ -81,7 +77,6 @@ def test_random_paper_files_are_all_or_nothing(tmp_path) -> None:
         header = template.splitlines()[0].split(",")
         token = TOKEN.search(client.get("/staff/rounds/1/paper").text).group(1)
 
-        @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
         # Mostly plausible rows (so whole files do get imported), sometimes anything.
         def plausible(column: str) -> st.SearchStrategy[str]:
             if column == "language":
@@ -97,6 +92,7 @@ def test_random_paper_files_are_all_or_nothing(tmp_path) -> None:
         row = st.tuples(*(plausible(c) for c in header)).map(list)
         noisy_row = st.lists(CELLS, min_size=len(header) - 1, max_size=len(header) + 1)
 
+        @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
         @given(
             rows=st.lists(st.one_of(*([row] * 8), noisy_row), min_size=1, max_size=5),
             keep_header=st.sampled_from([True, True, True, True, False]),
@@ -111,7 +107,7 @@ def test_random_paper_files_are_all_or_nothing(tmp_path) -> None:
                     ",".join('"' + c.replace('"', '""') + '"' for c in row) for row in rows
                 ]
                 content = "\n".join(lines).encode(encoding, errors="replace")
-            before = _counts(db_path)
+            before = _counts(client)
             response = client.post(
                 "/staff/rounds/1/paper",
                 files={"file": ("p.csv", content, "text/csv")},
@@ -120,7 +116,7 @@ def test_random_paper_files_are_all_or_nothing(tmp_path) -> None:
                 follow_redirects=False,
             )
             assert response.status_code < 500, response.text[:300]
-            assert _counts(db_path) == before  # checked only: nothing added yet
+            assert _counts(client) == before  # checked only: nothing added yet
             waiting = re.search(r'name="token" value="([^"]+)"', response.text)
             if response.status_code == 200:
                 assert waiting is not None
@@ -131,7 +127,7 @@ def test_random_paper_files_are_all_or_nothing(tmp_path) -> None:
                     follow_redirects=False,
                 )
                 assert response.status_code < 500, response.text[:300]
-            after = _counts(db_path)
+            after = _counts(client)
             if response.status_code != 200:
                 assert after == before  # nothing half-imported
             elif raw is None and keep_header:

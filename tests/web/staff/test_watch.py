@@ -10,6 +10,7 @@ from litestar.testing import AsyncTestClient
 
 from codesign.services.watching import neutralise
 from codesign.settings import Settings
+from codesign.store.db import Database
 from codesign.web.app import create_app
 from tests.conftest import CODE, Journey
 from tests.web.staff.conftest import signed_in
@@ -125,8 +126,6 @@ async def test_demo_staff_are_made_once_and_printed_once(tmp_path, capsys) -> No
 
 
 async def _members(path: str) -> list[tuple]:
-    from codesign.store.db import Database
-
     db = Database(path)
     await db.connect()
     rows = await db.fetch_all(
