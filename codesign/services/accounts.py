@@ -21,6 +21,8 @@ from zxcvbn import zxcvbn
 
 from codesign.i18n import N_, translations_for
 from codesign.models import STAFF_ROLES, StaffUser
+from codesign.services.access import needs_two_step
+from codesign.services.errors import AccountError
 from codesign.store import audit
 from codesign.store import themes as theme_store
 from codesign.store import users as user_store
@@ -64,14 +66,6 @@ EVERYONE_TWO_FACTOR = "two_factor_for_everyone"
 ISSUER = "codesign"
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
-
-
-class AccountError(Exception):
-    """A calm message id for the person (translated where shown)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class SignInResult(msgspec.Struct, frozen=True):
@@ -182,6 +176,13 @@ class DailyKey:
         return self._key
 
 
+async def account_service(db: Database) -> AccountService:
+    """The account service with this site's staff key (made on first use)."""
+    from codesign.services.site_keys import site_key
+
+    return AccountService(db, await site_key(db, "staff_key"))
+
+
 class AccountService:
     def __init__(self, db: Database, key: str) -> None:
         self.db = db
@@ -284,13 +285,11 @@ class AccountService:
     async def two_factor_required(self, user: StaffUser) -> bool:
         """Admins and safeguarding leads (and deputies) need two-step sign-in, everyone does
         when an admin says so; the demo accounts `serve --demo` prints are the exception."""
-        if user.demo:
-            return False
-        if user.role == "admin":
-            return True
-        if await user_store.site_setting(self.db, EVERYONE_TWO_FACTOR) == "on":
-            return True
-        return await user_store.is_safeguarding_person(self.db, user.id)
+        if user.demo or user.role == "admin":
+            return needs_two_step(user, safeguards_a_round=False, everyone=False)
+        everyone = await user_store.site_setting(self.db, EVERYONE_TWO_FACTOR) == "on"
+        safeguards = not everyone and await user_store.is_safeguarding_person(self.db, user.id)
+        return needs_two_step(user, safeguards_a_round=safeguards, everyone=everyone)
 
     async def first_stage(self, user: StaffUser) -> str:
         if user.two_factor:
@@ -565,12 +564,13 @@ class _Stages(user_store.StageRule):
     async def stage_in(self, conn, user: StaffUser) -> str:
         if user.two_factor:
             return "code"
-        if user.demo:
-            return "full"
-        if user.role == "admin" or await user_store.is_safeguarding_person_in(conn, user.id):
-            return "enrol"
+        if user.demo or user.role == "admin":
+            needed = needs_two_step(user, safeguards_a_round=False, everyone=False)
+            return "enrol" if needed else "full"
+        safeguards = await user_store.is_safeguarding_person_in(conn, user.id)
         everyone = await user_store.site_setting_in(conn, EVERYONE_TWO_FACTOR) == "on"
-        return "enrol" if everyone else "full"
+        needed = needs_two_step(user, safeguards_a_round=safeguards, everyone=everyone)
+        return "enrol" if needed else "full"
 
 
 def _actor(user: StaffUser) -> user_store.Actor:

@@ -43,10 +43,18 @@ from codesign.analysis.vectorise import Vectoriser, cache_key, default_vectorise
 from codesign.i18n import N_
 from codesign.models import Round, StaffUser
 from codesign.services.accounts import clean_text
+from codesign.services.errors import BoardError
 from codesign.store import audit
+from codesign.store import publishing as pub_store
 from codesign.store import secrets as secret_store
 from codesign.store import themes as store
-from codesign.store.db import Database, utcnow
+from codesign.store import users as user_store
+from codesign.store.db import Database, WriteConnection, utcnow
+from codesign.store.publishing import SignOff
+from codesign.store.themes import AnswerRow, ThemeRow
+from codesign.store.themes import Response as ThemeResponse
+
+__all__ = ["AnswerRow", "BoardService", "SignOff", "ThemeResponse", "ThemeRow"]
 
 log = logging.getLogger("codesign.board")
 
@@ -64,15 +72,6 @@ BACKGROUND_BATCH = 32
 BACKGROUND_PAUSE = 5.0
 #: A run still "running" after this long was left behind by a stopped process.
 STALE_RUN = timedelta(minutes=30)
-
-
-class BoardError(Exception):
-    """A calm message id for the person (translated where shown)."""
-
-    def __init__(self, message: str, params: dict | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.params = params or {}
 
 
 # Pure helpers (run in worker threads) ------------------------------------------
@@ -303,19 +302,22 @@ class BoardService:
 
     async def start_analysis(self, user: StaffUser, round_: Round, question_id: int) -> int:
         """Start a run in the background; BoardError if one is already running."""
-        await store.fail_stale_runs(self.db, question_id, utcnow() - STALE_RUN)
         kind = "assign" if await store.has_themes(self.db, question_id) else "theme"
-        run_id = await store.start_run(self.db, question_id, kind, user.email)
+        stale = utcnow() - STALE_RUN
+
+        async def work(conn: WriteConnection) -> int | None:
+            await store.fail_stale_runs_in(conn, question_id, stale)
+            # the check is the insert: a run already running makes it insert nothing
+            run_id = await store.claim_run_in(conn, question_id, kind, user.email)
+            if run_id is not None:
+                await self._audit_in(
+                    conn, user, round_, "analysis_started", f"question {question_id}, {kind}"
+                )
+            return run_id
+
+        run_id = await self.db.write(work)
         if run_id is None:
             raise BoardError(N_("The analysis is already running for this question."))
-        await audit.add(
-            self.db,
-            user.email,
-            "analysis_started",
-            f"question {question_id}, {kind}",
-            user_id=user.id,
-            round_id=round_.id,
-        )
         task = asyncio.create_task(
             self._execute(run_id, question_id, kind, round_.default_locale), name=f"run-{run_id}"
         )
@@ -594,11 +596,48 @@ class BoardService:
     async def run(self, question_id: int) -> store.Run | None:
         return await store.latest_run(self.db, question_id)
 
+    async def counts(self, question_id: int) -> tuple[int, int]:
+        """(answers sent, answers placed in a theme) for one question."""
+        return await store.counts(self.db, question_id)
+
+    async def other_count(self, question_id: int) -> int:
+        return await store.other_count(self.db, question_id)
+
+    async def themes(self, question_id: int) -> list[ThemeRow]:
+        return await store.themes_for(self.db, question_id)
+
+    async def answer(self, answer_id: int) -> AnswerRow | None:
+        return await store.answer_by_id(self.db, answer_id)
+
+    async def responses(self, question_ids: list[int]):
+        """The board's saved responses, by theme id, then locale."""
+        return await store.responses_for(self.db, question_ids)
+
+    async def members(self, round_id: int) -> list[StaffUser]:
+        """The staff who sit on the round (to choose its safeguarding lead from)."""
+        return await user_store.members(self.db, round_id)
+
+    async def sign_offs(self, round_id: int) -> tuple[list[SignOff], int]:
+        """The board's sign-offs of its response, and how many it needs."""
+        return (
+            await pub_store.sign_offs(self.db, round_id),
+            await pub_store.sign_offs_needed(self.db, round_id),
+        )
+
     # Corrections ------------------------------------------------------------------
 
     async def _audit(self, user: StaffUser, round_: Round, action: str, detail: str) -> None:
         await audit.add(
             self.db, user.email, action, clean_text(detail), user_id=user.id, round_id=round_.id
+        )
+
+    @staticmethod
+    async def _audit_in(
+        conn: WriteConnection, user: StaffUser, round_: Round, action: str, detail: str
+    ) -> None:
+        """The entry for a change, in the change's own transaction."""
+        await audit.add_in(
+            conn, user.email, action, clean_text(detail), user_id=user.id, round_id=round_.id
         )
 
     async def rename(
@@ -611,8 +650,12 @@ class BoardService:
             raise BoardError(
                 N_("Keep the name to %(limit)s characters or fewer."), {"limit": MAX_LABEL}
             )
-        await store.rename(self.db, theme.id, label, user.email)
-        await self._audit(user, round_, "theme_renamed", f"theme {theme.id}: {label}")
+
+        async def work(conn: WriteConnection) -> None:
+            await store.rename_in(conn, theme.id, label, user.email)
+            await self._audit_in(conn, user, round_, "theme_renamed", f"theme {theme.id}: {label}")
+
+        await self.db.write(work)
 
     async def merge(
         self, user: StaffUser, round_: Round, theme: store.ThemeRow, target_id: int
@@ -620,8 +663,13 @@ class BoardService:
         target = await self.theme_in(round_, target_id)
         if target is None or target.question_id != theme.question_id or target.id == theme.id:
             raise BoardError(N_("Choose another theme of the same question to merge with."))
-        await store.merge(self.db, theme.id, target.id, user.email)
-        await self._audit(user, round_, "themes_merged", f"theme {theme.id} into {target.id}")
+        detail = f"theme {theme.id} into {target.id}"
+
+        async def work(conn: WriteConnection) -> None:
+            await store.merge_in(conn, theme.id, target.id, user.email)
+            await self._audit_in(conn, user, round_, "themes_merged", detail)
+
+        await self.db.write(work)
         return target
 
     async def split(self, user: StaffUser, round_: Round, theme: store.ThemeRow) -> list[int]:
@@ -675,9 +723,13 @@ class BoardService:
                     members=by_theme[t.id],
                 )
             )
-        made = await store.split(self.db, theme.id, theme.question_id, parts, user.email)
-        await self._audit(user, round_, "theme_split", f"theme {theme.id} into {made}")
-        return made
+
+        async def work(conn: WriteConnection) -> list[int]:
+            made = await store.split_in(conn, theme.id, theme.question_id, parts, user.email)
+            await self._audit_in(conn, user, round_, "theme_split", f"theme {theme.id} into {made}")
+            return made
+
+        return await self.db.write(work)
 
     async def move(self, user: StaffUser, round_: Round, answer_id: int, target: int | None) -> int:
         """Move an answer to a theme of its question, or to "other" (None). Returns question id."""
@@ -689,10 +741,13 @@ class BoardService:
             theme = await self.theme_in(round_, target)
             if theme is None or theme.question_id != question_id:
                 raise BoardError(N_("Choose a theme of the same question."))
-        await store.move_answer(self.db, answer_id, target, user.email)
-        await self._audit(
-            user, round_, "answer_moved", f"answer {answer.id} to {target or 'other'}"
-        )
+        detail = f"answer {answer.id} to {target or 'other'}"
+
+        async def work(conn: WriteConnection) -> None:
+            await store.move_answer_in(conn, answer_id, target, user.email)
+            await self._audit_in(conn, user, round_, "answer_moved", detail)
+
+        await self.db.write(work)
         return question_id
 
     # Settings, responses, sign-off, publishing ----------------------------------------
@@ -705,24 +760,35 @@ class BoardService:
         quotes_allowed: bool,
         safeguarding_user_id: int | None,
         safeguarding_deputy_id: int | None = None,
+        sign_offs_needed: int | None = None,
     ) -> None:
+        """The board settings, with how many sign-offs the response needs (unchanged if
+        None): one transaction, the audit entries in it."""
         if not 2 <= threshold <= 50:
             raise BoardError(N_("Choose a number from 2 to 50."))
-        await store.save_settings(
-            self.db,
-            round_.id,
-            anonymity_threshold=threshold,
-            quotes_allowed=quotes_allowed,
-            safeguarding_user_id=safeguarding_user_id,
-            safeguarding_deputy_id=safeguarding_deputy_id,
-        )
-        await self._audit(
-            user,
-            round_,
-            "board_settings_saved",
+        if sign_offs_needed not in (None, 1, 2):
+            raise BoardError(N_("Choose one or two board members."))
+        detail = (
             f"threshold {threshold}, quotes {quotes_allowed}, lead {safeguarding_user_id},"
-            f" deputy {safeguarding_deputy_id}",
+            f" deputy {safeguarding_deputy_id}"
         )
+
+        async def work(conn: WriteConnection) -> None:
+            await store.save_settings_in(
+                conn,
+                round_.id,
+                anonymity_threshold=threshold,
+                quotes_allowed=quotes_allowed,
+                safeguarding_user_id=safeguarding_user_id,
+                safeguarding_deputy_id=safeguarding_deputy_id,
+            )
+            await self._audit_in(conn, user, round_, "board_settings_saved", detail)
+            if sign_offs_needed is not None:
+                await pub_store.set_sign_offs_needed_in(
+                    conn, round_.id, sign_offs_needed, pub_store.Actor(user.email, user.id)
+                )
+
+        await self.db.write(work)
 
     # The board's response, sign-off and publishing: codesign.services.publishing.
 

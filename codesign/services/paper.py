@@ -35,7 +35,7 @@ from codesign.services.accounts import clean_text
 from codesign.store import erasure as erasure_store
 from codesign.store import secrets as secret_store
 from codesign.store import staff_rounds as store
-from codesign.store.db import Database
+from codesign.store.db import Database, WriteConnection
 
 MAX_BYTES = 512 * 1024
 MAX_ROWS = 2000
@@ -304,6 +304,12 @@ def fingerprint(key: str, locale: str, may_quote: bool, answers: list) -> str:
     return hmac.new(key.encode(), canonical, hashlib.sha256).hexdigest()[:32]
 
 
+#: A confirmation whose checked file is gone: used by another confirmation, or expired.
+CHECK_GONE = N_("This check has expired or was used already. Upload the file again.")
+#: What the import's write returns when the checked file was no longer waiting.
+_USED = object()
+
+
 async def _fingerprinted(db: Database, responses: list) -> list:
     key = await secret_store.get_or_create(db, "paper_fingerprint_key")
     return [(*r, fingerprint(key, r[1], r[2], r[3])) for r in responses]
@@ -348,11 +354,7 @@ async def confirm_import(
     if pending is None:
         return PaperReport(
             0,
-            [
-                RowProblem(
-                    0, N_("This check has expired or was used already. Upload the file again.")
-                )
-            ],
+            [RowProblem(0, CHECK_GONE)],
             0,
         )
     filename, data = pending
@@ -371,17 +373,25 @@ async def confirm_import(
         detail += f", {skipped} already held skipped"
     elif seen:
         detail += f", {len(seen)} already held added again"
-    imported = await store.import_paper(
-        db,
-        round_.id,
-        _digest(data),
-        filename,
-        user.email,
-        chosen,
-        user_id=user.id,
-        audit_detail=clean_text(detail, 200),
-    )
-    await store.drop_pending_paper(db, round_.id, token)
+
+    async def work(conn: WriteConnection) -> int | None | object:
+        # taking the checked file is the check: a second confirmation at once finds it gone
+        if not await store.claim_pending_paper_in(conn, round_.id, user.id, token[:40]):
+            return _USED
+        return await store.import_paper_in(
+            conn,
+            round_.id,
+            _digest(data),
+            filename,
+            user.email,
+            chosen,
+            user_id=user.id,
+            audit_detail=clean_text(detail, 200),
+        )
+
+    imported = await db.write(work)
+    if imported is _USED:
+        return PaperReport(0, [RowProblem(0, CHECK_GONE)], rows)
     if imported is None:
         return PaperReport(
             0, [RowProblem(0, N_("This file was imported already. Nothing was added."))], rows

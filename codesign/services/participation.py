@@ -28,25 +28,17 @@ from codesign.models import (
     Section,
 )
 from codesign.services import erasure
+from codesign.services.errors import BadInput, FieldError
 from codesign.store import participations
 from codesign.store import rounds as round_store
 from codesign.store.db import Database, utcnow
 from codesign.store.rounds import RoundState
+from codesign.store.rounds import visible_round_quick as _visible_round_quick
 
 # Crockford's base32: no I, L, O or U, so a code read aloud is hard to mishear.
 _CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _CODE_LENGTH = 12  # 60 bits
 _SAVE_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
-
-
-class FieldError(msgspec.Struct, frozen=True):
-    field: str  # the form field's id, so the error summary can link to it
-    message: str  # a message id, translated where it is shown
-    params: dict[str, int | str] = {}
-
-
-class BadInput(Exception):
-    """Input no honest form can send (unknown question, impossible value)."""
 
 
 def new_code() -> str:
@@ -357,3 +349,9 @@ def where_left_off(round_: Round, answers: Mapping[int, Answer]) -> int | None:
             last = section.position
     following = last + 1
     return following if following <= len(round_.sections) else None
+
+
+def visible_round_quick(db: Database, slug: str) -> Round | None:
+    """A round participants can see, read at once without awaiting (for error pages,
+    which show its support contacts): see store.rounds.visible_round_quick."""
+    return _visible_round_quick(db, slug)

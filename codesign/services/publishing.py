@@ -33,18 +33,18 @@ from codesign.services.board import (
     open_questions,
 )
 from codesign.services.board_export import held_back
+from codesign.services.errors import NotOnBoard
 from codesign.services.rounds_admin import on_board
 from codesign.store import audit
 from codesign.store import publishing as pub
 from codesign.store import themes as store
+from codesign.store.publishing import Summary
+
+__all__ = ["BoardService", "Summary"]
 
 MAX_SUMMARY = 4000
 #: Quotes shown per theme on the public page, at most.
 PUBLIC_QUOTES = 3
-
-
-class NotOnBoard(BoardError):
-    """Someone who is not on the round's board tried to speak for it."""
 
 
 def actor(user: StaffUser) -> pub.Actor:
@@ -575,3 +575,8 @@ async def outcomes_view(
         sections=sections,
         untranslated=untranslated,
     )
+
+
+async def summaries(service: BoardService, round_id: int) -> dict[str, Summary]:
+    """The board's saved summary, by locale."""
+    return await pub.summaries(service.db, round_id)

@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Mapping
 from datetime import date, datetime
 from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 import msgspec
@@ -33,13 +34,15 @@ from codesign.models import (
     StaffUser,
     SupportContact,
 )
+from codesign.services.access import Action, Standing, can, standing_for
+from codesign.services.errors import AccessDenied, Refused, RoundMissing
 from codesign.services.participation import FieldError
 from codesign.settings import SUPPORTED_LOCALES
 from codesign.store import audit
 from codesign.store import rounds as round_store
 from codesign.store import staff_rounds as store
 from codesign.store import users as user_store
-from codesign.store.db import Database, utcnow
+from codesign.store.db import Database, WriteConnection, utcnow
 
 QUESTION_KINDS: tuple[str, ...] = ("agreement", "open_text", *CHOICE_KINDS)
 #: Choices of a choice question: how many, and how long each label may be.
@@ -104,34 +107,31 @@ _REQUIRED_MESSAGES: dict[str, str] = {
 _TOO_LONG = N_("This is %(count)s characters long. It can be up to %(limit)s.")
 
 
-class AccessDenied(Exception):
-    pass
+async def may(
+    db: Database,
+    user: StaffUser,
+    action: Action,
+    round_id: int,
+    standing: Standing | None = None,
+) -> bool:
+    """The access policy's answer for this round (the standing read, unless given)."""
+    if standing is None or standing.round_id != round_id:
+        standing = await standing_for(db, user, round_id)
+    return can(user, action, standing)
 
 
-class RoundMissing(Exception):
-    pass
+async def may_read_answers(
+    db: Database, user: StaffUser, round_id: int, standing: Standing | None = None
+) -> bool:
+    """Raw answers (board pages, exports): see services.access, READ_ANSWERS."""
+    return await may(db, user, Action.READ_ANSWERS, round_id, standing)
 
 
-async def may_read_answers(db: Database, user: StaffUser, round_id: int) -> bool:
-    """The one rule for raw answers (board pages, exports): only the staff who sit on the
-    round, admins too. An admin manages rounds without reading what people wrote."""
-    return await user_store.is_member(db, round_id, user.id)
-
-
-async def on_board(db: Database, user: StaffUser, round_id: int) -> bool:
-    """The one rule for the board's own voice (writing its response, signing it off,
-    approving quotes): a board member who sits on the round. Organizers and admins
-    can read and publish, but never speak for the board."""
-    return user.role == "board" and await user_store.is_member(db, round_id, user.id)
-
-
-class Refused(Exception):
-    """An action the round's state does not allow; `message` says why, calmly."""
-
-    def __init__(self, message: str, params: Mapping[str, str | int] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.params = dict(params or {})
+async def on_board(
+    db: Database, user: StaffUser, round_id: int, standing: Standing | None = None
+) -> bool:
+    """The board's own voice (response, sign-off, quotes): services.access, SPEAK_FOR_BOARD."""
+    return await may(db, user, Action.SPEAK_FOR_BOARD, round_id, standing)
 
 
 class RoundInput(msgspec.Struct, frozen=True):
@@ -518,6 +518,20 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: What a structure change returns when the round was no longer a draft at its write.
+_NOT_DRAFT = object()
+
+
+def _no_longer_draft() -> Refused:
+    return Refused(
+        N_(
+            "This round is no longer a draft, so its sections and questions can't "
+            "change: that would change what people answered. You can still correct "
+            "translations, explanations, contacts and dates."
+        )
+    )
+
+
 class RoundsAdmin:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -527,15 +541,42 @@ class RoundsAdmin:
     async def rounds_for(self, user: StaffUser) -> list[RoundSummary]:
         return await store.list_rounds(self.db, None if user.role == "admin" else user.id)
 
-    async def round_for(self, user: StaffUser, round_id: int) -> tuple[Round, RoundSettings]:
-        slug = await store.slug_for(self.db, round_id)
-        if slug is None:
+    async def id_for_slug(self, slug: str) -> int | None:
+        return await store.id_for_slug(self.db, slug)
+
+    async def standing(self, user: StaffUser, round_id: int) -> Standing | None:
+        """The person's standing on the round (services.access); None: no such round."""
+        return await standing_for(self.db, user, round_id)
+
+    async def authorised_round(
+        self,
+        user: StaffUser,
+        round_id: int,
+        action: Action = Action.OPEN_ROUND,
+        standing: Standing | None = None,
+    ) -> Round:
+        """The round, if the access policy lets this person do `action` on it.
+
+        RoundMissing if there is no such round, AccessDenied if it is not theirs to do;
+        with the `standing` the caller already read (the staff guard), no second read.
+        """
+        if standing is None or standing.round_id != round_id:
+            standing = await standing_for(self.db, user, round_id)
+        if standing is None:
             raise RoundMissing(round_id)
-        if user.role != "admin" and not await user_store.is_member(self.db, round_id, user.id):
+        if not can(user, action, standing):
             raise AccessDenied(round_id)
-        round_ = await round_store.load_round(self.db, slug)
+        round_ = await round_store.load_round(self.db, standing.slug)
+        if round_ is None:
+            raise RoundMissing(round_id)
+        return round_
+
+    async def round_for(
+        self, user: StaffUser, round_id: int, standing: Standing | None = None
+    ) -> tuple[Round, RoundSettings]:
+        round_ = await self.authorised_round(user, round_id, Action.OPEN_ROUND, standing)
         settings = await store.settings_for(self.db, round_id)
-        if round_ is None or settings is None:
+        if settings is None:
             raise RoundMissing(round_id)
         return round_, settings
 
@@ -549,8 +590,12 @@ class RoundsAdmin:
                 "member_email",
                 N_("There is no staff account with this email. Ask an admin to create one."),
             )
-        if await user_store.add_member(self.db, round_.id, found[0].id):
-            await self._audit(user, "member_added", round_.id, found[0].email)
+
+        async def work(conn: WriteConnection) -> None:
+            if await user_store.add_member_in(conn, round_.id, found[0].id):
+                await self._audit_in(conn, user, "member_added", round_.id, found[0].email)
+
+        await self.db.write(work)
         return None
 
     async def remove_member(
@@ -575,31 +620,46 @@ class RoundsAdmin:
             self.db, user.email, action, clean_text(detail), user_id=user.id, round_id=round_id
         )
 
+    @staticmethod
+    async def _audit_in(
+        conn: WriteConnection, user: StaffUser, action: str, round_id: int | None, detail: str = ""
+    ) -> None:
+        """The entry for a change, in the change's own transaction."""
+        from codesign.services.accounts import clean_text
+
+        await audit.add_in(
+            conn, user.email, action, clean_text(detail), user_id=user.id, round_id=round_id
+        )
+
     # Round settings ------------------------------------------------------
 
     async def create(self, user: StaffUser, data: RoundInput) -> int:
         slug = new_slug()
         while await store.slug_taken(self.db, slug):
             slug = new_slug()
-        round_id = await store.create_draft(
-            self.db,
-            slug=slug,
-            default_locale=data.default_locale,
-            wanted_locales=data.wanted_locales,
-            timezone=data.timezone,
-            opens_at=data.opens_at,
-            closes_at=data.closes_at,
-            response_due=data.response_due,
-            minutes_estimate=data.minutes_estimate,
-            retention_days=data.retention_days,
-            text=data.text,
-            contacts=data.contacts,
-            member_id=user.id,
-            region=data.region,
-            draft_days=data.draft_days,
-        )
-        await self._audit(user, "round_created", round_id, data.text.title)
-        return round_id
+
+        async def work(conn: WriteConnection) -> int:
+            round_id = await store.create_draft_in(
+                conn,
+                slug=slug,
+                default_locale=data.default_locale,
+                wanted_locales=data.wanted_locales,
+                timezone=data.timezone,
+                opens_at=data.opens_at,
+                closes_at=data.closes_at,
+                response_due=data.response_due,
+                minutes_estimate=data.minutes_estimate,
+                retention_days=data.retention_days,
+                text=data.text,
+                contacts=data.contacts,
+                member_id=user.id,
+                region=data.region,
+                draft_days=data.draft_days,
+            )
+            await self._audit_in(conn, user, "round_created", round_id, data.text.title)
+            return round_id
+
+        return await self.db.write(work)
 
     async def duplicate(self, user: StaffUser, round_: Round, suffix: str) -> int:
         """A new draft copied from the round (texts in every language, sections,
@@ -718,13 +778,22 @@ class RoundsAdmin:
 
     def _require_draft(self, round_: Round) -> None:
         if structure_locked(round_):
-            raise Refused(
-                N_(
-                    "This round is no longer a draft, so its sections and questions can't "
-                    "change: that would change what people answered. You can still correct "
-                    "translations, explanations, contacts and dates."
-                )
-            )
+            raise _no_longer_draft()
+
+    async def _structure_change(self, round_: Round, change) -> Any:
+        """Run `change(conn)` in one write that first checks, in the write itself, that the
+        round is still a draft (and holds it until the commit: see `lock_draft_in`);
+        Refused, calmly, if it was opened meanwhile."""
+
+        async def work(conn: WriteConnection):
+            if not await store.lock_draft_in(conn, round_.id):
+                return _NOT_DRAFT
+            return await change(conn)
+
+        done = await self.db.write(work)
+        if done is _NOT_DRAFT:
+            raise _no_longer_draft()
+        return done
 
     async def add_section(
         self, user: StaffUser, round_: Round, form: Mapping[str, str]
@@ -733,9 +802,15 @@ class RoundsAdmin:
         text, errors = _section_text(form, round_.default_locale)
         if errors or text is None:
             return None, errors
-        section_id = await store.add_section(self.db, round_.id, text)
+
+        async def change(conn: WriteConnection) -> int:
+            section_id = await store.add_section_in(conn, round_.id, text)
+            await self._audit_in(conn, user, "section_added", round_.id, text.title)
+            return section_id
+
+        section_id = await self._structure_change(round_, change)
+        # derived from the round as it now is (which languages are complete): recomputed
         await self._refresh_offered(round_.id)
-        await self._audit(user, "section_added", round_.id, text.title)
         return section_id, []
 
     async def edit_section(
@@ -759,17 +834,29 @@ class RoundsAdmin:
     ) -> None:
         self._require_draft(round_)
         section = _section(round_, section_id)
-        if await store.move_section(self.db, round_.id, section_id, step):
-            await self._audit(
-                user, "section_moved", round_.id, f"{section.position} -> {section.position + step}"
-            )
+        detail = f"{section.position} -> {section.position + step}"
+
+        async def change(conn: WriteConnection) -> None:
+            # positions are read inside the write, with the round held (lock_draft_in)
+            if await store.move_section_in(conn, round_.id, section_id, step):
+                await self._audit_in(conn, user, "section_moved", round_.id, detail)
+
+        await self._structure_change(round_, change)
 
     async def delete_section(self, user: StaffUser, round_: Round, section_id: int) -> None:
         self._require_draft(round_)
         section = _section(round_, section_id)
-        await store.delete_section(self.db, round_.id, section_id)
+
+        async def change(conn: WriteConnection) -> None:
+            # only while the round is a draft at this write: an opened round keeps its
+            # sections and the answers given to them
+            if await store.delete_section_in(conn, round_.id, section_id):
+                await self._audit_in(
+                    conn, user, "section_removed", round_.id, str(section.position)
+                )
+
+        await self._structure_change(round_, change)
         await self._refresh_offered(round_.id)
-        await self._audit(user, "section_removed", round_.id, str(section.position))
 
     async def add_question(
         self, user: StaffUser, round_: Round, section_id: int, form: Mapping[str, str]
@@ -787,9 +874,18 @@ class RoundsAdmin:
             options = _parse_options(errors, form, "options")
         if errors or text is None:
             return errors
-        await store.add_question(self.db, section_id, kind, text, options)
+
+        async def change(conn: WriteConnection) -> int | None:
+            question_id = await store.add_question_in(
+                conn, round_.id, section_id, kind, text, options
+            )
+            if question_id is not None:
+                await self._audit_in(conn, user, "question_added", round_.id, text.prompt)
+            return question_id
+
+        if await self._structure_change(round_, change) is None:
+            raise Refused(N_("This text is not part of the round any more. Reload the page."))
         await self._refresh_offered(round_.id)
-        await self._audit(user, "question_added", round_.id, text.prompt)
         return []
 
     async def edit_question(
@@ -922,9 +1018,13 @@ class RoundsAdmin:
         question = round_.question(question_id)
         if question is None:
             return
-        await store.delete_question(self.db, question.section_id, question_id)
+
+        async def change(conn: WriteConnection) -> None:
+            if await store.delete_question_in(conn, question.section_id, question_id):
+                await self._audit_in(conn, user, "question_removed", round_.id, str(question_id))
+
+        await self._structure_change(round_, change)
         await self._refresh_offered(round_.id)
-        await self._audit(user, "question_removed", round_.id, str(question_id))
 
     # Lifecycle -----------------------------------------------------------
 
@@ -991,9 +1091,17 @@ class RoundsAdmin:
         problems = self.status_problems(round_, settings, target)
         if problems:
             return problems
-        if not await store.set_status(self.db, round_.id, target, round_.status):
+        detail = f"{round_.status} -> {target}"
+
+        async def work(conn: WriteConnection) -> bool:
+            # the status changes only from the one this page showed: the check is the write
+            if not await store.set_status_in(conn, round_.id, target, round_.status):
+                return False
+            await self._audit_in(conn, user, "status_changed", round_.id, detail)
+            return True
+
+        if not await self.db.write(work):
             raise Refused(N_("Someone else changed this round at the same time. Reload the page."))
-        await self._audit(user, "status_changed", round_.id, f"{round_.status} -> {target}")
         return []
 
 

@@ -26,13 +26,14 @@ from codesign.analysis.risk import RiskDetector, load_detector
 from codesign.analysis.vectorise import Vectoriser, cache_key
 from codesign.i18n import N_, translations_for
 from codesign.models import Round, StaffUser
+from codesign.services.access import Action, Standing, can, standing_for
+from codesign.services.errors import SafeguardingError
 from codesign.services.mail import Mailer
-from codesign.services.rounds_admin import may_read_answers
+from codesign.services.rounds_admin import may
 from codesign.store import audit
 from codesign.store import rounds as round_store
 from codesign.store import safeguarding as store
 from codesign.store import themes as theme_store
-from codesign.store import users as user_store
 from codesign.store.db import Database, utcnow
 
 log = logging.getLogger("codesign.safeguarding")
@@ -61,19 +62,6 @@ STATUS_LABELS = {
     "action_taken": N_("Action taken"),
     "no_action": N_("No action needed"),
 }
-
-
-class SafeguardingError(Exception):
-    """A calm message id for the person (translated where shown)."""
-
-    def __init__(
-        self, message: str, status: int = 409, limit: int | None = None, field: str = "note"
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.params = {"limit": limit} if limit is not None else {}
-        self.field = field  # which form field a 422 is about
 
 
 class QueueView(msgspec.Struct, frozen=True):
@@ -224,19 +212,26 @@ class SafeguardingService:
 
     # Who may do what ------------------------------------------------------------------
 
-    async def role(self, user: StaffUser, round_: Round) -> str | None:
-        """ "lead", "deputy", "admin" (on the round: may act on escalations), or None."""
-        settings = await theme_store.settings_for(self.db, round_.id)
-        if settings.safeguarding_user_id == user.id:
-            return "lead"
-        if settings.safeguarding_deputy_id == user.id:
-            return "deputy"
-        if user.role == "admin" and await may_read_answers(self.db, user, round_.id):
-            return "admin"
-        return None
+    async def role(
+        self, user: StaffUser, round_: Round, standing: Standing | None = None
+    ) -> str | None:
+        """ "lead", "deputy", "admin" (on the round: may act on escalations), or None.
 
-    async def _handler(self, user: StaffUser, round_: Round) -> str:
-        role = await self.role(user, round_)
+        Whether they may is the access policy's (HANDLE_SAFEGUARDING); this names how."""
+        if standing is None or standing.round_id != round_.id:
+            standing = await standing_for(self.db, user, round_.id)
+        if standing is None or not can(user, Action.HANDLE_SAFEGUARDING, standing):
+            return None
+        if standing.lead_id == user.id:
+            return "lead"
+        if standing.deputy_id == user.id:
+            return "deputy"
+        return "admin"
+
+    async def _handler(
+        self, user: StaffUser, round_: Round, standing: Standing | None = None
+    ) -> str:
+        role = await self.role(user, round_, standing)
         if role is None and user.role == "admin":
             # The one rule for raw answers: admins read them only on rounds they sit on.
             raise SafeguardingError(
@@ -351,7 +346,7 @@ class SafeguardingService:
         self, user: StaffUser, round_: Round, answer_id: int, kind: str, note: str
     ) -> int:
         """Anyone on the round (or an admin) may flag a sent answer by hand."""
-        if user.role != "admin" and not await user_store.is_member(self.db, round_.id, user.id):
+        if not await may(self.db, user, Action.FLAG_ANSWER, round_.id):
             raise SafeguardingError(N_("Only the staff on a round can flag its answers."), 403)
         if kind not in KINDS:
             raise SafeguardingError(N_("Choose what kind of risk this answer may show."), 422)

@@ -32,6 +32,10 @@ from codesign.store import audit
 from codesign.store import search as search_store
 from codesign.store import steering as store
 from codesign.store import themes as theme_store
+from codesign.store.db import WriteConnection
+from codesign.store.search import FLAG_STATES, MAX_QUERY, SOURCES, Filters
+
+__all__ = ["FLAG_STATES", "MAX_QUERY", "SOURCES", "Filters", "SteeringService"]
 
 log = logging.getLogger("codesign.steering")
 
@@ -331,17 +335,26 @@ class SteeringService:
         self._check_question(round_, question_id)
         if not await theme_store.has_themes(self.db, question_id):
             raise BoardError(N_('Find themes first: then new themes can be found in "other".'))
-        run_id = await store.start_run(self.db, question_id, "assign", "other", user.email)
+
+        async def work(conn: WriteConnection) -> int | None:
+            # the check is the insert: a run already running makes it insert nothing
+            run_id = await theme_store.claim_run_in(
+                conn, question_id, "assign", user.email, mode="other"
+            )
+            if run_id is not None:
+                await audit.add_in(
+                    conn,
+                    user.email,
+                    "other_rethemed",
+                    f"question {question_id}, run {run_id}",
+                    user_id=user.id,
+                    round_id=round_.id,
+                )
+            return run_id
+
+        run_id = await self.db.write(work)
         if run_id is None:
             raise BoardError(N_("The analysis is already running for this question."))
-        await audit.add(
-            self.db,
-            user.email,
-            "other_rethemed",
-            f"question {question_id}, run {run_id}",
-            user_id=user.id,
-            round_id=round_.id,
-        )
         self._launch(run_id, self._theme_other(run_id, round_, question_id))
         return run_id
 
@@ -432,7 +445,11 @@ class SteeringService:
         """Theme every answer afresh, carrying people's names and placements over where
         the same answers stay together (see `analysis.steering.carry_over`)."""
         self._check_question(round_, question_id)
-        run_id = await store.start_run(self.db, question_id, "theme", "restart", user.email)
+        run_id = await self.db.write(
+            lambda conn: theme_store.claim_run_in(
+                conn, question_id, "theme", user.email, mode="restart"
+            )
+        )
         if run_id is None:
             raise BoardError(N_("The analysis is already running for this question."))
         entry = self._entry(

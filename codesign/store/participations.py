@@ -167,14 +167,19 @@ async def save_answers(
     """
 
     async def work(conn: WriteConnection) -> bool:
+        now = to_db_time(utcnow())
+        # The check is the write: still open (not sent or withdrawn) or nothing is saved.
+        # On PostgreSQL the update also holds the participation's row until the commit, so
+        # a send or a withdrawal at the same moment comes wholly before or after this save.
         rows = list(
             await conn.execute_fetchall(
-                "SELECT status FROM participations WHERE id = ?", (participation_id,)
+                "UPDATE participations SET updated_at = ? WHERE id = ? AND status = 'started'"
+                " RETURNING id",
+                (now, participation_id),
             )
         )
-        if not rows or rows[0]["status"] != "started":
+        if not rows:
             return False
-        now = to_db_time(utcnow())
         if save_key is not None:
             cursor = await conn.execute(
                 "INSERT INTO answer_saves (idempotency_key, participation_id, saved_at)"
@@ -208,9 +213,6 @@ async def save_answers(
                     now,
                 ),
             )
-        await conn.execute(
-            "UPDATE participations SET updated_at = ? WHERE id = ?", (now, participation_id)
-        )
         return True
 
     return await db.write(work)

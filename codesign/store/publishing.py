@@ -71,6 +71,12 @@ async def sign_offs_needed(db: Database, round_id: int) -> int:
 
 
 async def set_sign_offs_needed(db: Database, round_id: int, needed: int, who: Actor) -> None:
+    return await db.write(lambda conn: set_sign_offs_needed_in(conn, round_id, needed, who))
+
+
+async def set_sign_offs_needed_in(
+    conn: WriteConnection, round_id: int, needed: int, who: Actor
+) -> None:
     async def work(conn: WriteConnection) -> None:
         await conn.execute(
             "INSERT INTO board_settings (round_id) VALUES (?) ON CONFLICT (round_id) DO NOTHING",
@@ -91,7 +97,7 @@ async def set_sign_offs_needed(db: Database, round_id: int, needed: int, who: Ac
                 round_id=round_id,
             )
 
-    await db.write(work)
+    return await work(conn)
 
 
 async def add_sign_off(db: Database, round_id: int, who: Actor) -> bool:

@@ -150,6 +150,45 @@ async def create_draft(
     region: str = "",
     draft_days: int = 30,
 ) -> int:
+    return await db.write(
+        lambda conn: create_draft_in(
+            conn,
+            slug=slug,
+            default_locale=default_locale,
+            wanted_locales=wanted_locales,
+            timezone=timezone,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            response_due=response_due,
+            minutes_estimate=minutes_estimate,
+            retention_days=retention_days,
+            text=text,
+            contacts=contacts,
+            member_id=member_id,
+            region=region,
+            draft_days=draft_days,
+        )
+    )
+
+
+async def create_draft_in(
+    conn: WriteConnection,
+    *,
+    slug: str,
+    default_locale: str,
+    wanted_locales: list[str],
+    timezone: str,
+    opens_at: datetime | None,
+    closes_at: datetime | None,
+    response_due: date | None,
+    minutes_estimate: int,
+    retention_days: int,
+    text: RoundText,
+    contacts: list[SupportContact],
+    member_id: int,
+    region: str = "",
+    draft_days: int = 30,
+) -> int:
     async def work(conn: WriteConnection) -> int:
         now = to_db_time(utcnow())
         cursor = await conn.execute(
@@ -183,7 +222,7 @@ async def create_draft(
         )
         return round_id
 
-    return await db.write(work)
+    return await work(conn)
 
 
 async def update_round(
@@ -360,6 +399,10 @@ async def set_offered(db: Database, round_id: int, offered: list[str]) -> None:
 
 
 async def set_status(db: Database, round_id: int, status: str, expected: str) -> bool:
+    return await db.write(lambda conn: set_status_in(conn, round_id, status, expected))
+
+
+async def set_status_in(conn: WriteConnection, round_id: int, status: str, expected: str) -> bool:
     """Move the round on; False if someone else moved it first."""
 
     async def work(conn: WriteConnection) -> bool:
@@ -371,7 +414,7 @@ async def set_status(db: Database, round_id: int, status: str, expected: str) ->
         )
         return cursor.rowcount == 1
 
-    return await db.write(work)
+    return await work(conn)
 
 
 async def add_section(db: Database, round_id: int, text: SectionText) -> int:
@@ -395,7 +438,70 @@ async def add_section(db: Database, round_id: int, text: SectionText) -> int:
     return await db.write(work)
 
 
+async def lock_draft_in(conn: WriteConnection, round_id: int) -> bool:
+    """Inside a write: True if the round is still a draft, and from here to the commit
+    nobody else changes it (the update takes the round's row lock on PostgreSQL; SQLite
+    has one writer). Structure changes (sections, questions, their positions) start here,
+    so the draft check and the positions they read are part of the write itself."""
+    async with conn.execute(
+        "UPDATE rounds SET updated_at = ? WHERE id = ? AND status = 'draft' RETURNING id",
+        (to_db_time(utcnow()), round_id),
+    ) as cursor:
+        return await cursor.fetchone() is not None
+
+
+async def add_section_in(conn: WriteConnection, round_id: int, text: SectionText) -> int:
+    """Inside a write (after `lock_draft_in`): a new last section; its id."""
+    async with conn.execute(
+        "INSERT INTO sections (round_id, position)"
+        " SELECT ?, COALESCE(MAX(position), 0) + 1 FROM sections WHERE round_id = ?"
+        " RETURNING id",
+        (round_id, round_id),
+    ) as cursor:
+        section_id = int((await cursor.fetchone())[0])
+    await conn.execute(
+        "INSERT INTO section_texts (section_id, locale, title, body_md, content_note)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (section_id, text.locale, text.title, text.body_md, text.content_note),
+    )
+    return section_id
+
+
+async def add_question_in(
+    conn: WriteConnection,
+    round_id: int,
+    section_id: int,
+    kind: str,
+    text: QuestionText,
+    options: list[str] | None = None,
+) -> int | None:
+    """Inside a write (after `lock_draft_in`): a new last question of the round's section;
+    None if the section is not the round's (any more)."""
+    async with conn.execute(
+        "INSERT INTO questions (section_id, position, kind)"
+        " SELECT s.id, (SELECT COALESCE(MAX(q.position), 0) + 1 FROM questions q"
+        "  WHERE q.section_id = s.id), ?"
+        " FROM sections s WHERE s.id = ? AND s.round_id = ?"
+        " RETURNING id",
+        (kind, section_id, round_id),
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        return None
+    question_id = int(row[0])
+    await conn.execute(
+        "INSERT INTO question_texts (question_id, locale, prompt, hint) VALUES (?, ?, ?, ?)",
+        (question_id, text.locale, text.prompt, text.hint),
+    )
+    await _write_options(conn, question_id, text.locale, options or [])
+    return question_id
+
+
 async def move_section(db: Database, round_id: int, section_id: int, step: int) -> bool:
+    return await db.write(lambda conn: move_section_in(conn, round_id, section_id, step))
+
+
+async def move_section_in(conn: WriteConnection, round_id: int, section_id: int, step: int) -> bool:
     """Swap a section with its neighbour (step -1 up, +1 down)."""
 
     async def work(conn: WriteConnection) -> bool:
@@ -421,7 +527,7 @@ async def move_section(db: Database, round_id: int, section_id: int, step: int) 
         )
         return True
 
-    return await db.write(work)
+    return await work(conn)
 
 
 # Tables whose rows keep a 1, 2, 3 … order under a parent; names are fixed here.
@@ -448,6 +554,10 @@ async def _renumber(conn: WriteConnection, table: str, parent: str, parent_id: i
 
 
 async def delete_section(db: Database, round_id: int, section_id: int) -> bool:
+    return await db.write(lambda conn: delete_section_in(conn, round_id, section_id))
+
+
+async def delete_section_in(conn: WriteConnection, round_id: int, section_id: int) -> bool:
     async def work(conn: WriteConnection) -> bool:
         cursor = await conn.execute(
             "DELETE FROM sections WHERE id = ? AND round_id = ?", (section_id, round_id)
@@ -457,7 +567,7 @@ async def delete_section(db: Database, round_id: int, section_id: int) -> bool:
         await _renumber(conn, "sections", "round_id", round_id)
         return True
 
-    return await db.write(work)
+    return await work(conn)
 
 
 async def add_question(
@@ -544,6 +654,10 @@ async def set_options(db: Database, question_id: int, locale: str, labels: list[
 
 
 async def delete_question(db: Database, section_id: int, question_id: int) -> bool:
+    return await db.write(lambda conn: delete_question_in(conn, section_id, question_id))
+
+
+async def delete_question_in(conn: WriteConnection, section_id: int, question_id: int) -> bool:
     async def work(conn: WriteConnection) -> bool:
         cursor = await conn.execute(
             "DELETE FROM questions WHERE id = ? AND section_id = ?", (question_id, section_id)
@@ -553,7 +667,7 @@ async def delete_question(db: Database, section_id: int, question_id: int) -> bo
         await _renumber(conn, "questions", "section_id", section_id)
         return True
 
-    return await db.write(work)
+    return await work(conn)
 
 
 # Watching ---------------------------------------------------------------
@@ -606,6 +720,31 @@ async def id_for_slug(db: Database, slug: str) -> int | None:
 
 async def import_paper(
     db: Database,
+    round_id: int,
+    digest: str,
+    filename: str,
+    who: str,
+    responses: list[tuple[int, str, bool, list[tuple[int, str | None, str | None]], str]],
+    *,
+    user_id: int | None = None,
+    audit_detail: str = "",
+) -> int | None:
+    return await db.write(
+        lambda conn: import_paper_in(
+            conn,
+            round_id,
+            digest,
+            filename,
+            who,
+            responses,
+            user_id=user_id,
+            audit_detail=audit_detail,
+        )
+    )
+
+
+async def import_paper_in(
+    conn: WriteConnection,
     round_id: int,
     digest: str,
     filename: str,
@@ -669,7 +808,7 @@ async def import_paper(
         )
         return len(responses)
 
-    return await db.write(work)
+    return await work(conn)
 
 
 class PaperBatch(msgspec.Struct, frozen=True):
@@ -780,6 +919,20 @@ async def pending_paper(
         (round_id, user_id, token, to_db_time(utcnow() - PENDING_PAPER_KEPT)),
     )
     return (row["filename"], bytes(row["content"])) if row else None
+
+
+async def claim_pending_paper_in(
+    conn: WriteConnection, round_id: int, user_id: int, token: str
+) -> bool:
+    """Inside a write: take the checked file off the waiting list; False if it is no
+    longer there (confirmed by another request, cancelled, or too old). The delete is
+    the check, so one confirmation imports it and a second one at once does not."""
+    async with conn.execute(
+        "DELETE FROM paper_pending WHERE round_id = ? AND user_id = ? AND token = ?"
+        " AND created_at >= ? RETURNING token",
+        (round_id, user_id, token, to_db_time(utcnow() - PENDING_PAPER_KEPT)),
+    ) as cursor:
+        return await cursor.fetchone() is not None
 
 
 async def drop_pending_paper(db: Database, round_id: int, token: str) -> None:

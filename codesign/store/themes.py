@@ -164,6 +164,27 @@ async def save_settings(
     safeguarding_user_id: int | None,
     safeguarding_deputy_id: int | None = None,
 ) -> None:
+    return await db.write(
+        lambda conn: save_settings_in(
+            conn,
+            round_id,
+            anonymity_threshold=anonymity_threshold,
+            quotes_allowed=quotes_allowed,
+            safeguarding_user_id=safeguarding_user_id,
+            safeguarding_deputy_id=safeguarding_deputy_id,
+        )
+    )
+
+
+async def save_settings_in(
+    conn: WriteConnection,
+    round_id: int,
+    *,
+    anonymity_threshold: int,
+    quotes_allowed: bool,
+    safeguarding_user_id: int | None,
+    safeguarding_deputy_id: int | None = None,
+) -> None:
     async def work(conn: WriteConnection) -> None:
         await _ensure_settings(conn, round_id)
         await conn.execute(
@@ -186,7 +207,7 @@ async def save_settings(
             (safeguarding_user_id, safeguarding_deputy_id),
         )
 
-    await db.write(work)
+    return await work(conn)
 
 
 async def set_signed_off(db: Database, round_id: int, who: str | None) -> None:
@@ -372,6 +393,22 @@ async def start_run(db: Database, question_id: int, kind: str, who: str) -> int 
     return await db.write(work)
 
 
+async def claim_run_in(
+    conn: WriteConnection, question_id: int, kind: str, who: str, mode: str = ""
+) -> int | None:
+    """Inside a write: a new running run; None when one is already running for this
+    question. The one-running-run index decides in the insert itself, so two replicas
+    starting together get one run and one None, never an error or two runs."""
+    async with conn.execute(
+        "INSERT INTO analysis_runs (question_id, kind, mode, status, started_by, started_at)"
+        " VALUES (?, ?, ?, 'running', ?, ?)"
+        " ON CONFLICT (question_id) WHERE status = 'running' DO NOTHING RETURNING id",
+        (question_id, kind, mode, who, to_db_time(utcnow())),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
 async def update_run(db: Database, run_id: int, progress: int, stage: str) -> None:
     async def work(conn: WriteConnection) -> None:
         await conn.execute(
@@ -393,6 +430,10 @@ async def fail_run(db: Database, run_id: int, error: str) -> None:
 
 
 async def fail_stale_runs(db: Database, question_id: int, before: datetime) -> None:
+    return await db.write(lambda conn: fail_stale_runs_in(conn, question_id, before))
+
+
+async def fail_stale_runs_in(conn: WriteConnection, question_id: int, before: datetime) -> None:
     """Runs left 'running' by a process that stopped."""
 
     async def work(conn: WriteConnection) -> None:
@@ -402,7 +443,7 @@ async def fail_stale_runs(db: Database, question_id: int, before: datetime) -> N
             (to_db_time(utcnow()), question_id, to_db_time(before)),
         )
 
-    await db.write(work)
+    return await work(conn)
 
 
 async def latest_run(db: Database, question_id: int) -> Run | None:
@@ -564,10 +605,15 @@ async def save_assignment(
     now = to_db_time(utcnow())
 
     async def work(conn: WriteConnection) -> None:
+        # The themes still there, held until the commit: a no-op update is the portable
+        # SELECT ... FOR UPDATE (PostgreSQL locks the rows; SQLite has one writer), so a
+        # merge at the same moment can't delete a theme between this and the placing.
         live = {
             r[0]
             for r in await (
-                await conn.execute("SELECT id FROM themes WHERE question_id = ?", (question_id,))
+                await conn.execute(
+                    "UPDATE themes SET id = id WHERE question_id = ? RETURNING id", (question_id,)
+                )
             ).fetchall()
         }
         by_theme: dict[int | None, list[tuple[int, float]]] = {}
@@ -901,16 +947,24 @@ async def save_rebuilt(
 
 
 async def rename(db: Database, theme_id: int, label: str, who: str) -> None:
+    return await db.write(lambda conn: rename_in(conn, theme_id, label, who))
+
+
+async def rename_in(conn: WriteConnection, theme_id: int, label: str, who: str) -> None:
     async def work(conn: WriteConnection) -> None:
         await conn.execute(
             "UPDATE themes SET label = ?, edited_by = ?, edited_at = ? WHERE id = ?",
             (label, who, to_db_time(utcnow()), theme_id),
         )
 
-    await db.write(work)
+    return await work(conn)
 
 
 async def merge(db: Database, source_id: int, target_id: int, who: str) -> None:
+    return await db.write(lambda conn: merge_in(conn, source_id, target_id, who))
+
+
+async def merge_in(conn: WriteConnection, source_id: int, target_id: int, who: str) -> None:
     """Source's answers join target (as placed by a person); target keeps both prototypes."""
     now = to_db_time(utcnow())
 
@@ -938,7 +992,7 @@ async def merge(db: Database, source_id: int, target_id: int, who: str) -> None:
         await conn.execute("DELETE FROM outcomes WHERE theme_id = ?", (source_id,))
         await conn.execute("DELETE FROM themes WHERE id = ?", (source_id,))
 
-    await db.write(work)
+    return await work(conn)
 
 
 
@@ -970,6 +1024,12 @@ async def insert_person_theme(
 
 async def split(
     db: Database, theme_id: int, question_id: int, parts: list[NewTheme], who: str
+) -> list[int]:
+    return await db.write(lambda conn: split_in(conn, theme_id, question_id, parts, who))
+
+
+async def split_in(
+    conn: WriteConnection, theme_id: int, question_id: int, parts: list[NewTheme], who: str
 ) -> list[int]:
     """Replace a theme's membership by new themes made by a person's split."""
     now = to_db_time(utcnow())
@@ -1003,10 +1063,16 @@ async def split(
             )
         return made
 
-    return await db.write(work)
+    return await work(conn)
 
 
 async def move_answer(db: Database, answer_id: int, theme_id: int | None, who: str) -> None:
+    return await db.write(lambda conn: move_answer_in(conn, answer_id, theme_id, who))
+
+
+async def move_answer_in(
+    conn: WriteConnection, answer_id: int, theme_id: int | None, who: str
+) -> None:
     async def work(conn: WriteConnection) -> None:
         await conn.execute(
             "UPDATE theme_members SET theme_id = ?, assigned_by = 'person',"
@@ -1014,7 +1080,7 @@ async def move_answer(db: Database, answer_id: int, theme_id: int | None, who: s
             (theme_id, who, to_db_time(utcnow()), answer_id),
         )
 
-    await db.write(work)
+    return await work(conn)
 
 
 # Outcomes ---------------------------------------------------------------------

@@ -67,6 +67,10 @@ async def set_password_hash(db: Database, user_id: int, password_hash: str) -> N
 
 
 async def add_member(db: Database, round_id: int, user_id: int) -> bool:
+    return await db.write(lambda conn: add_member_in(conn, round_id, user_id))
+
+
+async def add_member_in(conn: WriteConnection, round_id: int, user_id: int) -> bool:
     async def work(conn: WriteConnection) -> bool:
         cursor = await conn.execute(
             "INSERT INTO round_members (round_id, user_id, added_at) VALUES (?, ?, ?)"
@@ -75,7 +79,7 @@ async def add_member(db: Database, round_id: int, user_id: int) -> bool:
         )
         return cursor.rowcount == 1
 
-    return await db.write(work)
+    return await work(conn)
 
 
 async def remove_member(db: Database, round_id: int, user_id: int) -> bool:

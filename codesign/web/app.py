@@ -27,8 +27,8 @@ from codesign.services.safeguarding import (
     notify_in_background,
     screen_in_background,
 )
+from codesign.services.site_keys import site_key
 from codesign.settings import Settings, allowed_hosts, from_env, project_dir
-from codesign.store import secrets as secret_store
 from codesign.store.db import open_database
 from codesign.web.board import board_router
 from codesign.web.common import PageError
@@ -78,10 +78,10 @@ def create_app(
         again = await erasure.reapply_after_restore(db)
         if again:
             log.warning("withdrawals re-applied after a restore: %d", again)
-        csrf.secret = await secret_store.get_or_create(db, "csrf")
+        csrf.secret = await site_key(db, "csrf")
         if settings.rate_limits == DATABASE:  # every replica keys one address alike
-            client_keys.use((await secret_store.get_or_create(db, "rate_limit_key")).encode())
-        code_key = await secret_store.get_or_create(db, "resume_code_key")
+            client_keys.use((await site_key(db, "rate_limit_key")).encode())
+        code_key = await site_key(db, "resume_code_key")
         app.state.participation = ParticipationService(db, code_key)
         if demo and await ensure_demo_round(db):
             log.info("created the demo round at /r/demo")

@@ -10,8 +10,8 @@ from litestar.exceptions import HTTPException
 
 from codesign.i18n import N_
 from codesign.models import Round
+from codesign.services.participation import visible_round_quick
 from codesign.settings import SUPPORTED_LOCALES
-from codesign.store.rounds import visible_round_quick
 from codesign.web.common import PageError, is_htmx, language_links, lenient_locale, render_page
 
 log = logging.getLogger("codesign")

@@ -9,8 +9,10 @@ safeguarding lead, sign-offs needed) are for admins.
 from __future__ import annotations
 
 from litestar import Router
+from litestar.di import Provide
 
-from codesign.web.board.pages import BoardController
+from codesign.services.access import Action
+from codesign.web.board.pages import BoardController, provide_round
 from codesign.web.board.publishing import PublishingController
 from codesign.web.board.safeguarding import SafeguardingController
 from codesign.web.board.steering import SteeringController
@@ -18,6 +20,7 @@ from codesign.web.common import PageError
 from codesign.web.staff.common import (
     SignInNeeded,
     StepNeeded,
+    round_standing,
     sign_in_needed_handler,
     staff_error_handler,
     staff_guard,
@@ -35,6 +38,14 @@ def board_router() -> Router:
             SteeringController,
         ],
         guards=[staff_guard],
+        # Every board route reads the round's answers unless its own `round_action` says
+        # otherwise; handlers take the round (`round_`) and the person's standing on it
+        # (`standing`), loaded once, by the guard and `provide_round`.
+        opt={"round_action": Action.READ_ANSWERS},
+        dependencies={
+            "round_": Provide(provide_round),
+            "standing": Provide(round_standing, sync_to_thread=False),
+        },
         exception_handlers={
             SignInNeeded: sign_in_needed_handler,
             StepNeeded: step_needed_handler,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -11,6 +12,7 @@ from litestar.params import FromPath, URLEncodedBody
 from codesign.i18n import N_, format_day, format_staff_moment
 from codesign.models import Round, StaffUser
 from codesign.services import board_export, publishing
+from codesign.services.access import Action, can
 from codesign.services.board import (
     ANSWERS_PAGE,
     MAX_LABEL,
@@ -18,28 +20,23 @@ from codesign.services.board import (
     MAX_TITLE,
     BoardError,
     BoardService,
+    ThemeResponse,
+    ThemeRow,
     open_questions,
 )
 from codesign.services.board_opinions import opinion_overview
 from codesign.services.participation import FieldError
-from codesign.services.rounds_admin import (
-    AccessDenied,
-    RoundMissing,
-    RoundsAdmin,
-    may_read_answers,
-    on_board,
-)
+from codesign.services.rounds_admin import AccessDenied, RoundMissing, RoundsAdmin
 from codesign.services.safeguarding import KIND_LABELS
 from codesign.services.steering import MAX_SELECTION, SteeringService
-from codesign.store import publishing as pub_store
-from codesign.store import themes as store
-from codesign.store import users as user_store
-from codesign.store.db import utcnow
 from codesign.web.common import PageError, go, is_htmx
 from codesign.web.staff.common import (
-    ADMIN_ONLY,
     ANY_STAFF,
+    BOARD_SETTINGS,
+    BOARD_VOICE,
+    AuthorisedRound,
     not_on_round,
+    round_standing,
     staff_locale,
     staff_page,
     staff_user,
@@ -93,30 +90,37 @@ def _not_found() -> PageError:
     )
 
 
-async def board_round(request: Request, round_id: int, *, members_only: bool = True) -> Round:
-    """The round, if this person sits on it (admins too: raw feedback is for the round's staff)."""
+async def provide_round(request: Request) -> Round:
+    """The round of a board route, loaded once, if the access policy lets this person do
+    what the route is for (its `round_action`; by default reading the round's answers).
+
+    The guard has read the person's standing already; this reuses it.
+    """
     user = staff_user(request)
-    db = request.app.state.db
+    standing = round_standing(request)
+    action = request.route_handler.opt.get("round_action", Action.READ_ANSWERS)
     try:
-        round_, _ = await RoundsAdmin(db).round_for(user, round_id)
+        round_ = await RoundsAdmin(request.app.state.db).authorised_round(
+            user, standing.round_id, Action.OPEN_ROUND, standing
+        )
     except RoundMissing:
         raise _not_found() from None
     except AccessDenied:
-        round_ = None
-    if round_ is None or (members_only and not await may_read_answers(db, user, round_id)):
+        raise not_on_round() from None
+    if action in (Action.READ_ANSWERS, Action.SPEAK_FOR_BOARD) and not can(
+        user, Action.READ_ANSWERS, standing
+    ):
         raise not_on_round()
-    return round_
-
-
-async def board_only(request: Request, round_: Round) -> None:
-    """The board's own voice (its response, sign-off, quotes): board members on the round."""
-    if not await on_board(request.app.state.db, staff_user(request), round_.id):
+    if action is Action.SPEAK_FOR_BOARD and not can(user, action, standing):
         raise PageError(
             403,
             N_("Only the board's members can do this"),
             N_("Only the board's members write and sign off the board's response."),
             links=[(base_url(round_), N_("Back to the board's page"))],
         )
+    if not can(user, action, standing):
+        raise not_on_round()
+    return round_
 
 
 def board_refusal(round_: Round, exc: BoardError) -> PageError:
@@ -174,12 +178,11 @@ class BoardController(Controller):
     # Workspace ---------------------------------------------------------------------
 
     @get("/", name="board_home", opt=ANY_STAFF)
-    async def home(self, request: Request, round_id: FromPath[int]) -> Response:
-        round_ = await board_round(request, round_id)
+    async def home(self, request: Request, round_: AuthorisedRound) -> Response:
         board = service(request)
         questions = []
         for qid, section, prompt in open_questions(round_):
-            total, placed = await store.counts(board.db, qid)
+            total, placed = await board.counts(qid)
             run = await board.run(qid)
             questions.append(
                 {
@@ -201,9 +204,7 @@ class BoardController(Controller):
                 "round": round_,
                 "questions": questions,
                 "settings": settings,
-                "is_lead": user.id
-                in (settings.safeguarding_user_id, settings.safeguarding_deputy_id)
-                or user.role == "admin",
+                "is_lead": can(user, Action.HANDLE_SAFEGUARDING, round_standing(request)),
                 "held_back": await board_export.held_back_themes(board, round_),
                 "screening_uses_model": await request.app.state.safeguarding.uses_model(),
                 "published": _when(settings.published_at, request, round_),
@@ -215,9 +216,8 @@ class BoardController(Controller):
 
     @get("/q/{question_id:int}", name="board_question", opt=ANY_STAFF)
     async def question(
-        self, request: Request, round_id: FromPath[int], question_id: FromPath[int]
+        self, request: Request, round_: AuthorisedRound, question_id: FromPath[int]
     ) -> Response:
-        round_ = await board_round(request, round_id)
         return await self._question_page(request, round_, question_id, [])
 
     async def _question_page(
@@ -257,9 +257,8 @@ class BoardController(Controller):
 
     @post("/q/{question_id:int}/run", name="board_run", opt=ANY_STAFF)
     async def run(
-        self, request: Request, round_id: FromPath[int], question_id: FromPath[int]
+        self, request: Request, round_: AuthorisedRound, question_id: FromPath[int]
     ) -> Response:
-        round_ = await board_round(request, round_id)
         board = service(request)
         if not board.question_in(round_, question_id):
             raise _not_found()
@@ -274,9 +273,8 @@ class BoardController(Controller):
 
     @get("/q/{question_id:int}/progress", name="board_progress", opt=ANY_STAFF)
     async def progress(
-        self, request: Request, round_id: FromPath[int], question_id: FromPath[int]
+        self, request: Request, round_: AuthorisedRound, question_id: FromPath[int]
     ) -> Response:
-        round_ = await board_round(request, round_id)
         if not service(request).question_in(round_, question_id):
             raise _not_found()
         if not is_htmx(request):
@@ -304,9 +302,8 @@ class BoardController(Controller):
 
     @get("/themes/{theme_id:int}", name="board_theme", opt=ANY_STAFF)
     async def theme(
-        self, request: Request, round_id: FromPath[int], theme_id: FromPath[int]
+        self, request: Request, round_: AuthorisedRound, theme_id: FromPath[int]
     ) -> Response:
-        round_ = await board_round(request, round_id)
         theme = await service(request).theme_in(round_, theme_id)
         if theme is None:
             raise _not_found()
@@ -314,9 +311,8 @@ class BoardController(Controller):
 
     @get("/q/{question_id:int}/other", name="board_other", opt=ANY_STAFF)
     async def other(
-        self, request: Request, round_id: FromPath[int], question_id: FromPath[int]
+        self, request: Request, round_: AuthorisedRound, question_id: FromPath[int]
     ) -> Response:
-        round_ = await board_round(request, round_id)
         if not service(request).question_in(round_, question_id):
             raise _not_found()
         return await self._theme_page(request, round_, question_id, None, [])
@@ -326,7 +322,7 @@ class BoardController(Controller):
         request: Request,
         round_: Round,
         question_id: int,
-        theme: store.ThemeRow | None,
+        theme: ThemeRow | None,
         errors: list[FieldError],
         status: int = 200,
         label: str | None = None,
@@ -334,11 +330,11 @@ class BoardController(Controller):
         board = service(request)
         page = min(_int(request.query_params.get("page")) or 0, 10_000)
         answers = await board.theme_answers(staff_user(request), round_, question_id, theme, page)
-        size = theme.size if theme else await store.other_count(board.db, question_id)
+        size = theme.size if theme else await board.other_count(question_id)
         section, prompt = _question_prompt(round_, question_id)
         others = [
             t
-            for t in await store.themes_for(board.db, question_id)
+            for t in await board.themes(question_id)
             if theme is None or t.id != theme.id
         ]
         settings = await board.settings(round_.id)
@@ -387,11 +383,10 @@ class BoardController(Controller):
     async def rename(
         self,
         request: Request,
-        round_id: FromPath[int],
+        round_: AuthorisedRound,
         theme_id: FromPath[int],
         data: URLEncodedBody[FormData],
     ) -> Response:
-        round_ = await board_round(request, round_id)
         theme = await self._theme_or_404(request, round_, theme_id)
         label = data.get("label", "")[: MAX_LABEL * 2]
         try:
@@ -407,11 +402,10 @@ class BoardController(Controller):
     async def merge(
         self,
         request: Request,
-        round_id: FromPath[int],
+        round_: AuthorisedRound,
         theme_id: FromPath[int],
         data: URLEncodedBody[FormData],
     ) -> Response:
-        round_ = await board_round(request, round_id)
         theme = await self._theme_or_404(request, round_, theme_id)
         board = service(request)
         target_id = _int(data.get("target")) or 0
@@ -469,9 +463,8 @@ class BoardController(Controller):
 
     @post("/themes/{theme_id:int}/split", name="board_split", opt=ANY_STAFF)
     async def split(
-        self, request: Request, round_id: FromPath[int], theme_id: FromPath[int]
+        self, request: Request, round_: AuthorisedRound, theme_id: FromPath[int]
     ) -> Response:
-        round_ = await board_round(request, round_id)
         theme = await self._theme_or_404(request, round_, theme_id)
         try:
             await service(request).split(staff_user(request), round_, theme)
@@ -484,11 +477,10 @@ class BoardController(Controller):
     async def move(
         self,
         request: Request,
-        round_id: FromPath[int],
+        round_: AuthorisedRound,
         answer_id: FromPath[int],
         data: URLEncodedBody[FormData],
     ) -> Response:
-        round_ = await board_round(request, round_id)
         raw = data.get("target", "")
         target = None if raw == "other" else _int(raw)
         if target is None and raw != "other":
@@ -499,7 +491,7 @@ class BoardController(Controller):
             )
         back = _int(data.get("back"))
         if data.get("confirm") != "yes":  # ask first, on a page of its own
-            found = await store.answer_by_id(service(request).db, answer_id)
+            found = await service(request).answer(answer_id)
             if found is None or not service(request).question_in(round_, found[1]):
                 raise PageError(
                     409, N_("This answer can't be moved"), N_("We can't find this answer.")
@@ -542,14 +534,12 @@ class BoardController(Controller):
 
     # Responses, sign-off, publishing -----------------------------------------------------
 
-    @get("/themes/{theme_id:int}/response", name="board_response", opt=ANY_STAFF)
+    @get("/themes/{theme_id:int}/response", name="board_response", opt=BOARD_VOICE)
     async def response_form(
-        self, request: Request, round_id: FromPath[int], theme_id: FromPath[int]
+        self, request: Request, round_: AuthorisedRound, theme_id: FromPath[int]
     ) -> Response:
-        round_ = await board_round(request, round_id)
-        await board_only(request, round_)
         theme = await self._theme_or_404(request, round_, theme_id)
-        saved = (await store.responses_for(service(request).db, [theme.question_id])).get(
+        saved = (await service(request).responses([theme.question_id])).get(
             theme.id, {}
         )
         values = {}
@@ -578,16 +568,14 @@ class BoardController(Controller):
             htmx_block="response_form",
         )
 
-    @post("/themes/{theme_id:int}/response", name="board_response_save", opt=ANY_STAFF)
+    @post("/themes/{theme_id:int}/response", name="board_response_save", opt=BOARD_VOICE)
     async def response_save(
         self,
         request: Request,
-        round_id: FromPath[int],
+        round_: AuthorisedRound,
         theme_id: FromPath[int],
         data: URLEncodedBody[FormData],
     ) -> Response:
-        round_ = await board_round(request, round_id)
-        await board_only(request, round_)
         theme = await self._theme_or_404(request, round_, theme_id)
         values, given, errors = {}, {}, []
         for loc in round_.locales:
@@ -613,7 +601,7 @@ class BoardController(Controller):
                         {"limit": MAX_RESPONSE},
                     )
                 )
-            given[loc] = store.Response(title.strip(), text.strip())
+            given[loc] = ThemeResponse(title.strip(), text.strip())
         if errors:
             return self._response_page(request, round_, theme, values, errors, 422)
         try:
@@ -628,9 +616,8 @@ class BoardController(Controller):
 
     @post("/sign-off", name="board_sign_off", opt=ANY_STAFF)
     async def sign_off(
-        self, request: Request, round_id: FromPath[int], data: URLEncodedBody[FormData]
+        self, request: Request, round_: AuthorisedRound, data: URLEncodedBody[FormData]
     ) -> Response:
-        round_ = await board_round(request, round_id)
         on = data.get("action") != "undo"
         try:
             await publishing.sign_off(service(request), staff_user(request), round_, on)
@@ -640,9 +627,8 @@ class BoardController(Controller):
 
     # Settings and safeguarding -----------------------------------------------------------
 
-    @get("/settings", name="board_settings", opt=ADMIN_ONLY)
-    async def settings_page(self, request: Request, round_id: FromPath[int]) -> Response:
-        round_ = await board_round(request, round_id, members_only=False)
+    @get("/settings", name="board_settings", opt=BOARD_SETTINGS)
+    async def settings_page(self, request: Request, round_: AuthorisedRound) -> Response:
         settings = await service(request).settings(round_.id)
         return await self._settings_page(
             request,
@@ -652,13 +638,13 @@ class BoardController(Controller):
                 "quotes": "yes" if settings.quotes_allowed else "",
                 "lead": str(settings.safeguarding_user_id or ""),
                 "deputy": str(settings.safeguarding_deputy_id or ""),
-                "sign_offs": str(await pub_store.sign_offs_needed(service(request).db, round_.id)),
+                "sign_offs": str((await service(request).sign_offs(round_.id))[1]),
             },
             [],
         )
 
     async def _settings_page(self, request, round_, values, errors, status=200) -> Response:
-        members = await user_store.members(request.app.state.db, round_.id)
+        members = await service(request).members(round_.id)
         return _page(
             request,
             "board/settings.html",
@@ -667,11 +653,10 @@ class BoardController(Controller):
             htmx_block="settings_form",
         )
 
-    @post("/settings", name="board_settings_save", opt=ADMIN_ONLY)
+    @post("/settings", name="board_settings_save", opt=BOARD_SETTINGS)
     async def settings_save(
-        self, request: Request, round_id: FromPath[int], data: URLEncodedBody[FormData]
+        self, request: Request, round_: AuthorisedRound, data: URLEncodedBody[FormData]
     ) -> Response:
-        round_ = await board_round(request, round_id, members_only=False)
         values = {
             "threshold": data.get("threshold", "")[:4],
             "quotes": "yes" if data.get("quotes") == "yes" else "",
@@ -682,7 +667,7 @@ class BoardController(Controller):
         threshold = _int(values["threshold"])
         lead = _int(values["lead"])
         deputy = _int(values["deputy"])
-        members = {m.id for m in await user_store.members(request.app.state.db, round_.id)}
+        members = {m.id for m in await service(request).members(round_.id)}
         errors = []
         for field, chosen in (("lead", lead), ("deputy", deputy)):
             if chosen is not None and chosen not in members:
@@ -700,9 +685,7 @@ class BoardController(Controller):
                     bool(values["quotes"]),
                     lead,
                     deputy,
-                )
-                await publishing.set_sign_offs_needed(
-                    service(request), staff_user(request), round_, int(values["sign_offs"])
+                    sign_offs_needed=int(values["sign_offs"]),
                 )
             except BoardError as exc:
                 errors.append(FieldError("threshold", exc.message, exc.params))
@@ -713,8 +696,7 @@ class BoardController(Controller):
     # Opinion overview ---------------------------------------------------------------------
 
     @get("/opinions", name="board_opinions", opt=ANY_STAFF)
-    async def opinions(self, request: Request, round_id: FromPath[int]) -> Response:
-        round_ = await board_round(request, round_id)
+    async def opinions(self, request: Request, round_: AuthorisedRound) -> Response:
         overview = await opinion_overview(service(request), round_)
         titles = {j: s for j, s in enumerate(overview.sections)}
         return _page(
@@ -732,15 +714,14 @@ class BoardController(Controller):
     # Exports and the printable report ----------------------------------------------------
 
     @get("/export.csv", name="board_export_csv", opt=ANY_STAFF)
-    async def export_csv(self, request: Request, round_id: FromPath[int]) -> Response:
-        return await self._export(request, round_id, "csv")
+    async def export_csv(self, request: Request, round_: AuthorisedRound) -> Response:
+        return await self._export(request, round_, "csv")
 
     @get("/export.json", name="board_export_json", opt=ANY_STAFF)
-    async def export_json(self, request: Request, round_id: FromPath[int]) -> Response:
-        return await self._export(request, round_id, "json")
+    async def export_json(self, request: Request, round_: AuthorisedRound) -> Response:
+        return await self._export(request, round_, "json")
 
-    async def _export(self, request: Request, round_id: int, fmt: str) -> Response:
-        round_ = await board_round(request, round_id)
+    async def _export(self, request: Request, round_: Round, fmt: str) -> Response:
         body = await board_export.export(service(request), staff_user(request), round_, fmt)
         media = "text/csv; charset=utf-8" if fmt == "csv" else MediaType.JSON
         if fmt == "csv":
@@ -755,8 +736,7 @@ class BoardController(Controller):
         )
 
     @get("/report", name="board_report", opt=ANY_STAFF)
-    async def report(self, request: Request, round_id: FromPath[int]) -> Response:
-        round_ = await board_round(request, round_id)
+    async def report(self, request: Request, round_: AuthorisedRound) -> Response:
         user: StaffUser = staff_user(request)
         report = await board_export.report(service(request), user, round_)
         # agreement and choice results as the public page counts them (anonymity limit applied)
@@ -774,20 +754,19 @@ class BoardController(Controller):
                 "titles": dict(enumerate(overview.sections)),
                 "bar_width": board_export.BAR_WIDTH,
                 "results": results,
-                "printed": format_day(utcnow(), staff_locale(request), round_.timezone),
+                "printed": format_day(datetime.now(UTC), staff_locale(request), round_.timezone),
             },
         )
 
 
 async def _sign_off_context(request: Request, round_: Round) -> dict[str, Any]:
-    db = request.app.state.db
     user = staff_user(request)
-    signed = await pub_store.sign_offs(db, round_.id)
+    signed, needed = await service(request).sign_offs(round_.id)
     return {
         "sign_offs": [(s.email, _when(s.at, request, round_)) for s in signed],
-        "sign_offs_needed": await pub_store.sign_offs_needed(db, round_.id),
+        "sign_offs_needed": needed,
         "signed_by_me": any(s.user_id == user.id for s in signed),
-        "on_board": await on_board(db, user, round_.id),
+        "on_board": can(user, Action.SPEAK_FOR_BOARD, round_standing(request)),
     }
 
 

@@ -15,18 +15,15 @@ from codesign.models import Round
 from codesign.services import publishing
 from codesign.services.board import BoardError
 from codesign.services.participation import FieldError
-from codesign.store import publishing as pub_store
 from codesign.web.board.pages import (
     _page,
     _when,
     base_url,
-    board_only,
     board_refusal,
-    board_round,
     service,
 )
 from codesign.web.common import go, render_page
-from codesign.web.staff.common import ANY_STAFF, staff_user
+from codesign.web.staff.common import ANY_STAFF, BOARD_VOICE, AuthorisedRound, staff_user
 
 FormData = dict[str, str]
 
@@ -49,8 +46,7 @@ class PublishingController(Controller):
     # Checklist and confirmation ---------------------------------------------------------
 
     @get("/publish", name="board_publish_page", opt=ANY_STAFF)
-    async def publish_page(self, request: Request, round_id: FromPath[int]) -> Response:
-        round_ = await board_round(request, round_id)
+    async def publish_page(self, request: Request, round_: AuthorisedRound) -> Response:
         return await self._publish_page(request, round_, [])
 
     async def _publish_page(
@@ -74,9 +70,8 @@ class PublishingController(Controller):
 
     @post("/publish", name="board_publish", opt=ANY_STAFF)
     async def publish(
-        self, request: Request, round_id: FromPath[int], data: URLEncodedBody[FormData]
+        self, request: Request, round_: AuthorisedRound, data: URLEncodedBody[FormData]
     ) -> Response:
-        round_ = await board_round(request, round_id)
         user = staff_user(request)
         try:
             if data.get("action") == "undo":
@@ -97,8 +92,7 @@ class PublishingController(Controller):
     # Preview ---------------------------------------------------------------------------
 
     @get("/preview", name="board_preview", opt=ANY_STAFF)
-    async def preview(self, request: Request, round_id: FromPath[int]) -> Response:
-        round_ = await board_round(request, round_id)
+    async def preview(self, request: Request, round_: AuthorisedRound) -> Response:
         wanted = request.query_params.get("lang", "")
         locale = wanted if wanted in round_.locales else round_.default_locale
         view = await publishing.outcomes_view(service(request), round_, locale, preview=True)
@@ -126,8 +120,7 @@ class PublishingController(Controller):
     # Quotes ----------------------------------------------------------------------------
 
     @get("/quotes", name="board_quotes", opt=ANY_STAFF)
-    async def quotes(self, request: Request, round_id: FromPath[int]) -> Response:
-        round_ = await board_round(request, round_id)
+    async def quotes(self, request: Request, round_: AuthorisedRound) -> Response:
         themes = await publishing.quote_choices(service(request), staff_user(request), round_)
         settings = await service(request).settings(round_.id)
         return _page(
@@ -148,11 +141,10 @@ class PublishingController(Controller):
     async def quote(
         self,
         request: Request,
-        round_id: FromPath[int],
+        round_: AuthorisedRound,
         answer_id: FromPath[int],
         data: URLEncodedBody[FormData],
     ) -> Response:
-        round_ = await board_round(request, round_id)
         approve = data.get("action") == "approve"
         try:
             await publishing.approve_quote(
@@ -167,14 +159,12 @@ class PublishingController(Controller):
 
     # The board's summary ------------------------------------------------------------------
 
-    @get("/summary", name="board_summary", opt=ANY_STAFF)
-    async def summary(self, request: Request, round_id: FromPath[int]) -> Response:
-        round_ = await board_round(request, round_id)
-        await board_only(request, round_)
-        saved = await pub_store.summaries(service(request).db, round_.id)
+    @get("/summary", name="board_summary", opt=BOARD_VOICE)
+    async def summary(self, request: Request, round_: AuthorisedRound) -> Response:
+        saved = await publishing.summaries(service(request), round_.id)
         values = {}
         for loc in round_.locales:
-            s = saved.get(loc, pub_store.Summary())
+            s = saved.get(loc, publishing.Summary())
             values.update({f"said_{loc}": s.said, f"did_{loc}": s.did, f"changes_{loc}": s.changes})
         return self._summary_page(request, round_, values, [])
 
@@ -191,12 +181,10 @@ class PublishingController(Controller):
             status=status,
         )
 
-    @post("/summary", name="board_summary_save", opt=ANY_STAFF)
+    @post("/summary", name="board_summary_save", opt=BOARD_VOICE)
     async def summary_save(
-        self, request: Request, round_id: FromPath[int], data: URLEncodedBody[FormData]
+        self, request: Request, round_: AuthorisedRound, data: URLEncodedBody[FormData]
     ) -> Response:
-        round_ = await board_round(request, round_id)
-        await board_only(request, round_)
         limit = publishing.MAX_SUMMARY
         values, given, errors = {}, {}, []
         for loc in round_.locales:
@@ -213,7 +201,7 @@ class PublishingController(Controller):
                         )
                     )
                 parts[field] = raw.strip()
-            given[loc] = pub_store.Summary(**parts)
+            given[loc] = publishing.Summary(**parts)
         if errors:
             return self._summary_page(request, round_, values, errors, 422)
         try:

@@ -21,9 +21,16 @@ from codesign.services.safeguarding import (
     SafeguardingService,
 )
 from codesign.settings import Settings
-from codesign.web.board.pages import _page, base_url, board_round
+from codesign.web.board.pages import _page, base_url
 from codesign.web.common import PageError, go, is_htmx
-from codesign.web.staff.common import ANY_STAFF, session_token, staff_locale, staff_user
+from codesign.web.staff.common import (
+    ANY_STAFF,
+    ROUND_STAFF,
+    AuthorisedRound,
+    session_token,
+    staff_locale,
+    staff_user,
+)
 
 FormData = dict[str, str]
 
@@ -92,9 +99,8 @@ class SafeguardingController(Controller):
             **extra,
         }
 
-    @get("/safeguarding", name="board_safeguarding", opt=ANY_STAFF)
-    async def queue(self, request: Request, round_id: FromPath[int]) -> Response:
-        round_ = await board_round(request, round_id, members_only=False)
+    @get("/safeguarding", name="board_safeguarding", opt=ROUND_STAFF)
+    async def queue(self, request: Request, round_: AuthorisedRound) -> Response:
         status = request.query_params.get("status") or None
         escalate_after = timedelta(hours=_settings(request).escalate_after_hours)
         try:
@@ -109,11 +115,10 @@ class SafeguardingController(Controller):
             self._context(request, round_, view=view, status=view.status),
         )
 
-    @get("/safeguarding/{item_id:int}", name="board_safeguarding_item", opt=ANY_STAFF)
+    @get("/safeguarding/{item_id:int}", name="board_safeguarding_item", opt=ROUND_STAFF)
     async def item(
-        self, request: Request, round_id: FromPath[int], item_id: FromPath[int]
+        self, request: Request, round_: AuthorisedRound, item_id: FromPath[int]
     ) -> Response:
-        round_ = await board_round(request, round_id, members_only=False)
         return await self._item_page(request, round_, item_id, {}, [])
 
     async def _item_page(
@@ -149,15 +154,14 @@ class SafeguardingController(Controller):
             status=status,
         )
 
-    @post("/safeguarding/{item_id:int}/status", name="board_safeguarding_status", opt=ANY_STAFF)
+    @post("/safeguarding/{item_id:int}/status", name="board_safeguarding_status", opt=ROUND_STAFF)
     async def set_status(
         self,
         request: Request,
-        round_id: FromPath[int],
+        round_: AuthorisedRound,
         item_id: FromPath[int],
         data: URLEncodedBody[FormData],
     ) -> Response:
-        round_ = await board_round(request, round_id, members_only=False)
         values = {
             "status": data.get("status", "")[:20],
             "note": data.get("note", "")[: MAX_NOTE + 1],
@@ -179,15 +183,14 @@ class SafeguardingController(Controller):
             return await self._item_page(request, round_, item_id, values, [error], 422)
         return go(request, f"{base_url(round_)}/safeguarding/{item_id}?saved=status")
 
-    @post("/safeguarding/{item_id:int}/note", name="board_safeguarding_note", opt=ANY_STAFF)
+    @post("/safeguarding/{item_id:int}/note", name="board_safeguarding_note", opt=ROUND_STAFF)
     async def add_note(
         self,
         request: Request,
-        round_id: FromPath[int],
+        round_: AuthorisedRound,
         item_id: FromPath[int],
         data: URLEncodedBody[FormData],
     ) -> Response:
-        round_ = await board_round(request, round_id, members_only=False)
         note = data.get("only_note", "")[: MAX_NOTE + 1]
         try:
             await safeguarding(request).add_note(staff_user(request), round_, item_id, note)
@@ -200,12 +203,11 @@ class SafeguardingController(Controller):
             )
         return go(request, f"{base_url(round_)}/safeguarding/{item_id}?saved=note")
 
-    @post("/safeguarding/{item_id:int}/contact", name="board_safeguarding_contact", opt=ANY_STAFF)
+    @post("/safeguarding/{item_id:int}/contact", name="board_safeguarding_contact", opt=ROUND_STAFF)
     async def show_contact(
-        self, request: Request, round_id: FromPath[int], item_id: FromPath[int]
+        self, request: Request, round_: AuthorisedRound, item_id: FromPath[int]
     ) -> Response:
         """Shown on request only (a POST: each view is audited), never in a list or export."""
-        round_ = await board_round(request, round_id, members_only=False)
         try:
             contact = await safeguarding(request).contact(staff_user(request), round_, item_id)
         except SafeguardingError as exc:
@@ -218,11 +220,10 @@ class SafeguardingController(Controller):
     async def hand_flag(
         self,
         request: Request,
-        round_id: FromPath[int],
+        round_: AuthorisedRound,
         answer_id: FromPath[int],
         data: URLEncodedBody[FormData],
     ) -> Response:
-        round_ = await board_round(request, round_id)
         back = data.get("back", "")
         back_url = (
             f"{base_url(round_)}/{back}"
@@ -257,9 +258,8 @@ class SafeguardingController(Controller):
 
     @get("/answers/{answer_id:int}/read", name="board_answer_read", opt=ANY_STAFF)
     async def read_answer(
-        self, request: Request, round_id: FromPath[int], answer_id: FromPath[int]
+        self, request: Request, round_: AuthorisedRound, answer_id: FromPath[int]
     ) -> Response:
-        round_ = await board_round(request, round_id)
         try:
             answer, opened = await safeguarding(request).open_answer(
                 staff_user(request), round_, answer_id, _sitting(request)

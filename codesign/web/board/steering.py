@@ -12,21 +12,26 @@ from litestar.params import FromPath
 from codesign.i18n import N_
 from codesign.services.board import MAX_LABEL, BoardError
 from codesign.services.participation import FieldError
-from codesign.services.steering import MAX_SELECTION, SteeringService
-from codesign.store import search as search_store
+from codesign.services.steering import (
+    FLAG_STATES,
+    MAX_QUERY,
+    MAX_SELECTION,
+    SOURCES,
+    Filters,
+    SteeringService,
+)
 from codesign.web.board.pages import (
     _int,
     _not_found,
     _page,
     _question_prompt,
     base_url,
-    board_round,
     section_title,
     service,
 )
 from codesign.web.common import PageError, go
 from codesign.web.participate import multi_form
-from codesign.web.staff.common import ANY_STAFF, staff_user
+from codesign.web.staff.common import ANY_STAFF, AuthorisedRound, staff_user
 
 FILTER_FIELDS = ("q", "language", "theme", "agreement", "flag", "source")
 AGREEMENT_VALUES = ("1", "2", "3", "4", "5", "prefer_not")
@@ -36,7 +41,7 @@ def steering(request: Request) -> SteeringService:
     return SteeringService(service(request))
 
 
-def filters_from(values) -> search_store.Filters:
+def filters_from(values) -> Filters:
     """Search filters from query or form values, each bounded and checked."""
 
     def one(name: str, size: int = 40) -> str:
@@ -49,17 +54,17 @@ def filters_from(values) -> search_store.Filters:
     agreement = one("agreement", 12)
     flag = one("flag", 12)
     source = one("source", 8)
-    return search_store.Filters(
-        text=one("q", search_store.MAX_QUERY),
+    return Filters(
+        text=one("q", MAX_QUERY),
         language=one("language", 12),
         theme=theme if theme == "other" or theme.isdigit() else "",
         agreement=agreement if agreement in AGREEMENT_VALUES else "",
-        flag=flag if flag in search_store.FLAG_STATES else "",
-        source=source if source in search_store.SOURCES else "",
+        flag=flag if flag in FLAG_STATES else "",
+        source=source if source in SOURCES else "",
     )
 
 
-def filter_query(filters: search_store.Filters) -> str:
+def filter_query(filters: Filters) -> str:
     from urllib.parse import urlencode
 
     pairs = {
@@ -80,9 +85,8 @@ class SteeringController(Controller):
 
     @get("/q/{question_id:int}/search", name="board_search", opt=ANY_STAFF)
     async def search(
-        self, request: Request, round_id: FromPath[int], question_id: FromPath[int]
+        self, request: Request, round_: AuthorisedRound, question_id: FromPath[int]
     ) -> Response:
-        round_ = await board_round(request, round_id)
         if not service(request).question_in(round_, question_id):
             raise _not_found()
         filters = filters_from(request.query_params)
@@ -111,7 +115,7 @@ class SteeringController(Controller):
                 "errors": errors,
                 "max_label": MAX_LABEL,
                 "max_selection": MAX_SELECTION,
-                "max_query": search_store.MAX_QUERY,
+                "max_query": MAX_QUERY,
                 "back_path": f"q/{question_id}/search?{query}",
             },
             status=status,
@@ -121,9 +125,8 @@ class SteeringController(Controller):
 
     @post("/q/{question_id:int}/answers", name="board_act", opt=ANY_STAFF)
     async def act(
-        self, request: Request, round_id: FromPath[int], question_id: FromPath[int]
+        self, request: Request, round_: AuthorisedRound, question_id: FromPath[int]
     ) -> Response:
-        round_ = await board_round(request, round_id)
         board = service(request)
         if not board.question_in(round_, question_id):
             raise _not_found()
@@ -199,9 +202,8 @@ class SteeringController(Controller):
 
     @post("/merges/{merge_id:int}/undo", name="board_undo_merge", opt=ANY_STAFF)
     async def undo_merge(
-        self, request: Request, round_id: FromPath[int], merge_id: FromPath[int]
+        self, request: Request, round_: AuthorisedRound, merge_id: FromPath[int]
     ) -> Response:
-        round_ = await board_round(request, round_id)
         try:
             restored = await steering(request).undo_merge(staff_user(request), round_, merge_id)
         except BoardError as exc:
@@ -218,9 +220,8 @@ class SteeringController(Controller):
 
     @post("/q/{question_id:int}/other-themes", name="board_other_themes", opt=ANY_STAFF)
     async def other_themes(
-        self, request: Request, round_id: FromPath[int], question_id: FromPath[int]
+        self, request: Request, round_: AuthorisedRound, question_id: FromPath[int]
     ) -> Response:
-        round_ = await board_round(request, round_id)
         if not service(request).question_in(round_, question_id):
             raise _not_found()
         try:
@@ -231,9 +232,8 @@ class SteeringController(Controller):
 
     @get("/q/{question_id:int}/restart", name="board_restart_check", opt=ANY_STAFF)
     async def restart_check(
-        self, request: Request, round_id: FromPath[int], question_id: FromPath[int]
+        self, request: Request, round_: AuthorisedRound, question_id: FromPath[int]
     ) -> Response:
-        round_ = await board_round(request, round_id)
         return await self._restart_page(request, round_, question_id)
 
     async def _restart_page(self, request, round_, question_id) -> Response:
@@ -259,9 +259,8 @@ class SteeringController(Controller):
 
     @post("/q/{question_id:int}/restart", name="board_restart", opt=ANY_STAFF)
     async def restart(
-        self, request: Request, round_id: FromPath[int], question_id: FromPath[int]
+        self, request: Request, round_: AuthorisedRound, question_id: FromPath[int]
     ) -> Response:
-        round_ = await board_round(request, round_id)
         if not service(request).question_in(round_, question_id):
             raise _not_found()
         form = await multi_form(request)
@@ -281,11 +280,10 @@ class SteeringController(Controller):
     async def rename_group(
         self,
         request: Request,
-        round_id: FromPath[int],
+        round_: AuthorisedRound,
         question_id: FromPath[int],
         group_id: FromPath[int],
     ) -> Response:
-        round_ = await board_round(request, round_id)
         if not service(request).question_in(round_, question_id):
             raise _not_found()
         form = await multi_form(request)

@@ -7,6 +7,7 @@ in the route's `opt` (routes marked `PUBLIC` are the sign-in form only).
 from __future__ import annotations
 
 from litestar import Litestar, Router
+from litestar.di import Provide
 
 from codesign.web.common import PageError
 from codesign.web.staff.audit import StaffAuditController
@@ -21,7 +22,7 @@ from codesign.web.staff.common import (
 )
 from codesign.web.staff.paper import StaffPaperController
 from codesign.web.staff.preview import StaffPreviewController
-from codesign.web.staff.rounds import StaffRoundsController
+from codesign.web.staff.rounds import StaffRoundsController, provide_staff_round
 from codesign.web.staff.users import StaffUsersController
 from codesign.web.staff.watch import StaffWatchController
 
@@ -39,6 +40,9 @@ def staff_router() -> Router:
             StaffUsersController,
         ],
         guards=[staff_guard],
+        # A round's console pages take the round and its settings as `staff_round`,
+        # loaded once per request with the standing the guard read.
+        dependencies={"staff_round": Provide(provide_staff_round)},
         exception_handlers={
             SignInNeeded: sign_in_needed_handler,
             StepNeeded: step_needed_handler,
@@ -53,10 +57,10 @@ async def create_demo_staff(app: Litestar, slug: str = "demo") -> None:
 
     Their passwords are printed once, when the accounts are made; only hashes are kept.
     """
-    from codesign.store import staff_rounds
+    from codesign.services.rounds_admin import RoundsAdmin
     from codesign.web.staff.common import service_for_app
 
-    round_id = await staff_rounds.id_for_slug(app.state.db, slug)
+    round_id = await RoundsAdmin(app.state.db).id_for_slug(slug)
     if round_id is None:
         return
     service = await service_for_app(app)

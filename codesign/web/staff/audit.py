@@ -7,8 +7,8 @@ from urllib.parse import urlencode
 from litestar import Controller, Request, Response, get
 
 from codesign.i18n import N_, format_staff_moment
+from codesign.services.audit_log import audit_page
 from codesign.services.rounds_admin import RoundsAdmin
-from codesign.store import audit
 from codesign.web.staff.common import ADMIN_ONLY, staff_locale, staff_page, staff_user
 
 PAGE = 200
@@ -103,16 +103,17 @@ class StaffAuditController(Controller):
         round_id = _number(query.get("round", ""))
         actor = query.get("who", "")[:254] or None
         action = query.get("action", "")[:60] or None
-        entries = await audit.recent(
+        found = await audit_page(
             db, PAGE, before_id, round_id=round_id, actor=actor, action=action
         )
+        entries = found.entries
         locale = staff_locale(request)
         rows = [(e, format_staff_moment(e.at, locale)) for e in entries]
         older = entries[-1].id if len(entries) == PAGE else None
         filters = {"round": round_id or "", "who": actor or "", "action": action or ""}
         kept = {k: v for k, v in filters.items() if v}
         rounds = await RoundsAdmin(db).rounds_for(staff_user(request))
-        known = await audit.actions(db)
+        known = found.actions
         return staff_page(
             request,
             "staff/audit.html",
@@ -125,7 +126,7 @@ class StaffAuditController(Controller):
                 "filtered": bool(kept),
                 "rounds": rounds,
                 "round_titles": {r.id: r.title for r in rounds},
-                "people": await audit.actors(db),
+                "people": found.people,
                 "actions": sorted({*known, *([action] if action else [])}),
                 "action_names": ACTIONS,
             },

@@ -9,16 +9,17 @@ from urllib.parse import quote
 from litestar import Litestar, Request, Response
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
 from litestar.enums import MediaType
 from litestar.handlers import BaseRouteHandler
 from litestar.response import Redirect
 
 from codesign.i18n import N_, negotiate, parse_accept_language
-from codesign.models import StaffUser
-from codesign.services.accounts import SESSION_LIFETIME, AccountService
+from codesign.models import Round, RoundSettings, StaffUser
+from codesign.services.access import Action, Standing, can
+from codesign.services.accounts import SESSION_LIFETIME, AccountService, account_service
+from codesign.services.rounds_admin import RoundsAdmin
 from codesign.settings import SUPPORTED_LOCALES, Settings
-from codesign.store import secrets as secret_store
-from codesign.store import users as user_store
 from codesign.web.common import PageError, is_htmx, render_page
 
 #: The staff session cookie's name over plain HTTP (local use, tests); under HTTPS it is
@@ -28,18 +29,22 @@ SIGN_IN = "/staff/sign-in"
 CODE_STEP = "/staff/sign-in/code"
 SET_UP_TWO_FACTOR = "/staff/two-factor"
 
-ADMIN = ("admin",)
-BUILDERS = ("admin", "organizer")
-EVERYONE = ("admin", "organizer", "board")
-
-#: Route options: `PUBLIC` needs no session; otherwise `roles` lists who may come in.
+#: Route options: `PUBLIC` needs no session; otherwise `action` is what the page is for,
+#: asked of the access policy (services.access) with the person's role. On a round's
+#: routes the guard also asks `round_action` (by default: opening the round's pages).
 PUBLIC = {"public": True}
-ADMIN_ONLY = {"roles": ADMIN}
-BUILD = {"roles": BUILDERS}
-ANY_STAFF = {"roles": EVERYONE}
+ADMIN_ONLY = {"action": Action.ADMINISTER}
+BUILD = {"action": Action.BUILD_ROUNDS}
+ANY_STAFF = {"action": Action.USE_CONSOLE}
+#: The board's own voice on a round: board members who sit on it.
+BOARD_VOICE = {"action": Action.USE_CONSOLE, "round_action": Action.SPEAK_FOR_BOARD}
+#: The board settings of a round: admins, whether or not they sit on it.
+BOARD_SETTINGS = {"action": Action.ADMINISTER, "round_action": Action.BOARD_SETTINGS}
+#: Pages of a round that decide access further in their service (the safeguarding list).
+ROUND_STAFF = {"action": Action.USE_CONSOLE, "round_action": Action.OPEN_ROUND}
 #: The steps of signing in after the password: a session at that stage may come in.
-AT_CODE_STEP = {"roles": EVERYONE, "stages": ("code",)}
-SETTING_UP = {"roles": EVERYONE, "stages": ("enrol", "full")}
+AT_CODE_STEP = {"action": Action.USE_CONSOLE, "stages": ("code",)}
+SETTING_UP = {"action": Action.USE_CONSOLE, "stages": ("enrol", "full")}
 
 
 #: Confirmations after a redirect (`?done=saved`): only these known messages are shown.
@@ -112,8 +117,7 @@ async def service_for_app(app: Litestar) -> AccountService:
     state = app.state
     service = getattr(state, "accounts", None)
     if service is None:
-        key = await secret_store.get_or_create(state.db, "staff_key")
-        service = AccountService(state.db, key)
+        service = await account_service(state.db)
         state.accounts = service
     return service
 
@@ -131,8 +135,8 @@ async def staff_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> 
         raise StepNeeded(found.stage)
     user = found.user
     connection.state.stage = found.stage
-    roles = handler.opt.get("roles")
-    if roles is None or user.role not in roles:
+    action = handler.opt.get("action")
+    if action is None or not can(user, action):
         raise PageError(
             403,
             N_("This page is not part of your role"),
@@ -140,19 +144,49 @@ async def staff_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> 
             links=[("/staff/", N_("Go to your rounds"))],
         )
     round_id = connection.path_params.get("round_id")
-    if round_id is not None and user.role != "admin":
-        # Membership is checked here, before any body is read, for every round-scoped
-        # route; handlers still load the round through the same rule.
-        db = connection.app.state.db
-        if not await user_store.is_member(db, int(round_id), user.id):
-            raise PageError(
-                403,
-                N_("This round is not one of yours"),
-                N_("Only the staff on a round can see it. Ask an admin or its organizer "
-                   "to add you."),
-                links=[("/staff/", N_("Go to your rounds"))],
-            )
+    if round_id is not None:
+        # The person's standing on the round is read here, once, before any body is
+        # read, for every round-scoped route; the round dependency reuses it.
+        standing = await RoundsAdmin(connection.app.state.db).standing(user, int(round_id))
+        if standing is None and user.role == "admin":
+            raise round_not_found()
+        if standing is None or not can(user, Action.OPEN_ROUND, standing):
+            raise not_one_of_yours()
+        connection.state.standing = standing
     connection.state.staff = user
+
+
+def round_not_found() -> PageError:
+    return PageError(
+        404,
+        N_("We can't find this round"),
+        N_("It may have been removed. Go back to your rounds."),
+        links=[("/staff/", N_("Go to your rounds"))],
+    )
+
+
+def not_one_of_yours() -> PageError:
+    """A round's pages asked for by someone not on it (and not an admin)."""
+    return PageError(
+        403,
+        N_("This round is not one of yours"),
+        N_("Only the staff on a round can see it. Ask an admin or its organizer to add you."),
+        links=[("/staff/", N_("Go to your rounds"))],
+    )
+
+
+#: A handler's round, loaded once and authorised by a router's `round_` dependency.
+AuthorisedRound = NamedDependency[Round]
+#: A console handler's round with its settings, loaded once and authorised by the staff
+#: router's `staff_round` dependency.
+StaffRound = NamedDependency[tuple[Round, RoundSettings]]
+#: The person's standing on that round (services.access), as the guard read it.
+RoundStanding = NamedDependency[Standing]
+
+
+def round_standing(request: Request) -> Standing:
+    """The person's standing on the round of this route, as the guard read it."""
+    return request.state.standing
 
 
 def not_on_round() -> PageError:

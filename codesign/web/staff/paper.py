@@ -13,8 +13,7 @@ from codesign.i18n import N_
 from codesign.services import paper
 from codesign.services.participation import FieldError
 from codesign.web.common import PageError, go, render_page
-from codesign.web.staff.common import BUILD, staff_page, staff_user
-from codesign.web.staff.rounds import load_round
+from codesign.web.staff.common import BUILD, StaffRound, staff_page, staff_user
 
 #: Room above paper.MAX_BYTES, so a file a little too big gets our own message, not a bare 413.
 UPLOAD_LIMIT = 2 * paper.MAX_BYTES
@@ -24,13 +23,17 @@ class StaffPaperController(Controller):
     path = "/rounds/{round_id:int}/paper"
 
     @get("/", name="staff_paper", opt=BUILD)
-    async def paper_page(self, request: Request, round_id: FromPath[int]) -> Response:
-        round_, _ = await load_round(request, round_id)
+    async def paper_page(
+        self, request: Request, round_id: FromPath[int], staff_round: StaffRound
+    ) -> Response:
+        round_, _ = staff_round
         return staff_page(request, "staff/paper.html", await _context(request, round_, None))
 
     @get("/template.csv", name="staff_paper_template", opt=BUILD)
-    async def template(self, request: Request, round_id: FromPath[int]) -> Response:
-        round_, _ = await load_round(request, round_id)
+    async def template(
+        self, request: Request, round_id: FromPath[int], staff_round: StaffRound
+    ) -> Response:
+        round_, _ = staff_round
         return Response(
             "\ufeff" + paper.template_csv(round_),
             media_type="text/csv; charset=utf-8",
@@ -42,10 +45,14 @@ class StaffPaperController(Controller):
 
     @get("/form/{locale:str}", name="staff_paper_form", opt=BUILD)
     async def paper_form(
-        self, request: Request, round_id: FromPath[int], locale: FromPath[str]
+        self,
+        request: Request,
+        round_id: FromPath[int],
+        staff_round: StaffRound,
+        locale: FromPath[str],
     ) -> Response:
         """The questionnaire on paper, in one of the round's languages, to print."""
-        round_, _ = await load_round(request, round_id)
+        round_, _ = staff_round
         if locale not in round_.locales:
             raise PageError(
                 404,
@@ -65,9 +72,10 @@ class StaffPaperController(Controller):
         self,
         request: Request,
         round_id: FromPath[int],
+        staff_round: StaffRound,
         data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> Response:
-        round_, _ = await load_round(request, round_id)
+        round_, _ = staff_round
         upload = data.get("file")
         if isinstance(upload, UploadFile):
             content = await upload.read(paper.MAX_BYTES + 1)
@@ -93,10 +101,14 @@ class StaffPaperController(Controller):
 
     @post("/confirm", name="staff_paper_confirm", opt=BUILD)
     async def confirm(
-        self, request: Request, round_id: FromPath[int], data: URLEncodedBody[dict[str, str]]
+        self,
+        request: Request,
+        round_id: FromPath[int],
+        staff_round: StaffRound,
+        data: URLEncodedBody[dict[str, str]],
     ) -> Response:
         """Import a checked file (its new rows, or every row), or drop it."""
-        round_, _ = await load_round(request, round_id)
+        round_, _ = staff_round
         db, token, choice = request.app.state.db, data.get("token", ""), data.get("add", "")
         if choice not in ("new", "all"):
             await paper.cancel_import(db, round_, token)
@@ -114,10 +126,14 @@ class StaffPaperController(Controller):
 
     @post("/undo", name="staff_paper_undo", opt=BUILD)
     async def undo(
-        self, request: Request, round_id: FromPath[int], data: URLEncodedBody[dict[str, str]]
+        self,
+        request: Request,
+        round_id: FromPath[int],
+        staff_round: StaffRound,
+        data: URLEncodedBody[dict[str, str]],
     ) -> Response:
         """Undo a whole imported file; without confirm=yes, ask first."""
-        round_, _ = await load_round(request, round_id)
+        round_, _ = staff_round
         db = request.app.state.db
         batch_id = _number(data.get("batch", ""))
         batches = await paper.batches(db, round_)
@@ -145,14 +161,18 @@ class StaffPaperController(Controller):
 
     @post("/delete", name="staff_paper_delete", opt=BUILD)
     async def delete(
-        self, request: Request, round_id: FromPath[int], data: URLEncodedBody[dict[str, str]]
+        self,
+        request: Request,
+        round_id: FromPath[int],
+        staff_round: StaffRound,
+        data: URLEncodedBody[dict[str, str]],
     ) -> Response:
         """Find one paper response by file and row; with confirm=yes, delete it for good.
 
         Deleting is a staff action (the person asked on paper, or by phone): nothing on
         the public site can reach a paper response.
         """
-        round_, _ = await load_round(request, round_id)
+        round_, _ = staff_round
         db = request.app.state.db
         batch_id, row = _number(data.get("batch", "")), _number(data.get("row", ""))
         found = None

@@ -41,7 +41,14 @@ from codesign.services.rounds_admin import (
 )
 from codesign.settings import SUPPORTED_LOCALES
 from codesign.web.common import PageError, go, is_htmx
-from codesign.web.staff.common import ANY_STAFF, BUILD, staff_locale, staff_page, staff_user
+from codesign.web.staff.common import (
+    ANY_STAFF,
+    BUILD,
+    StaffRound,
+    staff_locale,
+    staff_page,
+    staff_user,
+)
 
 FormData = dict[str, str]
 
@@ -50,10 +57,18 @@ def admin(request: Request) -> RoundsAdmin:
     return RoundsAdmin(request.app.state.db)
 
 
+async def provide_staff_round(request: Request) -> tuple[Round, RoundSettings]:
+    """The `staff_round` dependency: the route's round and its settings, loaded once per
+    request with the standing the guard read."""
+    return await load_round(request, int(request.path_params["round_id"]))
+
+
 async def load_round(request: Request, round_id: int) -> tuple[Round, RoundSettings]:
     """The round if this person may see it: 404 if it doesn't exist, 403 if not theirs."""
     try:
-        return await admin(request).round_for(staff_user(request), round_id)
+        # the standing the guard read for this route: no second membership read
+        standing = getattr(request.state, "standing", None)
+        return await admin(request).round_for(staff_user(request), round_id, standing)
     except RoundMissing:
         raise PageError(
             404,
@@ -264,8 +279,10 @@ class StaffRoundsController(Controller):
         return go(request, f"/staff/rounds/{round_id}?done=created")
 
     @get("/rounds/{round_id:int}", name="staff_round", opt=ANY_STAFF)
-    async def round_page(self, request: Request, round_id: FromPath[int]) -> Response:
-        round_, settings = await load_round(request, round_id)
+    async def round_page(
+        self, request: Request, round_id: FromPath[int], staff_round: StaffRound
+    ) -> Response:
+        round_, settings = staff_round
         context = await self._overview(request, round_, settings, [])
         return staff_page(request, "staff/round.html", context)
 
@@ -295,16 +312,22 @@ class StaffRoundsController(Controller):
         }
 
     @get("/rounds/{round_id:int}/edit", name="staff_round_edit", opt=BUILD)
-    async def edit_round_page(self, request: Request, round_id: FromPath[int]) -> Response:
-        round_, settings = await load_round(request, round_id)
+    async def edit_round_page(
+        self, request: Request, round_id: FromPath[int], staff_round: StaffRound
+    ) -> Response:
+        round_, settings = staff_round
         context = _form_context(round_form_values(round_, settings), [], round=round_)
         return staff_page(request, "staff/round_form.html", context)
 
     @post("/rounds/{round_id:int}/edit", name="staff_round_save", opt=BUILD)
     async def save_round(
-        self, request: Request, round_id: FromPath[int], data: URLEncodedBody[FormData]
+        self,
+        request: Request,
+        round_id: FromPath[int],
+        staff_round: StaffRound,
+        data: URLEncodedBody[FormData],
     ) -> Response:
-        round_, settings = await load_round(request, round_id)
+        round_, settings = staff_round
         parsed, errors = parse_round_form(data, round_)
         if parsed is None:
             values = {**round_form_values(None, None), **_echo(data)}
@@ -320,9 +343,13 @@ class StaffRoundsController(Controller):
 
     @post("/rounds/{round_id:int}/status", name="staff_round_status", opt=BUILD)
     async def change_status(
-        self, request: Request, round_id: FromPath[int], data: URLEncodedBody[FormData]
+        self,
+        request: Request,
+        round_id: FromPath[int],
+        staff_round: StaffRound,
+        data: URLEncodedBody[FormData],
     ) -> Response:
-        round_, settings = await load_round(request, round_id)
+        round_, settings = staff_round
         target = data.get("status", "")
         if (
             target == "closed"
@@ -345,8 +372,10 @@ class StaffRoundsController(Controller):
         return go(request, f"{round_url(round_)}?done={done}")
 
     @get("/rounds/{round_id:int}/status/confirm", name="staff_round_status_confirm", opt=BUILD)
-    async def confirm_status(self, request: Request, round_id: FromPath[int]) -> Response:
-        round_, settings = await load_round(request, round_id)
+    async def confirm_status(
+        self, request: Request, round_id: FromPath[int], staff_round: StaffRound
+    ) -> Response:
+        round_, settings = staff_round
         target = request.query_params.get("status", "")
         if target != "closed" or target not in TRANSITIONS.get(
             round_.status, ()
@@ -361,9 +390,13 @@ class StaffRoundsController(Controller):
         opt=BUILD,
     )
     async def confirm_section(
-        self, request: Request, round_id: FromPath[int], section_id: FromPath[int]
+        self,
+        request: Request,
+        round_id: FromPath[int],
+        staff_round: StaffRound,
+        section_id: FromPath[int],
     ) -> Response:
-        round_, _ = await load_round(request, round_id)
+        round_, _ = staff_round
         action = request.query_params.get("action", "")
         confirmation = _removal_confirmation(round_, section_id, action)
         if confirmation is None:  # nothing to ask (any more): the section as it is
@@ -372,9 +405,11 @@ class StaffRoundsController(Controller):
         return ask_first(request, confirmation)
 
     @post("/rounds/{round_id:int}/duplicate", name="staff_round_duplicate", opt=BUILD)
-    async def duplicate(self, request: Request, round_id: FromPath[int]) -> Response:
+    async def duplicate(
+        self, request: Request, round_id: FromPath[int], staff_round: StaffRound
+    ) -> Response:
         """Copy the round as a new draft, to run it again or adapt it."""
-        round_, _ = await load_round(request, round_id)
+        round_, _ = staff_round
         words = translations_for(round_.default_locale)
         suffix = " " + words.gettext(COPY_SUFFIX)
         new_id = await admin(request).duplicate(staff_user(request), round_, suffix)
@@ -382,10 +417,14 @@ class StaffRoundsController(Controller):
 
     @post("/rounds/{round_id:int}/delete", name="staff_round_delete", opt=BUILD)
     async def delete_round(
-        self, request: Request, round_id: FromPath[int], data: URLEncodedBody[FormData]
+        self,
+        request: Request,
+        round_id: FromPath[int],
+        staff_round: StaffRound,
+        data: URLEncodedBody[FormData],
     ) -> Response:
         """Delete a round that is not open, with its data; asks first."""
-        round_, _ = await load_round(request, round_id)
+        round_, _ = staff_round
         if round_.status == "open":
             raise refused(round_, Refused(N_("Close the round before you delete it.")))
         if data.get("confirmed") != "yes":
@@ -404,8 +443,10 @@ class StaffRoundsController(Controller):
         return go(request, "/staff/?done=round-deleted")
 
     @get("/rounds/{round_id:int}/delete/confirm", name="staff_round_delete_confirm", opt=BUILD)
-    async def confirm_delete_round(self, request: Request, round_id: FromPath[int]) -> Response:
-        round_, settings = await load_round(request, round_id)
+    async def confirm_delete_round(
+        self, request: Request, round_id: FromPath[int], staff_round: StaffRound
+    ) -> Response:
+        round_, settings = staff_round
         if round_.status == "open":
             context = await self._overview(request, round_, settings, [])
             return staff_page(request, "staff/round.html", context)
@@ -419,9 +460,13 @@ class StaffRoundsController(Controller):
 
     @post("/rounds/{round_id:int}/members", name="staff_round_members", opt=BUILD)
     async def add_member(
-        self, request: Request, round_id: FromPath[int], data: URLEncodedBody[FormData]
+        self,
+        request: Request,
+        round_id: FromPath[int],
+        staff_round: StaffRound,
+        data: URLEncodedBody[FormData],
     ) -> Response:
-        round_, settings = await load_round(request, round_id)
+        round_, settings = staff_round
         error = await admin(request).add_member(
             staff_user(request), round_, data.get("member_email", "")
         )
@@ -435,9 +480,13 @@ class StaffRoundsController(Controller):
 
     @post("/rounds/{round_id:int}/members/remove", name="staff_round_member_remove", opt=BUILD)
     async def remove_member(
-        self, request: Request, round_id: FromPath[int], data: URLEncodedBody[FormData]
+        self,
+        request: Request,
+        round_id: FromPath[int],
+        staff_round: StaffRound,
+        data: URLEncodedBody[FormData],
     ) -> Response:
-        round_, settings = await load_round(request, round_id)
+        round_, settings = staff_round
         member = data.get("user_id", "")
         if not member.isdigit() or len(member) > 12:
             return go(request, f"{round_url(round_)}#members")
@@ -453,8 +502,10 @@ class StaffRoundsController(Controller):
     # Sections and questions ----------------------------------------------
 
     @get("/rounds/{round_id:int}/sections/new", name="staff_section_new", opt=BUILD)
-    async def new_section_page(self, request: Request, round_id: FromPath[int]) -> Response:
-        round_, _ = await load_round(request, round_id)
+    async def new_section_page(
+        self, request: Request, round_id: FromPath[int], staff_round: StaffRound
+    ) -> Response:
+        round_, _ = staff_round
         return staff_page(
             request,
             "staff/section_new.html",
@@ -468,9 +519,13 @@ class StaffRoundsController(Controller):
 
     @post("/rounds/{round_id:int}/sections/new", name="staff_section_create", opt=BUILD)
     async def create_section(
-        self, request: Request, round_id: FromPath[int], data: URLEncodedBody[FormData]
+        self,
+        request: Request,
+        round_id: FromPath[int],
+        staff_round: StaffRound,
+        data: URLEncodedBody[FormData],
     ) -> Response:
-        round_, _ = await load_round(request, round_id)
+        round_, _ = staff_round
         try:
             section_id, errors = await admin(request).add_section(staff_user(request), round_, data)
         except Refused as exc:
@@ -493,9 +548,13 @@ class StaffRoundsController(Controller):
 
     @get("/rounds/{round_id:int}/sections/{section_id:int}", name="staff_section", opt=BUILD)
     async def section_page(
-        self, request: Request, round_id: FromPath[int], section_id: FromPath[int]
+        self,
+        request: Request,
+        round_id: FromPath[int],
+        staff_round: StaffRound,
+        section_id: FromPath[int],
     ) -> Response:
-        round_, _ = await load_round(request, round_id)
+        round_, _ = staff_round
         return staff_page(request, "staff/section.html", _section_context(round_, section_id, []))
 
     @post("/rounds/{round_id:int}/sections/{section_id:int}", name="staff_section_save", opt=BUILD)
@@ -503,10 +562,11 @@ class StaffRoundsController(Controller):
         self,
         request: Request,
         round_id: FromPath[int],
+        staff_round: StaffRound,
         section_id: FromPath[int],
         data: URLEncodedBody[FormData],
     ) -> Response:
-        round_, _ = await load_round(request, round_id)
+        round_, _ = staff_round
         service, user = admin(request), staff_user(request)
         action = data.get("action", "")
         if (action == "delete" or action.startswith("delete_q")) and data.get(
@@ -548,9 +608,13 @@ class StaffRoundsController(Controller):
 
     @get("/rounds/{round_id:int}/translate/{locale:str}", name="staff_translate", opt=BUILD)
     async def translate_page(
-        self, request: Request, round_id: FromPath[int], locale: FromPath[str]
+        self,
+        request: Request,
+        round_id: FromPath[int],
+        staff_round: StaffRound,
+        locale: FromPath[str],
     ) -> Response:
-        round_, settings = await load_round(request, round_id)
+        round_, settings = staff_round
         _check_translation_locale(round_, locale)
         return staff_page(
             request, "staff/translate.html", _translate_context(round_, settings, locale, [], {})
@@ -561,10 +625,11 @@ class StaffRoundsController(Controller):
         self,
         request: Request,
         round_id: FromPath[int],
+        staff_round: StaffRound,
         locale: FromPath[str],
         data: URLEncodedBody[FormData],
     ) -> Response:
-        round_, settings = await load_round(request, round_id)
+        round_, settings = staff_round
         _check_translation_locale(round_, locale)
         item = data.get("item", "")[:40]
         sent = _echo(data)

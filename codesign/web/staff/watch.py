@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from litestar import Controller, Request, Response, get
 from litestar.enums import MediaType
 from litestar.params import FromPath
@@ -14,12 +16,15 @@ from codesign.i18n import (
     translations_for,
 )
 from codesign.services import watching
-from codesign.services.rounds_admin import effective_status, may_read_answers
+from codesign.services.access import Action, can
+from codesign.services.rounds_admin import effective_status
 from codesign.settings import SUPPORTED_LOCALES
 from codesign.web.staff.common import (
     ANY_STAFF,
     BUILD,
+    StaffRound,
     not_on_round,
+    round_standing,
     staff_locale,
     staff_page,
     staff_user,
@@ -53,8 +58,10 @@ class StaffWatchController(Controller):
     path = "/rounds/{round_id:int}"
 
     @get("/share", name="staff_share", opt=BUILD)
-    async def share(self, request: Request, round_id: FromPath[int]) -> Response:
-        round_, _ = await load_round(request, round_id)
+    async def share(
+        self, request: Request, round_id: FromPath[int], staff_round: StaffRound
+    ) -> Response:
+        round_, _ = staff_round
         return staff_page(
             request,
             "staff/share.html",
@@ -67,8 +74,10 @@ class StaffWatchController(Controller):
         )
 
     @get("/share/qr.svg", name="staff_share_qr", opt=BUILD)
-    async def qr(self, request: Request, round_id: FromPath[int]) -> Response:
-        round_, _ = await load_round(request, round_id)
+    async def qr(
+        self, request: Request, round_id: FromPath[int], staff_round: StaffRound
+    ) -> Response:
+        round_, _ = staff_round
         return Response(
             watching.qr_svg(public_url(request, round_.slug)),
             media_type="image/svg+xml",
@@ -76,9 +85,11 @@ class StaffWatchController(Controller):
         )
 
     @get("/share/qr.png", name="staff_share_qr_png", opt=BUILD)
-    async def qr_png(self, request: Request, round_id: FromPath[int]) -> Response:
+    async def qr_png(
+        self, request: Request, round_id: FromPath[int], staff_round: StaffRound
+    ) -> Response:
         """The same QR code as a PNG, for word processors that don't take SVG."""
-        round_, _ = await load_round(request, round_id)
+        round_, _ = staff_round
         return Response(
             watching.qr_png(public_url(request, round_.slug)),
             media_type="image/png",
@@ -89,8 +100,10 @@ class StaffWatchController(Controller):
         )
 
     @get("/poster", name="staff_poster", opt=BUILD)
-    async def poster(self, request: Request, round_id: FromPath[int]) -> Response:
-        round_, _ = await load_round(request, round_id)
+    async def poster(
+        self, request: Request, round_id: FromPath[int], staff_round: StaffRound
+    ) -> Response:
+        round_, _ = staff_round
         asked = [loc for loc in request.query_params.getall("lang", []) if isinstance(loc, str)]
         chosen = [loc for loc in SUPPORTED_LOCALES if loc in asked and loc in round_.locales]
         chosen = chosen or [round_.default_locale]
@@ -132,12 +145,13 @@ class StaffWatchController(Controller):
         )
 
     @get("/dashboard", name="staff_dashboard", opt=ANY_STAFF)
-    async def dashboard(self, request: Request, round_id: FromPath[int]) -> Response:
-        round_, _ = await load_round(request, round_id)
+    async def dashboard(
+        self, request: Request, round_id: FromPath[int], staff_round: StaffRound
+    ) -> Response:
+        round_, _ = staff_round
         stats = await watching.dashboard(request.app.state.db, round_)
         locale = staff_locale(request)
-        from codesign.store.db import utcnow
-
+        now = datetime.now(UTC)
         return staff_page(
             request,
             "staff/dashboard.html",
@@ -146,7 +160,7 @@ class StaffWatchController(Controller):
                 "rt": round_.texts[round_.default_locale],
                 "stats": stats,
                 "status": effective_status(round_),
-                "updated": format_staff_moment(utcnow(), locale, round_.timezone, round_.region),
+                "updated": format_staff_moment(now, locale, round_.timezone, round_.region),
                 "poll": POLL_SECONDS,
                 "bar_width": watching.BAR_WIDTH,
             },
@@ -163,7 +177,7 @@ class StaffWatchController(Controller):
 
     async def _export(self, request: Request, round_id: int, fmt: str) -> Response:
         round_, _ = await load_round(request, round_id)
-        if not await may_read_answers(request.app.state.db, staff_user(request), round_.id):
+        if not can(staff_user(request), Action.READ_ANSWERS, round_standing(request)):
             raise not_on_round()
         body, _rows = await watching.export(request.app.state.db, staff_user(request), round_, fmt)
         media = "text/csv; charset=utf-8" if fmt == "csv" else MediaType.JSON
