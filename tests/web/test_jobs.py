@@ -206,3 +206,36 @@ async def test_a_failing_run_is_retried_then_reported(replica_settings) -> None:
             and f"analysis run {run.id} failed for good" in r.getMessage()
             for r in said.records
         )
+
+
+async def test_the_embed_job_prepares_and_embeds_new_answers(replica_settings, monkeypatch) -> None:
+    monkeypatch.setattr(jobs_module, "EMBED_EVERY", 1)
+    settings = msgspec.structs.replace(replica_settings, background_embedding=True)
+    app = create_app(settings, demo=True)
+    async with AsyncTestClient(app=app):
+        assert getattr(app.state, "embed_task", None) is None  # not a task of this process
+        vectoriser = TopicVectoriser()
+        app.state.board = BoardService(app.state.db, lambda: vectoriser)
+        round_ = await round_store.load_round(app.state.db, "demo")
+        question = round_.sections[0].questions[1].id
+        await fill_round(app.state.db, round_, generate(12, seed=3), question_id=question)
+        for _ in range(150):
+            pending = await theme_store.unembedded_answers(app.state.db, vectoriser.name, 100)
+            if not pending and len(vectoriser.embedded) >= 5:
+                break
+            await asyncio.sleep(0.1)
+        assert not await theme_store.unembedded_answers(app.state.db, vectoriser.name, 100)
+        assert any(name == "embed" for name, _ in app.state.jobs.ticks)
+
+
+async def test_notices_are_a_job_only_when_smtp_is_configured(replica_settings) -> None:
+    configured = msgspec.structs.replace(
+        replica_settings, smtp_host="127.0.0.1", smtp_port=2525, smtp_security="none"
+    )
+    async with AsyncTestClient(app=create_app(configured)) as running:
+        assert "notify" in running.app.state.jobs.app.tasks
+        assert getattr(running.app.state, "notify_task", None) is None
+    async with AsyncTestClient(app=create_app(replica_settings)) as running:
+        tasks = running.app.state.jobs.app.tasks
+        assert "notify" not in tasks and "embed" not in tasks and "screen" not in tasks
+        assert {"purge", "analysis_run", "retry_stalled_jobs"} <= set(tasks)
