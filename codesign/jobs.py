@@ -423,17 +423,25 @@ class Jobs:
             await asyncio.sleep(0.01)
 
     async def retry_stalled(self) -> int:
-        """Put back in the queue the jobs held by workers whose heartbeat stopped."""
-        stalled = await self.app.job_manager.get_stalled_jobs(
-            seconds_since_heartbeat=self.stalled_after
-        )
+        """Hand on the jobs held by workers whose heartbeat stopped: an analysis run is
+        queued again; a periodic tick is ended as aborted (the next tick does its work,
+        and its lock must not hold every later tick back)."""
+        manager = self.app.job_manager
+        stalled = await manager.get_stalled_jobs(seconds_since_heartbeat=self.stalled_after)
         count = 0
         for job in stalled:
             try:
-                await self.app.job_manager.retry_job(job)
+                if job.task_name == "analysis_run":
+                    await manager.retry_job(job)
+                    said = "queued again"
+                else:
+                    await manager.finish_job(
+                        job, status=procrastinate.jobs.Status.ABORTED, delete_job=False
+                    )
+                    said = "ended; the next tick does its work"
             except Exception:  # another replica's sweep took it first
-                log.debug("stalled job %s not retried", job.id, exc_info=True)
+                log.debug("stalled job %s not handed on", job.id, exc_info=True)
                 continue
-            log.warning("job %s (%s) of a stopped worker queued again", job.id, job.task_name)
+            log.warning("job %s (%s) of a stopped worker %s", job.id, job.task_name, said)
             count += 1
         return count
