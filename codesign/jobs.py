@@ -17,18 +17,20 @@ replica's worker (`FOR UPDATE SKIP LOCKED`), so:
   stalled-job sweep (itself a periodic job) and run again by another replica. A run
   is safe to run again: its row stays "running" until the one write that saves its
   themes also marks it done, so a second attempt starts over cleanly, and an
-  attempt that finds the run done or failed does nothing;
+  attempt that finds the run done or failed does nothing. A periodic tick held by a
+  dead worker is ended as aborted instead (the next tick does its work; its lock
+  would otherwise hold every later tick back);
 - a job that fails is retried (`RUN_RETRIES` times) and then kept as failed in
   `procrastinate_jobs`, logged at ERROR, and its run shown as failed on the page.
 
-The library is procrastinate (3.10, LGPL-3.0, maintained since 2019): a job queue
-built on PostgreSQL alone (no broker to run beside it), with periodic tasks and a
-database-level lock per tick, locks and queueing locks, retries, worker heartbeats
-and stalled-job recovery, LISTEN/NOTIFY wake-ups, and an asyncio worker that runs
-inside our own event loop (the Litestar lifespan starts and stops it). SAQ was the
-other candidate; its PostgreSQL broker is younger than its Redis one, and it has no
-equivalent of procrastinate's per-tick deferral row, which is exactly what "one
-replica takes each tick" needs.
+The library is procrastinate (3.10): a job queue built on PostgreSQL alone (no
+broker to run beside it), with periodic tasks deferred through a unique row per
+task and tick, locks and queueing locks, retries, worker heartbeats with a query
+for the jobs of stalled workers, LISTEN/NOTIFY wake-ups, and an asyncio worker
+that runs inside our own event loop (the Litestar lifespan starts and stops it).
+SAQ was the other candidate; its PostgreSQL broker is the newer of its two (Redis
+was first), and procrastinate's heartbeat-based stalled-job query and per-tick
+deferral are exactly the two things several replicas need here.
 
 procrastinate talks to PostgreSQL through psycopg 3, a second driver beside the
 store's asyncpg. That is acceptable: it opens its own small pool (a few
@@ -42,7 +44,7 @@ Timing (`CODESIGN_JOB_HEARTBEAT_SECONDS`, `CODESIGN_JOB_STALLED_SECONDS`): worke
 beat every 10 s and a job is taken back 60 s after its worker's last beat. A
 shorter window picks a dead replica's run up sooner but risks taking a run from a
 replica that is only slow (an event loop held up longer than the window); running
-it twice is harmless but wasteful. Tests use a fraction of a second.
+it twice is harmless but wasteful. Tests use 0.2 s and 1 s.
 """
 
 from __future__ import annotations
