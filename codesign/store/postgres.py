@@ -29,6 +29,7 @@ import threading
 from collections.abc import Awaitable, Callable, Generator, Iterable, Sequence
 from typing import Any, TypeVar
 
+from codesign.jobs import apply_job_schema
 from codesign.store.db import migration_files, to_db_time, utcnow
 
 try:
@@ -414,7 +415,10 @@ class PostgresDatabase:
                 "SELECT pg_advisory_lock($1)", MIGRATION_LOCK, timeout=MIGRATION_TIMEOUT_S
             )
             try:
-                return await _migrate(conn)
+                applied = await _migrate(conn)
+                # The job queue's tables (codesign.jobs), under the same lock.
+                await apply_job_schema(conn)
+                return applied
             finally:
                 await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
 

@@ -93,6 +93,11 @@ def _default(value: str) -> str:
 _ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
 
 
+def _job_queue(tables) -> set[str]:
+    """Tables of the job queue's library (codesign.jobs), on PostgreSQL only."""
+    return {t for t in tables if t.startswith("procrastinate_") or t == "job_schema"}
+
+
 async def _postgres_schema(url: str) -> dict:
     import asyncpg
 
@@ -140,15 +145,25 @@ async def _postgres_schema(url: str) -> dict:
             else:
                 for col, other_col in zip(cols, r["other_cols"], strict=True):
                     foreign.add((t, col, r["other"], other_col, _ACTIONS[r["confdeltype"]]))
+        # The job queue's own tables (codesign.jobs, PostgreSQL only) are the library's.
         indexes = {
             r["indexname"]
             for r in await conn.fetch(
                 "SELECT i.indexname FROM pg_indexes i WHERE i.schemaname = 'public'"
                 " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)"
+                " AND NOT (i.tablename LIKE 'procrastinate%' OR i.tablename = 'job_schema')"
             )
         }
     finally:
         await conn.close()
+    tables = [t for t in tables if t not in _job_queue(tables)]
+    jobs = _job_queue([*columns, *keys])
+    columns = {t: c for t, c in columns.items() if t not in jobs}
+    keys = {t: c for t, c in keys.items() if t not in jobs}
+    not_null = {c for c in not_null if c[0] not in jobs}
+    defaults = {c: d for c, d in defaults.items() if c[0] not in jobs}
+    uniques = {u for u in uniques if u[0] not in jobs}
+    foreign = {f for f in foreign if f[0] not in jobs}
     return {
         "tables": tables,
         "columns": columns,
