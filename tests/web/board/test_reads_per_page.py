@@ -6,9 +6,10 @@ and the round dependency share them), not once by each layer that asks.
 
 from __future__ import annotations
 
+import inspect
+
 import pytest
 
-from codesign.store.db import Database
 from tests.web.board.conftest import analysed
 from tests.web.staff.conftest import signed_in
 
@@ -19,25 +20,42 @@ class Counter:
 
 
 @pytest.fixture
-def counted(monkeypatch) -> Counter:
+def counted(client, monkeypatch) -> Counter:
+    """Counts each read the app asks of its database, on either backend (a read made
+    inside another, as SQLite's fetch_one through fetch_all, counts once)."""
     counter = Counter()
-    fetch_all, quick_one, quick_all = Database.fetch_all, Database.quick_one, Database.quick_all
+    backend = type(client.app.state.db)
+    depth = [0]
 
-    async def counting_fetch_all(self, sql, params=()):
-        counter.statements.append(sql)
-        return await fetch_all(self, sql, params)
+    def counting(name, method):
+        if inspect.iscoroutinefunction(method):
 
-    def counting_quick_one(self, sql, params=()):
-        counter.statements.append(sql)
-        return quick_one(self, sql, params)
+            async def wrapper(self, sql, *args, **kwargs):
+                if depth[0] == 0:
+                    counter.statements.append(sql)
+                depth[0] += 1
+                try:
+                    return await method(self, sql, *args, **kwargs)
+                finally:
+                    depth[0] -= 1
 
-    def counting_quick_all(self, sql, params=(), limit=50):
-        counter.statements.append(sql)
-        return quick_all(self, sql, params, limit)
+        else:
 
-    monkeypatch.setattr(Database, "fetch_all", counting_fetch_all)
-    monkeypatch.setattr(Database, "quick_one", counting_quick_one)
-    monkeypatch.setattr(Database, "quick_all", counting_quick_all)
+            def wrapper(self, sql, *args, **kwargs):
+                if depth[0] == 0:
+                    counter.statements.append(sql)
+                depth[0] += 1
+                try:
+                    return method(self, sql, *args, **kwargs)
+                finally:
+                    depth[0] -= 1
+
+        return wrapper
+
+    for name in ("fetch_all", "fetch_one", "fetch_one_quick", "quick_one", "quick_all"):
+        method = getattr(backend, name, None)
+        if method is not None:
+            monkeypatch.setattr(backend, name, counting(name, method))
     return counter
 
 
