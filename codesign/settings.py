@@ -45,6 +45,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     background_screening: bool = True
     #: Seconds between looks for answers to screen when there is no backlog.
     screening_interval: float = 2.0
+    #: On PostgreSQL, background work runs as jobs (codesign.jobs): each replica's worker
+    #: beats this often (`CODESIGN_JOB_HEARTBEAT_SECONDS`), and a job whose worker has
+    #: not beaten for `job_stalled_seconds` (`CODESIGN_JOB_STALLED_SECONDS`: its replica
+    #: died) is run again by another replica.
+    job_heartbeat_seconds: float = 10.0
+    job_stalled_seconds: float = 60.0
+    #: Seconds before a failed analysis run is tried again (`CODESIGN_JOB_RETRY_SECONDS`).
+    job_retry_seconds: int = 5
     #: The site's address as people reach it (`CODESIGN_PUBLIC_URL`): share links, QR
     #: codes, posters and emails use it, never the request's Host header.
     public_url: str = ""
@@ -153,6 +161,9 @@ def from_env(environ: dict[str, str] | None = None, **overrides: object) -> Sett
         ("reading_break_after", "CODESIGN_READING_BREAK_AFTER", int),
         ("escalate_after_hours", "CODESIGN_ESCALATE_AFTER_HOURS", float),
         ("screening_interval", "CODESIGN_SCREENING_INTERVAL", float),
+        ("job_heartbeat_seconds", "CODESIGN_JOB_HEARTBEAT_SECONDS", float),
+        ("job_stalled_seconds", "CODESIGN_JOB_STALLED_SECONDS", float),
+        ("job_retry_seconds", "CODESIGN_JOB_RETRY_SECONDS", int),
     ):
         if env.get(name):
             values[key] = kind(env[name])

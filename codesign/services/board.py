@@ -26,6 +26,7 @@ import logging
 import threading
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import msgspec
 import numpy as np
@@ -53,6 +54,9 @@ from codesign.store.db import Database, WriteConnection, utcnow
 from codesign.store.publishing import SignOff
 from codesign.store.themes import AnswerRow, ThemeRow
 from codesign.store.themes import Response as ThemeResponse
+
+if TYPE_CHECKING:
+    from codesign.jobs import Jobs
 
 __all__ = ["AnswerRow", "BoardService", "SignOff", "ThemeResponse", "ThemeRow"]
 
@@ -238,6 +242,9 @@ class BoardService:
         self._make_vectoriser = vectoriser
         self._vectoriser: Vectoriser | None = None
         self.tasks: dict[int, asyncio.Task] = {}
+        #: On PostgreSQL the job queue (codesign.jobs.Jobs): runs are jobs any replica's
+        #: worker may run. None: runs are tasks of this process, as on SQLite.
+        self.jobs: Jobs | None = None
         # one embedding at a time: the model is shared by runs and the background
         self._embed_lock = threading.Lock()
         self._vector_secret: str | None = None
@@ -318,6 +325,9 @@ class BoardService:
         run_id = await self.db.write(work)
         if run_id is None:
             raise BoardError(N_("The analysis is already running for this question."))
+        if self.jobs is not None:
+            await self.jobs.defer_run(run_id, kind, question_id, round_.slug)
+            return run_id
         task = asyncio.create_task(
             self._execute(run_id, question_id, kind, round_.default_locale), name=f"run-{run_id}"
         )
@@ -328,12 +338,18 @@ class BoardService:
     async def run_analysis(self, user: StaffUser, round_: Round, question_id: int) -> store.Run:
         """Start a run and wait for it (tests, the command line)."""
         run_id = await self.start_analysis(user, round_, question_id)
-        task = self.tasks.get(run_id)
-        if task is not None:
-            await task
+        await self.finished(run_id)
         run = await store.run_by_id(self.db, run_id)
         assert run is not None
         return run
+
+    async def finished(self, run_id: int) -> None:
+        """Until the run has finished: this process's task, or a job on any replica."""
+        task = self.tasks.get(run_id)
+        if task is not None:
+            await task
+        elif self.jobs is not None:
+            await self.jobs.wait_for_run(run_id)
 
     async def wait(self) -> None:
         """Wait for every running analysis of this process."""

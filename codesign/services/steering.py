@@ -355,7 +355,10 @@ class SteeringService:
         run_id = await self.db.write(work)
         if run_id is None:
             raise BoardError(N_("The analysis is already running for this question."))
-        self._launch(run_id, self._theme_other(run_id, round_, question_id))
+        if self.board.jobs is not None:  # PostgreSQL: a job any replica may run
+            await self.board.jobs.defer_run(run_id, "other", question_id, round_.slug)
+        else:
+            self._launch(run_id, self._theme_other(run_id, round_, question_id))
         return run_id
 
     async def run_other(self, user: StaffUser, round_: Round, question_id: int) -> theme_store.Run:
@@ -367,9 +370,7 @@ class SteeringService:
         return run
 
     async def _wait(self, run_id: int) -> None:
-        task = self.board.tasks.get(run_id)
-        if task is not None:
-            await task
+        await self.board.finished(run_id)
 
     async def _theme_other(self, run_id: int, round_: Round, question_id: int) -> None:
         await theme_store.update_run(self.db, run_id, 5, "prepare")
@@ -455,7 +456,12 @@ class SteeringService:
         entry = self._entry(
             user, round_, "themes_restarted", f"question {question_id}, run {run_id}"
         )
-        self._launch(run_id, self._restart(run_id, round_, question_id, entry))
+        if self.board.jobs is not None:  # PostgreSQL: a job any replica may run
+            await self.board.jobs.defer_run(
+                run_id, "restart", question_id, round_.slug, msgspec.structs.asdict(entry)
+            )
+        else:
+            self._launch(run_id, self._restart(run_id, round_, question_id, entry))
         return run_id
 
     async def run_restart(

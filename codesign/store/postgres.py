@@ -30,6 +30,7 @@ import threading
 from collections.abc import Awaitable, Callable, Generator, Iterable, Sequence
 from typing import Any, TypeVar
 
+from codesign.jobs import apply_job_schema
 from codesign.store.db import (
     READ_COMMITTED,
     SERIALIZABLE,
@@ -375,7 +376,10 @@ class PostgresDatabase:
         async with self._need_pool().acquire() as conn:
             await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
             try:
-                return await _migrate(conn)
+                applied = await _migrate(conn)
+                # The job queue's tables (codesign.jobs), under the same lock.
+                await apply_job_schema(conn)
+                return applied
             finally:
                 await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
 

@@ -15,6 +15,7 @@ from litestar.exceptions import HTTPException
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
+from codesign import jobs
 from codesign.i18n import N_, check_catalogues
 from codesign.services import erasure
 from codesign.services.board import BoardService, embed_in_background
@@ -87,8 +88,6 @@ def create_app(
             log.info("created the demo round at /r/demo")
         if demo and demo_staff:
             await create_demo_staff(app)
-        # Retention: purge at start-up and daily; harmless on several replicas.
-        app.state.purge_task = asyncio.create_task(purge_daily(db), name="codesign-purge")
         if getattr(app.state, "board", None) is None:
             app.state.board = BoardService(db)
         # Screening shares the board's model (tests may swap the board service).
@@ -100,6 +99,35 @@ def create_app(
             lambda vectors: app.state.board.save_vectors(vectors),
         )
         app.state.board.screen_first = lambda: app.state.safeguarding.screen_waiting()
+        mailer = mailer_for(settings)
+        notify = (
+            mailer,
+            lambda round_id: (
+                f"{settings.public_url.rstrip('/')}/staff/rounds/{round_id}/board/safeguarding"
+            ),
+            timedelta(hours=settings.escalate_after_hours),
+        )
+        if db.dialect == "postgresql" and jobs.available():
+            # Several replicas: background work and analysis runs are jobs in the
+            # database, each taken by one replica's worker (codesign.jobs).
+            app.state.jobs = jobs.Jobs(
+                db,
+                board=lambda: app.state.board,
+                safeguarding=lambda: app.state.safeguarding,
+                embedding=settings.background_embedding,
+                screening=settings.background_screening,
+                screening_interval=settings.screening_interval,
+                notify=notify if mailer is not None else None,
+                heartbeat=settings.job_heartbeat_seconds,
+                stalled_after=settings.job_stalled_seconds,
+                retry_wait=settings.job_retry_seconds,
+            )
+            app.state.board.jobs = app.state.jobs
+            await app.state.jobs.start()
+            return
+        # One process (SQLite): the same work as tasks of this process.
+        # Retention: purge at start-up and daily.
+        app.state.purge_task = asyncio.create_task(purge_daily(db), name="codesign-purge")
         # Vectors for new written answers, off every participant's request path.
         if settings.background_embedding:
             app.state.embed_task = asyncio.create_task(
@@ -113,22 +141,16 @@ def create_app(
                 ),
                 name="codesign-screen",
             )
-        mailer = mailer_for(settings)
         if mailer is not None:
             app.state.notify_task = asyncio.create_task(
-                notify_in_background(
-                    lambda: app.state.safeguarding,
-                    mailer,
-                    lambda round_id: (
-                        f"{settings.public_url.rstrip('/')}"
-                        f"/staff/rounds/{round_id}/board/safeguarding"
-                    ),
-                    timedelta(hours=settings.escalate_after_hours),
-                ),
+                notify_in_background(lambda: app.state.safeguarding, *notify),
                 name="codesign-notify",
             )
 
     async def on_shutdown(app: Litestar) -> None:
+        job_queue = getattr(app.state, "jobs", None)
+        if job_queue is not None:  # its running jobs go back to the queue for another replica
+            await job_queue.stop()
         for name in ("purge_task", "embed_task", "screen_task", "notify_task"):
             task = getattr(app.state, name, None)
             if task is not None:
