@@ -59,6 +59,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -356,6 +357,118 @@ async def check_stored(database_url: str, saves: Saves) -> dict[str, int]:
     }
 
 
+# The analysis run handed over ------------------------------------------------------
+
+#: Worker heartbeats and the stall window for the replicas here (the defaults, 10 s
+#: and 60 s, would make the handover wait a minute): a dead replica's run is picked up
+#: this long after its last heartbeat.
+JOB_ENV = {"CODESIGN_JOB_HEARTBEAT_SECONDS": "1", "CODESIGN_JOB_STALLED_SECONDS": "5"}
+
+
+async def sign_in(port: int, log: Path) -> tuple[Connection, dict[str, str], str]:
+    """The demo organizer (password from the first replica's start-up output) signed in
+    on the replica at `port`; returns the connection, headers for POSTs and a token."""
+    said = log.read_text(errors="replace")
+    found = re.search(r"demo organizer - sign in at \S+ with (\S+) and the password (\S+)", said)
+    if found is None:
+        raise RuntimeError("the first replica did not print the demo organizer's password")
+    email, password = found.groups()
+    conn = Connection(port)
+    status, headers, body = await conn.request("GET", "/staff/sign-in", {})
+    csrf = cookie_values(headers["_cookies"])["csrftoken"]
+    token = re.search(rb'name="_csrf_token" value="([^"]+)"', body).group(1).decode()
+    form = urllib.parse.urlencode(
+        {"_csrf_token": token, "email": email, "password": password, "next": "/staff/"}
+    ).encode()
+    status, headers, _ = await conn.request(
+        "POST", "/staff/sign-in",
+        {"Cookie": f"csrftoken={csrf}", "Content-Type": "application/x-www-form-urlencoded"}, form,
+    )
+    session = cookie_values(headers["_cookies"]).get("cs_staff")
+    if status != 303 or not session:
+        raise RuntimeError(f"the demo organizer's sign-in answered {status}")
+    return conn, {
+        "Cookie": f"csrftoken={csrf}; cs_staff={session}",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }, token
+
+
+async def analysis_handover(database_url: str, app1_port: int, app1_log: Path,
+                            app2: subprocess.Popen, restart_app1) -> dict:
+    """Start a run on app1 while app2 is paused (SIGSTOP: so app1's worker is the one
+    that takes it), SIGKILL app1 while the run is running, let app2 go on (SIGCONT),
+    and wait for the run to finish. Returns what happened."""
+    import asyncpg
+
+    app1 = restart_app1()
+    db = await asyncpg.connect(database_url)
+    try:
+        question = await db.fetchval(
+            "SELECT q.id FROM questions q JOIN sections s ON s.id = q.section_id"
+            " JOIN rounds r ON r.id = s.round_id WHERE r.slug = 'demo' AND q.kind = 'open_text'"
+            " ORDER BY s.position, q.position LIMIT 1"
+        )
+        round_id = await db.fetchval("SELECT id FROM rounds WHERE slug = 'demo'")
+        answers = await db.fetchval(
+            "SELECT count(*) FROM answers a JOIN participations p ON p.id = a.participation_id"
+            " WHERE a.question_id = $1 AND p.status = 'submitted'", question
+        )
+        conn, headers, token = await sign_in(app1_port, app1_log)
+        app2.send_signal(signal.SIGSTOP)
+        try:
+            status, answer, _ = await conn.request(
+                "POST", f"/staff/rounds/{round_id}/board/q/{question}/run", headers,
+                f"_csrf_token={token}".encode(),
+            )
+            await conn.close()
+            if status != 303:
+                raise RuntimeError(f"starting the run answered {status}")
+            run_id = await db.fetchval(
+                "SELECT id FROM analysis_runs WHERE question_id = $1 ORDER BY id DESC LIMIT 1",
+                question,
+            )
+            claimed = None
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                claimed = await db.fetchval(
+                    "SELECT id FROM procrastinate_jobs WHERE task_name = 'analysis_run'"
+                    " AND status = 'doing' AND (args->>'run_id')::bigint = $1", run_id
+                )
+                if claimed is not None:
+                    break
+                await asyncio.sleep(0.02)
+            app1.send_signal(signal.SIGKILL)
+            killed_at = time.monotonic()
+            app1.wait(10)
+            at_kill = await db.fetchrow(
+                "SELECT status, progress, stage FROM analysis_runs WHERE id = $1", run_id
+            )
+        finally:
+            app2.send_signal(signal.SIGCONT)
+        result = {"answers": answers, "run": run_id, "claimed_by_app1": claimed is not None,
+                  "at_kill": dict(at_kill)}
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            row = await db.fetchrow(
+                "SELECT status, error, n, k FROM analysis_runs WHERE id = $1", run_id
+            )
+            if row["status"] != "running":
+                break
+            await asyncio.sleep(0.2)
+        result["final"] = dict(row)
+        result["after_kill_s"] = time.monotonic() - killed_at
+        result["themes"] = await db.fetchval(
+            "SELECT count(*) FROM themes WHERE question_id = $1", question
+        )
+        result["job_left"] = [dict(r) for r in await db.fetch(
+            "SELECT status, attempts FROM procrastinate_jobs WHERE task_name = 'analysis_run'"
+            " AND (args->>'run_id')::bigint = $1", run_id
+        )]
+        return result
+    finally:
+        await db.close()
+
+
 # Figures --------------------------------------------------------------------------
 
 def figures(targets: dict[str, int], clients: int, rounds: int, seconds: float) -> dict:
@@ -406,7 +519,7 @@ def main(argv: list[str] | None = None) -> int:
 
         def replica(name: str, database_url: str | None) -> tuple[subprocess.Popen, int]:
             port = free_port()
-            env = app_env(database_url, CODESIGN_TRUSTED_PROXIES=PROXY)
+            env = app_env(database_url, CODESIGN_TRUSTED_PROXIES=PROXY, **JOB_ENV)
             process = start_server(app_command(str(folder / f"{name}.db"), port), port, env,
                                    log=folder / f"{name}.log")
             processes.append(process)
@@ -419,7 +532,7 @@ def main(argv: list[str] | None = None) -> int:
             _, one_port = replica("pg1", one_url)
             # One after the other: the first makes the demo round, the second finds it.
             app1, app1_port = replica("app1", two_url)
-            _, app2_port = replica("app2", two_url)
+            app2, app2_port = replica("app2", two_url)
             proxy = Haproxy(folder, {"app1": app1_port, "app2": app2_port},
                             {"pg1": one_port}).start()
             print(f"PostgreSQL {cluster.bin.parent.name}, "
@@ -483,8 +596,46 @@ def main(argv: list[str] | None = None) -> int:
                 if "Traceback" in said or not kill_ok:
                     print(f"--- {name}'s log (end) ---\n{said.strip()[-6000:]}")
 
-            print("analysis_run: not measured: analysis runs are still asyncio tasks of the "
-                  "replica that starts them (no PostgreSQL job queue on this branch yet)")
+            # The handover: app1 again (a new process on its port), submitted answers
+            # to analyse, a run started on app1 and app1 killed while it runs.
+            def restart_app1() -> subprocess.Popen:
+                started = time.monotonic()
+                process = start_server(app_command(str(folder / "app1.db"), app1_port),
+                                       app1_port,
+                                       app_env(two_url, CODESIGN_TRUSTED_PROXIES=PROXY, **JOB_ENV),
+                                       log=folder / "app1-again.log")
+                processes.append(process)
+                deadline = time.monotonic() + 30
+                while not proxy.servers().get("two_replicas/app1", "").startswith("UP"):
+                    if time.monotonic() > deadline:
+                        raise RuntimeError("haproxy did not take app1 back in 30 s")
+                    time.sleep(0.1)
+                print(f"  app1 started again: back in haproxy's rotation "
+                      f"{time.monotonic() - started:.1f} s after its start")
+                return process
+
+            subprocess.run(  # noqa: S603 - our own command
+                [sys.executable, "-m", "codesign.cli", "demo-answers", "--count", "300"],
+                env={**os.environ, "CODESIGN_DATABASE_URL": two_url}, check=True,
+                stdout=subprocess.DEVNULL,
+            )
+            print("\nanalysis run: started on app1 (app2 paused until app1's worker took it), "
+                  "app1 SIGKILLed while it runs", flush=True)
+            handover = asyncio.run(analysis_handover(
+                two_url, app1_port, folder / "app1.log", app2, restart_app1,
+            ))
+            final = handover["final"]
+            run_ok = (handover["claimed_by_app1"] and handover["at_kill"]["status"] == "running"
+                      and final["status"] == "done" and handover["themes"] > 0)
+            print(f"  {handover['answers']} submitted answers; at the kill the run was "
+                  f"{handover['at_kill']['status']} ({handover['at_kill']['stage'] or '-'}, "
+                  f"{handover['at_kill']['progress']}%), job taken by app1's worker: "
+                  f"{handover['claimed_by_app1']}")
+            print(f"analysis_run: status={final['status']} error={final['error'] or '-'} "
+                  f"themes={handover['themes']} {handover['after_kill_s']:.1f} s after the kill "
+                  f"(stall window {JOB_ENV['CODESIGN_JOB_STALLED_SECONDS']} s) "
+                  f"job_rows_left={handover['job_left']} {'ok' if run_ok else 'FAILED'}")
+            ok &= run_ok
         finally:
             if proxy is not None:
                 proxy.stop()
