@@ -31,12 +31,18 @@ Then, in order:
    directly: every acknowledged key must be stored (0 lost), no key stored twice and no
    question answered twice by one participant (0 duplicates), and each participant's
    stored answer must be its last acknowledged one.
-4. An analysis run started on the killed replica completing on the other: needs
-   analysis runs as PostgreSQL jobs; says "not measured" while they are not.
+4. The analysis handover: app1 is started again (haproxy takes it back), 300
+   submitted demo answers are added (`codesign demo-answers`), the demo organizer
+   signs in on app1 and starts a run there while app2 is paused (SIGSTOP, so that
+   app1's worker is the one that takes the job); app1 is SIGKILLed while the run is
+   running, app2 goes on (SIGCONT), and the run must end "done", with themes, on app2
+   once app1's heartbeat is older than the stall window (5 s here; 60 s by default).
 
-Ends with one line per check, e.g.
+Ends with one line per check:
 
-    kill: acknowledged=N lost=0 duplicates=0 ... code_guess: refused_at=11 ...
+    code_guess: refused_at=11 ... ok
+    kill: acknowledged=N lost=0 duplicates=0 ... ok
+    analysis_run: status=done ... ok
 
 and exit status 0 only when every check held. The machine is shared: compare figures
 within one run, and repeat the run to see their spread.
