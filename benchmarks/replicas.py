@@ -466,11 +466,16 @@ async def analysis_handover(database_url: str, app1_port: int, app1_log: Path,
         result["themes"] = await db.fetchval(
             "SELECT count(*) FROM themes WHERE question_id = $1", question
         )
-        result["job_left"] = [dict(r) for r in await db.fetch(
-            "SELECT status, attempts FROM procrastinate_jobs WHERE task_name = 'analysis_run'"
-            " AND (args->>'run_id')::bigint = $1", run_id
-        )]
-        return result
+        # A job that succeeds is deleted, a moment after the run's own row says done.
+        deadline = time.monotonic() + 10
+        while True:
+            result["job_left"] = [dict(r) for r in await db.fetch(
+                "SELECT status, attempts FROM procrastinate_jobs"
+                " WHERE task_name = 'analysis_run' AND (args->>'run_id')::bigint = $1", run_id
+            )]
+            if not result["job_left"] or time.monotonic() > deadline:
+                return result
+            await asyncio.sleep(0.2)
     finally:
         await db.close()
 
