@@ -49,6 +49,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -204,6 +206,8 @@ class Jobs:
         self.heartbeat = heartbeat
         self.stalled_after = stalled_after
         self.name = name
+        #: Which process this is, in the log lines that say where a run's attempt ran.
+        self.replica = f"{socket.gethostname()}:{os.getpid()}"
         #: (task, tick) of every periodic step this replica ran: what it did, for tests
         #: and for anyone watching which replica took a tick.
         self.ticks: list[tuple[str, int]] = []
@@ -233,6 +237,13 @@ class Jobs:
             entry: dict[str, Any] | None = None,
         ) -> str:
             final = context.job.attempts >= RUN_RETRIES
+            log.info(
+                "analysis run %s: job %s, attempt %s, on %s",
+                run_id,
+                context.job.id,
+                context.job.attempts + 1,
+                self.replica,
+            )
             return await self._run(run_id, kind, question_id, slug, entry, final)
 
         self._analysis_run = analysis_run
@@ -286,6 +297,9 @@ class Jobs:
                 update_heartbeat_interval=self.heartbeat,
                 stalled_worker_timeout=self.stalled_after,
                 shutdown_graceful_timeout=SHUTDOWN_GRACE,
+                # New jobs wake the worker at once (LISTEN/NOTIFY); a job put back by the
+                # stalled sweep or waiting for its retry is found by polling, this often.
+                fetch_job_polling_interval=min(5.0, max(0.5, self.heartbeat)),
                 delete_jobs="successful",
             ),
             name=f"{self.name}-worker",
@@ -409,17 +423,25 @@ class Jobs:
             await asyncio.sleep(0.01)
 
     async def retry_stalled(self) -> int:
-        """Put back in the queue the jobs held by workers whose heartbeat stopped."""
-        stalled = await self.app.job_manager.get_stalled_jobs(
-            seconds_since_heartbeat=self.stalled_after
-        )
+        """Hand on the jobs held by workers whose heartbeat stopped: an analysis run is
+        queued again; a periodic tick is ended as aborted (the next tick does its work,
+        and its lock must not hold every later tick back)."""
+        manager = self.app.job_manager
+        stalled = await manager.get_stalled_jobs(seconds_since_heartbeat=self.stalled_after)
         count = 0
         for job in stalled:
             try:
-                await self.app.job_manager.retry_job(job)
+                if job.task_name == "analysis_run":
+                    await manager.retry_job(job)
+                    said = "queued again"
+                else:
+                    await manager.finish_job(
+                        job, status=procrastinate.jobs.Status.ABORTED, delete_job=False
+                    )
+                    said = "ended; the next tick does its work"
             except Exception:  # another replica's sweep took it first
-                log.debug("stalled job %s not retried", job.id, exc_info=True)
+                log.debug("stalled job %s not handed on", job.id, exc_info=True)
                 continue
-            log.warning("job %s (%s) of a stopped worker queued again", job.id, job.task_name)
+            log.warning("job %s (%s) of a stopped worker %s", job.id, job.task_name, said)
             count += 1
         return count

@@ -89,6 +89,10 @@ async def test_fitted_per_run_vectoriser_only_prepares(client) -> None:
     assert await store.unembedded_answers(db, "anything", 100)  # nothing was marked
 
 
+@pytest.mark.sqlite_only(
+    reason="the in-process embedding task; on PostgreSQL embedding is a periodic job"
+    " (tests/web/test_jobs.py)"
+)
 async def test_the_app_runs_it_and_cancels_it_on_shutdown(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(board_module, "BACKGROUND_PAUSE", 0.02)
     vectoriser = TopicVectoriser()

@@ -112,6 +112,10 @@ async def test_a_mail_server_that_is_down_is_tried_again(client, sg) -> None:
     assert len(inbox.messages) == 1
 
 
+@pytest.mark.sqlite_only(
+    reason="the in-process notices task; on PostgreSQL notices are a periodic job"
+    " (tests/web/test_jobs.py)"
+)
 async def test_the_running_site_sends_notices_when_smtp_is_configured(tmp_path, smtp) -> None:
     from litestar.testing import AsyncTestClient
 
