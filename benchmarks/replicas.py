@@ -636,12 +636,25 @@ def main(argv: list[str] | None = None) -> int:
                 two_url, app1_port, folder / "app1.log", app2, restart_app1,
             ))
             final = handover["final"]
+            # Each attempt of a run logs the process that ran it (codesign.jobs).
+            names = {str(processes[-1].pid): "app1", str(app2.pid): "app2"}
+            attempts = sorted(
+                (int(n), names.get(pid, pid))
+                for log in ("app1-again.log", "app2.log")
+                for n, pid in re.findall(
+                    rf"analysis run {handover['run']}: job \d+, attempt (\d+), on \S+?:(\d+)",
+                    (folder / log).read_text(errors="replace"),
+                )
+            )
             run_ok = (handover["claimed_by_app1"] and handover["at_kill"]["status"] == "running"
-                      and final["status"] == "done" and handover["themes"] > 0)
+                      and final["status"] == "done" and handover["themes"] > 0
+                      and (not attempts or attempts[-1][1] == "app2"))
             print(f"  {handover['answers']} submitted answers; at the kill the run was "
                   f"{handover['at_kill']['status']} ({handover['at_kill']['stage'] or '-'}, "
                   f"{handover['at_kill']['progress']}%), job taken by app1's worker: "
                   f"{handover['claimed_by_app1']}")
+            print("  attempts of the run: " + (", ".join(f"{n} on {name}" for n, name in attempts)
+                                               or "not in the logs"))
             print(f"analysis_run: status={final['status']} error={final['error'] or '-'} "
                   f"themes={handover['themes']} {handover['after_kill_s']:.1f} s after the kill "
                   f"(stall window {JOB_ENV['CODESIGN_JOB_STALLED_SECONDS']} s) "
