@@ -6,13 +6,17 @@ Traffic goes to 127.0.0.1 only, bounded in requests and time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,18 +29,24 @@ def free_port() -> int:
 
 
 def start_server(args: list[str], port: int, env: dict[str, str] | None = None,
-                 health: str = "/healthz") -> subprocess.Popen:
+                 health: str = "/healthz", log: Path | None = None) -> subprocess.Popen:
+    """Start a server and wait for its health page. With `log`, its output goes to that
+    file (a long run's warnings can't fill a pipe nobody reads and stall it)."""
+    output = open(log, "ab") if log else None  # noqa: SIM115 - the child keeps it
     process = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
         [sys.executable, *args],
         cwd=ROOT,
         env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=output or subprocess.DEVNULL,
+        stderr=output or subprocess.PIPE,
     )
+    if output:
+        output.close()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited: {process.stderr.read().decode()[-2000:]}")
+            said = log.read_bytes() if log else process.stderr.read()
+            raise RuntimeError(f"server exited: {said.decode(errors='replace')[-2000:]}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}{health}", timeout=1):  # noqa: S310
                 return process
@@ -52,6 +62,116 @@ def app_command(db: str, port: int) -> list[str]:
 
 
 APP_ENV = {"CODESIGN_PUBLIC_POSTS_PER_MINUTE": "100000000"}
+
+
+def app_env(database_url: str | None = None, **more: str) -> dict[str, str]:
+    """The app's environment for a benchmark: its PostgreSQL database if one is named
+    (otherwise SQLite, and any CODESIGN_DATABASE_URL of the caller's is dropped)."""
+    return {**APP_ENV, "CODESIGN_DATABASE_URL": database_url or "", **more}
+
+
+def postgres_bin() -> Path:
+    """Debian keeps each PostgreSQL major version's programs in /usr/lib/postgresql/N/bin."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))
+    if not found:
+        raise RuntimeError("no PostgreSQL server programs: apt-get install postgresql")
+    return found[-1]
+
+
+class PostgresCluster:
+    """A throwaway PostgreSQL cluster on 127.0.0.1 at a free port, trusting loopback.
+
+    Durable settings (fsync and synchronous commit on, PostgreSQL's defaults), so its
+    figures compare with SQLite's synchronous=FULL. Run as the `postgres` user when
+    this process is root (initdb refuses root). Stopped, and its folder removed, by
+    `stop` (a context manager does it on any exit, Ctrl-C included).
+    """
+
+    def __init__(self) -> None:
+        self.bin = postgres_bin()
+        self.folder = Path(tempfile.mkdtemp(prefix="codesign-pg-"))
+        self.port = free_port()
+        self._running = False
+
+    def _run(self, *args: str) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*prefix, *args], check=True, stdout=subprocess.DEVNULL)  # noqa: S603
+
+    def start(self) -> PostgresCluster:
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres")
+        data = str(self.folder / "data")
+        self._run(str(self.bin / "initdb"), "-D", data, "-U", "postgres", "--auth=trust",
+                  "-E", "UTF8", "--locale=C.UTF-8")
+        self._running = True  # from here on, stop() tries to stop it
+        self._run(str(self.bin / "pg_ctl"), "-D", data, "-l", str(self.folder / "server.log"),
+                  "-w", "-o", f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
+                  " -c max_connections=200", "start")
+        return self
+
+    def stop(self) -> None:
+        if self._running:
+            with contextlib.suppress(subprocess.CalledProcessError):
+                self._run(str(self.bin / "pg_ctl"), "-D", str(self.folder / "data"),
+                          "-m", "immediate", "stop")
+            self._running = False
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+    def create_database(self, name: str) -> str:
+        """A new empty database; returns its URL."""
+        return new_postgres_database(self.url(), name)
+
+
+@contextlib.contextmanager
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    cluster = PostgresCluster()
+    try:
+        yield cluster.start()
+    finally:
+        cluster.stop()
+
+
+def new_postgres_database(base_url: str, name: str) -> str:
+    """A fresh database `name` on the server of `base_url`; returns its URL."""
+    import asyncpg
+
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+        raise ValueError(f"not a plain database name: {name!r}")
+
+    async def create() -> None:
+        conn = await asyncpg.connect(base_url)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(create())
+    head, _, tail = base_url.partition("?")
+    return head.rsplit("/", 1)[0] + f"/{name}" + (f"?{tail}" if tail else "")
+
+
+async def read_save_keys(database: str) -> list[str]:
+    """Every idempotency key stored in answer_saves, one per row (a key stored twice
+    would come twice); `database` is a PostgreSQL URL or a SQLite file."""
+    if database.startswith(("postgresql:", "postgres:")):
+        import asyncpg
+
+        conn = await asyncpg.connect(database)
+        try:
+            return [r[0] for r in await conn.fetch("SELECT idempotency_key FROM answer_saves")]
+        finally:
+            await conn.close()
+    import sqlite3
+
+    conn = sqlite3.connect(database)
+    try:
+        return [r[0] for r in conn.execute("SELECT idempotency_key FROM answer_saves")]
+    finally:
+        conn.close()
 
 
 def client_address(n: int) -> str:

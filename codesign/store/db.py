@@ -186,6 +186,10 @@ READERS = 3
 #: Most writes one commit may carry; bounds the latency of the first one.
 MAX_BATCH = 256
 
+#: What a write needs of PostgreSQL (`write(work, isolation=...)`, see
+#: codesign.store.postgres); SQLite's one writer runs every write alone.
+SERIALIZABLE, READ_COMMITTED = "serializable", "read_committed"
+
 
 class Database:
     """One writer task that commits concurrent writes together, and a few readers.
@@ -362,8 +366,13 @@ class Database:
             return
         await self._in_writer(lambda: conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone())
 
-    async def write(self, work: Callable[[WriteConnection], Awaitable[T]]) -> T:
-        """Run `work` in a write transaction; returns once it is committed to disk."""
+    async def write(
+        self, work: Callable[[WriteConnection], Awaitable[T]], *, isolation: str = SERIALIZABLE
+    ) -> T:
+        """Run `work` in a write transaction; returns once it is committed to disk.
+
+        `isolation` is for PostgreSQL (codesign.store.postgres); here the one writer
+        runs each write alone, which no isolation level can improve on."""
         if self._writer_task is None or self._writer_task.done():
             raise RuntimeError("the database is not connected")
         if asyncio.get_running_loop() is not self._loop:

@@ -7,7 +7,14 @@ import sqlite3
 
 from codesign.models import Answer, AnswerInput, Participation
 from codesign.store import safeguarding
-from codesign.store.db import Database, WriteConnection, from_db_time, to_db_time, utcnow
+from codesign.store.db import (
+    READ_COMMITTED,
+    Database,
+    WriteConnection,
+    from_db_time,
+    to_db_time,
+    utcnow,
+)
 from codesign.store.rounds import RoundState
 
 
@@ -215,7 +222,11 @@ async def save_answers(
             )
         return True
 
-    return await db.write(work)
+    # Every check above is a conditional statement on the rows this save then holds
+    # (the participation's row until the commit, the answers' by their unique keys), so
+    # READ COMMITTED is enough on PostgreSQL; SERIALIZABLE refused saves of different
+    # participants whose rows merely shared an index page (codesign.store.postgres).
+    return await db.write(work, isolation=READ_COMMITTED)
 
 
 async def answers_for(db: Database, participation_id: int) -> dict[int, Answer]:
