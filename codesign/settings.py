@@ -142,9 +142,12 @@ def check_database_url(url: str) -> None:
 def allowed_hosts(settings: Settings) -> list[str]:
     """The Host names to accept: those listed, plus the public URL's own."""
     hosts = [h.strip().lower() for h in settings.allowed_hosts.split(",") if h.strip()]
-    public = urlsplit(settings.public_url).hostname if settings.public_url else None
-    if public and public not in hosts:
-        hosts.append(public)
+    if settings.public_url:
+        url = urlsplit(settings.public_url)
+        # Browsers send the port in Host when the address has one, and the check
+        # compares the whole header: "example.org:8443" must be accepted as well.
+        names = [url.hostname, f"{url.hostname}:{url.port}" if url.port else None]
+        hosts += [name for name in names if name and name not in hosts]
     return hosts
 
 

@@ -63,3 +63,19 @@ async def test_without_a_public_url_the_allowed_host_list_still_guards_links(tmp
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         response = await client.get("/r/demo", headers={"host": "evil.example"})
         assert response.status_code == 400
+
+
+async def test_a_public_url_with_a_port_accepts_its_own_host_header(tmp_path):
+    settings = Settings(
+        db_path=str(tmp_path / "h3.db"),
+        background_embedding=False,
+        background_screening=False,
+        public_url="http://consult.example.org:8080",
+    )
+    app = create_app(settings, demo=True)
+    async with AsyncTestClient(app=app, base_url="http://consult.example.org:8080") as client:
+        for host in ("consult.example.org:8080", "consult.example.org"):
+            response = await client.get("/r/demo", headers={"host": host})
+            assert response.status_code == 200, host
+        forged = await client.get("/r/demo", headers={"host": "evil.example:8080"})
+        assert forged.status_code == 400
