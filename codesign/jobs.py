@@ -73,6 +73,9 @@ except ImportError:  # the postgresql extra is not installed
     procrastinate = None  # type: ignore[assignment]
 
 log = logging.getLogger("codesign.jobs")
+# procrastinate logs every job start and end at INFO: with ticks every few seconds on
+# each replica that buries the app's own log. Warnings and errors still show.
+logging.getLogger("procrastinate").setLevel(logging.WARNING)
 
 #: How many times a failing analysis run is tried again before it is failed for good.
 RUN_RETRIES = 2
