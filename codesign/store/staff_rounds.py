@@ -417,27 +417,6 @@ async def set_status_in(conn: WriteConnection, round_id: int, status: str, expec
     return await work(conn)
 
 
-async def add_section(db: Database, round_id: int, text: SectionText) -> int:
-    async def work(conn: WriteConnection) -> int:
-        async with conn.execute(
-            "SELECT COALESCE(MAX(position), 0) + 1 FROM sections WHERE round_id = ?", (round_id,)
-        ) as cursor:
-            position = (await cursor.fetchone())[0]
-        cursor = await conn.execute(
-            "INSERT INTO sections (round_id, position) VALUES (?, ?) RETURNING id",
-            (round_id, position),
-        )
-        section_id = int((await cursor.fetchone())["id"])
-        await conn.execute(
-            "INSERT INTO section_texts (section_id, locale, title, body_md, content_note)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (section_id, text.locale, text.title, text.body_md, text.content_note),
-        )
-        return section_id
-
-    return await db.write(work)
-
-
 async def lock_draft_in(conn: WriteConnection, round_id: int) -> bool:
     """Inside a write: True if the round is still a draft, and from here to the commit
     nobody else changes it (the update takes the round's row lock on PostgreSQL; SQLite
@@ -568,36 +547,6 @@ async def delete_section_in(conn: WriteConnection, round_id: int, section_id: in
         return True
 
     return await work(conn)
-
-
-async def add_question(
-    db: Database,
-    section_id: int,
-    kind: str,
-    text: QuestionText,
-    options: list[str] | None = None,
-) -> int:
-    """A new last question of the section; `options` are its choices' labels in `text.locale`."""
-
-    async def work(conn: WriteConnection) -> int:
-        async with conn.execute(
-            "SELECT COALESCE(MAX(position), 0) + 1 FROM questions WHERE section_id = ?",
-            (section_id,),
-        ) as cursor:
-            position = (await cursor.fetchone())[0]
-        cursor = await conn.execute(
-            "INSERT INTO questions (section_id, position, kind) VALUES (?, ?, ?) RETURNING id",
-            (section_id, position, kind),
-        )
-        question_id = int((await cursor.fetchone())["id"])
-        await conn.execute(
-            "INSERT INTO question_texts (question_id, locale, prompt, hint) VALUES (?, ?, ?, ?)",
-            (question_id, text.locale, text.prompt, text.hint),
-        )
-        await _write_options(conn, question_id, text.locale, options or [])
-        return question_id
-
-    return await db.write(work)
 
 
 async def _write_options(
