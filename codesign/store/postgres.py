@@ -31,7 +31,6 @@ import threading
 from collections.abc import Awaitable, Callable, Generator, Iterable, Sequence
 from typing import Any, TypeVar
 
-from codesign.jobs import apply_job_schema
 from codesign.store.db import (
     READ_COMMITTED,
     SERIALIZABLE,
@@ -39,6 +38,7 @@ from codesign.store.db import (
     to_db_time,
     utcnow,
 )
+from codesign.store.job_schema import apply_job_schema
 
 try:
     import asyncpg

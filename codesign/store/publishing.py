@@ -77,27 +77,24 @@ async def set_sign_offs_needed(db: Database, round_id: int, needed: int, who: Ac
 async def set_sign_offs_needed_in(
     conn: WriteConnection, round_id: int, needed: int, who: Actor
 ) -> None:
-    async def work(conn: WriteConnection) -> None:
-        await conn.execute(
-            "INSERT INTO board_settings (round_id) VALUES (?) ON CONFLICT (round_id) DO NOTHING",
-            (round_id,),
+    await conn.execute(
+        "INSERT INTO board_settings (round_id) VALUES (?) ON CONFLICT (round_id) DO NOTHING",
+        (round_id,),
+    )
+    cursor = await conn.execute(
+        "UPDATE board_settings SET sign_offs_needed = ? WHERE round_id = ?"
+        " AND sign_offs_needed != ?",
+        (needed, round_id, needed),
+    )
+    if cursor.rowcount:
+        await audit.add_in(
+            conn,
+            who.email,
+            "sign_offs_needed_changed",
+            str(needed),
+            user_id=who.user_id,
+            round_id=round_id,
         )
-        cursor = await conn.execute(
-            "UPDATE board_settings SET sign_offs_needed = ? WHERE round_id = ?"
-            " AND sign_offs_needed != ?",
-            (needed, round_id, needed),
-        )
-        if cursor.rowcount:
-            await audit.add_in(
-                conn,
-                who.email,
-                "sign_offs_needed_changed",
-                str(needed),
-                user_id=who.user_id,
-                round_id=round_id,
-            )
-
-    return await work(conn)
 
 
 async def add_sign_off(db: Database, round_id: int, who: Actor) -> bool:

@@ -132,45 +132,6 @@ async def _upsert_round_text(conn: WriteConnection, round_id: int, t: RoundText)
     )
 
 
-async def create_draft(
-    db: Database,
-    *,
-    slug: str,
-    default_locale: str,
-    wanted_locales: list[str],
-    timezone: str,
-    opens_at: datetime | None,
-    closes_at: datetime | None,
-    response_due: date | None,
-    minutes_estimate: int,
-    retention_days: int,
-    text: RoundText,
-    contacts: list[SupportContact],
-    member_id: int,
-    region: str = "",
-    draft_days: int = 30,
-) -> int:
-    return await db.write(
-        lambda conn: create_draft_in(
-            conn,
-            slug=slug,
-            default_locale=default_locale,
-            wanted_locales=wanted_locales,
-            timezone=timezone,
-            opens_at=opens_at,
-            closes_at=closes_at,
-            response_due=response_due,
-            minutes_estimate=minutes_estimate,
-            retention_days=retention_days,
-            text=text,
-            contacts=contacts,
-            member_id=member_id,
-            region=region,
-            draft_days=draft_days,
-        )
-    )
-
-
 async def create_draft_in(
     conn: WriteConnection,
     *,
@@ -189,40 +150,37 @@ async def create_draft_in(
     region: str = "",
     draft_days: int = 30,
 ) -> int:
-    async def work(conn: WriteConnection) -> int:
-        now = to_db_time(utcnow())
-        cursor = await conn.execute(
-            "INSERT INTO rounds (slug, status, default_locale, locales, wanted_locales, timezone,"
-            " opens_at, closes_at, response_due, minutes_estimate, retention_days, created_at,"
-            " updated_at, region, draft_days)"
-            " VALUES (?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            (
-                slug,
-                default_locale,
-                default_locale,
-                ",".join(wanted_locales),
-                timezone,
-                to_db_time(opens_at),
-                to_db_time(closes_at),
-                response_due.isoformat() if response_due else None,
-                minutes_estimate,
-                retention_days,
-                now,
-                now,
-                region,
-                draft_days,
-            ),
-        )
-        round_id = int((await cursor.fetchone())["id"])
-        await _upsert_round_text(conn, round_id, text)
-        await _replace_contacts(conn, round_id, default_locale, contacts)
-        await conn.execute(
-            "INSERT INTO round_members (round_id, user_id, added_at) VALUES (?, ?, ?)",
-            (round_id, member_id, now),
-        )
-        return round_id
-
-    return await work(conn)
+    now = to_db_time(utcnow())
+    cursor = await conn.execute(
+        "INSERT INTO rounds (slug, status, default_locale, locales, wanted_locales, timezone,"
+        " opens_at, closes_at, response_due, minutes_estimate, retention_days, created_at,"
+        " updated_at, region, draft_days)"
+        " VALUES (?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        (
+            slug,
+            default_locale,
+            default_locale,
+            ",".join(wanted_locales),
+            timezone,
+            to_db_time(opens_at),
+            to_db_time(closes_at),
+            response_due.isoformat() if response_due else None,
+            minutes_estimate,
+            retention_days,
+            now,
+            now,
+            region,
+            draft_days,
+        ),
+    )
+    round_id = int((await cursor.fetchone())["id"])
+    await _upsert_round_text(conn, round_id, text)
+    await _replace_contacts(conn, round_id, default_locale, contacts)
+    await conn.execute(
+        "INSERT INTO round_members (round_id, user_id, added_at) VALUES (?, ?, ?)",
+        (round_id, member_id, now),
+    )
+    return round_id
 
 
 async def update_round(
@@ -405,16 +363,13 @@ async def set_status(db: Database, round_id: int, status: str, expected: str) ->
 async def set_status_in(conn: WriteConnection, round_id: int, status: str, expected: str) -> bool:
     """Move the round on; False if someone else moved it first."""
 
-    async def work(conn: WriteConnection) -> bool:
-        now = to_db_time(utcnow())
-        cursor = await conn.execute(
-            f"UPDATE rounds SET status = ?, updated_at = ?, {CLOSED_AT}"  # noqa: S608
-            " WHERE id = ? AND status = ?",
-            (status, now, status, now, status, round_id, expected),
-        )
-        return cursor.rowcount == 1
-
-    return await work(conn)
+    now = to_db_time(utcnow())
+    cursor = await conn.execute(
+        f"UPDATE rounds SET status = ?, updated_at = ?, {CLOSED_AT}"  # noqa: S608
+        " WHERE id = ? AND status = ?",
+        (status, now, status, now, status, round_id, expected),
+    )
+    return cursor.rowcount == 1
 
 
 async def lock_draft_in(conn: WriteConnection, round_id: int) -> bool:
@@ -483,30 +438,27 @@ async def move_section(db: Database, round_id: int, section_id: int, step: int) 
 async def move_section_in(conn: WriteConnection, round_id: int, section_id: int, step: int) -> bool:
     """Swap a section with its neighbour (step -1 up, +1 down)."""
 
-    async def work(conn: WriteConnection) -> bool:
-        async with conn.execute(
-            "SELECT position FROM sections WHERE id = ? AND round_id = ?", (section_id, round_id)
-        ) as cursor:
-            row = await cursor.fetchone()
-        if row is None:
-            return False
-        here = row[0]
-        async with conn.execute(
-            "SELECT id FROM sections WHERE round_id = ? AND position = ?",
-            (round_id, here + step),
-        ) as cursor:
-            other = await cursor.fetchone()
-        if other is None:
-            return False
-        # Through a free position: (round_id, position) is unique.
-        await conn.execute("UPDATE sections SET position = -1 WHERE id = ?", (section_id,))
-        await conn.execute("UPDATE sections SET position = ? WHERE id = ?", (here, other[0]))
-        await conn.execute(
-            "UPDATE sections SET position = ? WHERE id = ?", (here + step, section_id)
-        )
-        return True
-
-    return await work(conn)
+    async with conn.execute(
+        "SELECT position FROM sections WHERE id = ? AND round_id = ?", (section_id, round_id)
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        return False
+    here = row[0]
+    async with conn.execute(
+        "SELECT id FROM sections WHERE round_id = ? AND position = ?",
+        (round_id, here + step),
+    ) as cursor:
+        other = await cursor.fetchone()
+    if other is None:
+        return False
+    # Through a free position: (round_id, position) is unique.
+    await conn.execute("UPDATE sections SET position = -1 WHERE id = ?", (section_id,))
+    await conn.execute("UPDATE sections SET position = ? WHERE id = ?", (here, other[0]))
+    await conn.execute(
+        "UPDATE sections SET position = ? WHERE id = ?", (here + step, section_id)
+    )
+    return True
 
 
 # Tables whose rows keep a 1, 2, 3 … order under a parent; names are fixed here.
@@ -537,16 +489,13 @@ async def delete_section(db: Database, round_id: int, section_id: int) -> bool:
 
 
 async def delete_section_in(conn: WriteConnection, round_id: int, section_id: int) -> bool:
-    async def work(conn: WriteConnection) -> bool:
-        cursor = await conn.execute(
-            "DELETE FROM sections WHERE id = ? AND round_id = ?", (section_id, round_id)
-        )
-        if cursor.rowcount != 1:
-            return False
-        await _renumber(conn, "sections", "round_id", round_id)
-        return True
-
-    return await work(conn)
+    cursor = await conn.execute(
+        "DELETE FROM sections WHERE id = ? AND round_id = ?", (section_id, round_id)
+    )
+    if cursor.rowcount != 1:
+        return False
+    await _renumber(conn, "sections", "round_id", round_id)
+    return True
 
 
 async def _write_options(
@@ -607,16 +556,13 @@ async def delete_question(db: Database, section_id: int, question_id: int) -> bo
 
 
 async def delete_question_in(conn: WriteConnection, section_id: int, question_id: int) -> bool:
-    async def work(conn: WriteConnection) -> bool:
-        cursor = await conn.execute(
-            "DELETE FROM questions WHERE id = ? AND section_id = ?", (question_id, section_id)
-        )
-        if cursor.rowcount != 1:
-            return False
-        await _renumber(conn, "questions", "section_id", section_id)
-        return True
-
-    return await work(conn)
+    cursor = await conn.execute(
+        "DELETE FROM questions WHERE id = ? AND section_id = ?", (question_id, section_id)
+    )
+    if cursor.rowcount != 1:
+        return False
+    await _renumber(conn, "questions", "section_id", section_id)
+    return True
 
 
 # Watching ---------------------------------------------------------------
@@ -712,52 +658,49 @@ async def import_paper_in(
     one paper form again (to delete it, if the person asks).
     """
 
-    async def work(conn: WriteConnection) -> int | None:
-        now = to_db_time(utcnow())
+    now = to_db_time(utcnow())
+    cursor = await conn.execute(
+        "INSERT INTO paper_batches (round_id, digest, filename, imported_at, imported_by)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (round_id, digest) DO NOTHING RETURNING id",
+        (round_id, digest, filename, now, who),
+    )
+    batch = await cursor.fetchone()
+    if batch is None:  # imported before
+        return None
+    batch_id = batch["id"]
+    for row, locale, may_quote, answers, fingerprint in responses:
         cursor = await conn.execute(
-            "INSERT INTO paper_batches (round_id, digest, filename, imported_at, imported_by)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (round_id, digest) DO NOTHING RETURNING id",
-            (round_id, digest, filename, now, who),
+            "INSERT INTO participations (round_id, public_id, start_key, ref, code_shown,"
+            " locale, status, may_quote, created_at, updated_at, submitted_at, source,"
+            " paper_batch_id, paper_row, paper_fingerprint)"
+            " VALUES (?, ?, ?, ?, 1, ?, 'submitted', ?, ?, ?, ?, 'paper', ?, ?, ?)"
+            " RETURNING id",
+            (
+                round_id,
+                "paper-" + secrets.token_hex(18),
+                "paper:" + secrets.token_hex(16),
+                new_ref(),
+                locale,
+                int(may_quote),
+                now,
+                now,
+                now,
+                batch_id,
+                row,
+                fingerprint,
+            ),
         )
-        batch = await cursor.fetchone()
-        if batch is None:  # imported before
-            return None
-        batch_id = batch["id"]
-        for row, locale, may_quote, answers, fingerprint in responses:
-            cursor = await conn.execute(
-                "INSERT INTO participations (round_id, public_id, start_key, ref, code_shown,"
-                " locale, status, may_quote, created_at, updated_at, submitted_at, source,"
-                " paper_batch_id, paper_row, paper_fingerprint)"
-                " VALUES (?, ?, ?, ?, 1, ?, 'submitted', ?, ?, ?, ?, 'paper', ?, ?, ?)"
-                " RETURNING id",
-                (
-                    round_id,
-                    "paper-" + secrets.token_hex(18),
-                    "paper:" + secrets.token_hex(16),
-                    new_ref(),
-                    locale,
-                    int(may_quote),
-                    now,
-                    now,
-                    now,
-                    batch_id,
-                    row,
-                    fingerprint,
-                ),
+        participation_id = (await cursor.fetchone())["id"]
+        for question_id, value, text in answers:
+            await conn.execute(
+                "INSERT INTO answers (participation_id, question_id, value, text, locale,"
+                " saved_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (participation_id, question_id, value, text, locale, now),
             )
-            participation_id = (await cursor.fetchone())["id"]
-            for question_id, value, text in answers:
-                await conn.execute(
-                    "INSERT INTO answers (participation_id, question_id, value, text, locale,"
-                    " saved_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (participation_id, question_id, value, text, locale, now),
-                )
-        await audit.add_in(
-            conn, who, "paper_imported", audit_detail, user_id=user_id, round_id=round_id
-        )
-        return len(responses)
-
-    return await work(conn)
+    await audit.add_in(
+        conn, who, "paper_imported", audit_detail, user_id=user_id, round_id=round_id
+    )
+    return len(responses)
 
 
 class PaperBatch(msgspec.Struct, frozen=True):

@@ -497,23 +497,9 @@ async def save_restart(
         }
         made: list[int] = []
         for fresh in themes:
-            t = fresh.theme
-            cursor = await conn.execute(
-                "INSERT INTO themes (question_id, run_id, label, terms, centroids, created_by,"
-                " created_at, edited_by, edited_at) VALUES (?, ?, ?, ?, ?, 'model', ?, ?, ?)"
-                " RETURNING id",
-                (
-                    question_id,
-                    run_id,
-                    t.label,
-                    json.dumps(t.terms, ensure_ascii=False),
-                    json.dumps(t.centroids),
-                    now,
-                    fresh.edited_by,
-                    now if fresh.edited_by else None,
-                ),
+            theme_id = await insert_model_theme(
+                conn, question_id, run_id, fresh.theme, now, fresh.edited_by
             )
-            theme_id = int((await cursor.fetchone())["id"])
             made.append(theme_id)
             if fresh.carried_from is not None:
                 await conn.execute(

@@ -185,29 +185,26 @@ async def save_settings_in(
     safeguarding_user_id: int | None,
     safeguarding_deputy_id: int | None = None,
 ) -> None:
-    async def work(conn: WriteConnection) -> None:
-        await _ensure_settings(conn, round_id)
-        await conn.execute(
-            "UPDATE board_settings SET anonymity_threshold = ?, quotes_allowed = ?,"
-            " safeguarding_user_id = ?, safeguarding_deputy_id = ? WHERE round_id = ?",
-            (
-                anonymity_threshold,
-                int(quotes_allowed),
-                safeguarding_user_id,
-                safeguarding_deputy_id,
-                round_id,
-            ),
-        )
-        # Safeguarding leads and deputies need two-step sign-in: one appointed while
-        # signed in with a password only sets it up before going anywhere else.
-        await conn.execute(
-            "UPDATE staff_sessions SET stage = 'enrol' WHERE stage = 'full'"
-            " AND user_id IN (SELECT id FROM users WHERE id IN (?, ?)"
-            " AND totp_secret IS NULL AND demo = 0)",
-            (safeguarding_user_id, safeguarding_deputy_id),
-        )
-
-    return await work(conn)
+    await _ensure_settings(conn, round_id)
+    await conn.execute(
+        "UPDATE board_settings SET anonymity_threshold = ?, quotes_allowed = ?,"
+        " safeguarding_user_id = ?, safeguarding_deputy_id = ? WHERE round_id = ?",
+        (
+            anonymity_threshold,
+            int(quotes_allowed),
+            safeguarding_user_id,
+            safeguarding_deputy_id,
+            round_id,
+        ),
+    )
+    # Safeguarding leads and deputies need two-step sign-in: one appointed while
+    # signed in with a password only sets it up before going anywhere else.
+    await conn.execute(
+        "UPDATE staff_sessions SET stage = 'enrol' WHERE stage = 'full'"
+        " AND user_id IN (SELECT id FROM users WHERE id IN (?, ?)"
+        " AND totp_secret IS NULL AND demo = 0)",
+        (safeguarding_user_id, safeguarding_deputy_id),
+    )
 
 
 async def set_signed_off(db: Database, round_id: int, who: str | None) -> None:
@@ -436,14 +433,11 @@ async def fail_stale_runs(db: Database, question_id: int, before: datetime) -> N
 async def fail_stale_runs_in(conn: WriteConnection, question_id: int, before: datetime) -> None:
     """Runs left 'running' by a process that stopped."""
 
-    async def work(conn: WriteConnection) -> None:
-        await conn.execute(
-            "UPDATE analysis_runs SET status = 'failed', error = 'stopped', finished_at = ?"
-            " WHERE question_id = ? AND status = 'running' AND started_at < ?",
-            (to_db_time(utcnow()), question_id, to_db_time(before)),
-        )
-
-    return await work(conn)
+    await conn.execute(
+        "UPDATE analysis_runs SET status = 'failed', error = 'stopped', finished_at = ?"
+        " WHERE question_id = ? AND status = 'running' AND started_at < ?",
+        (to_db_time(utcnow()), question_id, to_db_time(before)),
+    )
 
 
 async def latest_run(db: Database, question_id: int) -> Run | None:
@@ -504,12 +498,19 @@ async def has_themes(db: Database, question_id: int) -> bool:
 
 
 async def insert_model_theme(
-    conn: WriteConnection, question_id: int, run_id: int, theme: NewTheme, now: str
+    conn: WriteConnection,
+    question_id: int,
+    run_id: int,
+    theme: NewTheme,
+    now: str,
+    edited_by: str | None = None,
 ) -> int:
-    """Within a write: a theme the model made in run `run_id`; its id."""
+    """Within a write: a theme the model made in run `run_id`; its id. `edited_by`: the
+    person whose name for it a fresh start carried over (then edited now)."""
     cursor = await conn.execute(
         "INSERT INTO themes (question_id, run_id, label, terms, centroids, created_by,"
-        " created_at) VALUES (?, ?, ?, ?, ?, 'model', ?) RETURNING id",
+        " created_at, edited_by, edited_at) VALUES (?, ?, ?, ?, ?, 'model', ?, ?, ?)"
+        " RETURNING id",
         (
             question_id,
             run_id,
@@ -517,6 +518,8 @@ async def insert_model_theme(
             json.dumps(theme.terms, ensure_ascii=False),
             json.dumps(theme.centroids),
             now,
+            edited_by,
+            now if edited_by else None,
         ),
     )
     return int((await cursor.fetchone())["id"])
@@ -951,13 +954,10 @@ async def rename(db: Database, theme_id: int, label: str, who: str) -> None:
 
 
 async def rename_in(conn: WriteConnection, theme_id: int, label: str, who: str) -> None:
-    async def work(conn: WriteConnection) -> None:
-        await conn.execute(
-            "UPDATE themes SET label = ?, edited_by = ?, edited_at = ? WHERE id = ?",
-            (label, who, to_db_time(utcnow()), theme_id),
-        )
-
-    return await work(conn)
+    await conn.execute(
+        "UPDATE themes SET label = ?, edited_by = ?, edited_at = ? WHERE id = ?",
+        (label, who, to_db_time(utcnow()), theme_id),
+    )
 
 
 async def merge(db: Database, source_id: int, target_id: int, who: str) -> None:
@@ -968,31 +968,28 @@ async def merge_in(conn: WriteConnection, source_id: int, target_id: int, who: s
     """Source's answers join target (as placed by a person); target keeps both prototypes."""
     now = to_db_time(utcnow())
 
-    async def work(conn: WriteConnection) -> None:
-        rows = await (
-            await conn.execute(
-                "SELECT id, centroids FROM themes WHERE id IN (?, ?)", (source_id, target_id)
-            )
-        ).fetchall()
-        cents = {r[0]: json.loads(r[1]) for r in rows}
+    rows = await (
         await conn.execute(
-            "UPDATE theme_members SET theme_id = ?, assigned_by = 'person',"
-            " assigned_by_user = ?, assigned_at = ? WHERE theme_id = ?",
-            (target_id, who, now, source_id),
+            "SELECT id, centroids FROM themes WHERE id IN (?, ?)", (source_id, target_id)
         )
-        await conn.execute(
-            "UPDATE themes SET centroids = ?, edited_by = ?, edited_at = ? WHERE id = ?",
-            (
-                json.dumps(cents.get(target_id, []) + cents.get(source_id, [])),
-                who,
-                now,
-                target_id,
-            ),
-        )
-        await conn.execute("DELETE FROM outcomes WHERE theme_id = ?", (source_id,))
-        await conn.execute("DELETE FROM themes WHERE id = ?", (source_id,))
-
-    return await work(conn)
+    ).fetchall()
+    cents = {r[0]: json.loads(r[1]) for r in rows}
+    await conn.execute(
+        "UPDATE theme_members SET theme_id = ?, assigned_by = 'person',"
+        " assigned_by_user = ?, assigned_at = ? WHERE theme_id = ?",
+        (target_id, who, now, source_id),
+    )
+    await conn.execute(
+        "UPDATE themes SET centroids = ?, edited_by = ?, edited_at = ? WHERE id = ?",
+        (
+            json.dumps(cents.get(target_id, []) + cents.get(source_id, [])),
+            who,
+            now,
+            target_id,
+        ),
+    )
+    await conn.execute("DELETE FROM outcomes WHERE theme_id = ?", (source_id,))
+    await conn.execute("DELETE FROM themes WHERE id = ?", (source_id,))
 
 
 
@@ -1034,36 +1031,33 @@ async def split_in(
     """Replace a theme's membership by new themes made by a person's split."""
     now = to_db_time(utcnow())
 
-    async def work(conn: WriteConnection) -> list[int]:
-        made = []
-        for i, part in enumerate(parts):
-            if i == 0:
-                target = theme_id
-                await conn.execute(
-                    "UPDATE themes SET label = ?, terms = ?, centroids = ?, edited_by = ?,"
-                    " edited_at = ? WHERE id = ?",
-                    (
-                        part.label,
-                        json.dumps(part.terms, ensure_ascii=False),
-                        json.dumps(part.centroids),
-                        who,
-                        now,
-                        theme_id,
-                    ),
-                )
-            else:
-                target = await insert_person_theme(
-                    conn, question_id, part.label, part.terms, part.centroids, who, now
-                )
-            made.append(target)
-            await conn.executemany(
-                "UPDATE theme_members SET theme_id = ?, score = ?, assigned_by = 'person',"
-                " assigned_by_user = ?, assigned_at = ? WHERE answer_id = ?",
-                [(target, round(score, 4), who, now, aid) for aid, score in part.members],
+    made = []
+    for i, part in enumerate(parts):
+        if i == 0:
+            target = theme_id
+            await conn.execute(
+                "UPDATE themes SET label = ?, terms = ?, centroids = ?, edited_by = ?,"
+                " edited_at = ? WHERE id = ?",
+                (
+                    part.label,
+                    json.dumps(part.terms, ensure_ascii=False),
+                    json.dumps(part.centroids),
+                    who,
+                    now,
+                    theme_id,
+                ),
             )
-        return made
-
-    return await work(conn)
+        else:
+            target = await insert_person_theme(
+                conn, question_id, part.label, part.terms, part.centroids, who, now
+            )
+        made.append(target)
+        await conn.executemany(
+            "UPDATE theme_members SET theme_id = ?, score = ?, assigned_by = 'person',"
+            " assigned_by_user = ?, assigned_at = ? WHERE answer_id = ?",
+            [(target, round(score, 4), who, now, aid) for aid, score in part.members],
+        )
+    return made
 
 
 async def move_answer(db: Database, answer_id: int, theme_id: int | None, who: str) -> None:
@@ -1073,14 +1067,11 @@ async def move_answer(db: Database, answer_id: int, theme_id: int | None, who: s
 async def move_answer_in(
     conn: WriteConnection, answer_id: int, theme_id: int | None, who: str
 ) -> None:
-    async def work(conn: WriteConnection) -> None:
-        await conn.execute(
-            "UPDATE theme_members SET theme_id = ?, assigned_by = 'person',"
-            " assigned_by_user = ?, assigned_at = ? WHERE answer_id = ?",
-            (theme_id, who, to_db_time(utcnow()), answer_id),
-        )
-
-    return await work(conn)
+    await conn.execute(
+        "UPDATE theme_members SET theme_id = ?, assigned_by = 'person',"
+        " assigned_by_user = ?, assigned_at = ? WHERE answer_id = ?",
+        (theme_id, who, to_db_time(utcnow()), answer_id),
+    )
 
 
 # Outcomes ---------------------------------------------------------------------

@@ -71,15 +71,12 @@ async def add_member(db: Database, round_id: int, user_id: int) -> bool:
 
 
 async def add_member_in(conn: WriteConnection, round_id: int, user_id: int) -> bool:
-    async def work(conn: WriteConnection) -> bool:
-        cursor = await conn.execute(
-            "INSERT INTO round_members (round_id, user_id, added_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (round_id, user_id) DO NOTHING",
-            (round_id, user_id, to_db_time(utcnow())),
-        )
-        return cursor.rowcount == 1
-
-    return await work(conn)
+    cursor = await conn.execute(
+        "INSERT INTO round_members (round_id, user_id, added_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (round_id, user_id) DO NOTHING",
+        (round_id, user_id, to_db_time(utcnow())),
+    )
+    return cursor.rowcount == 1
 
 
 async def remove_member(db: Database, round_id: int, user_id: int) -> bool:
