@@ -56,4 +56,6 @@ async def test_a_second_run_in_the_same_commit_inserts_nothing(client, board) ->
         db.write(lambda conn: store.claim_run_in(conn, q, "theme", "a@example.org")),
         db.write(lambda conn: store.claim_run_in(conn, q, "theme", "b@example.org")),
     )
-    assert isinstance(first, int) and second is None
+    # on PostgreSQL either may commit first: one claims the run, the other nothing
+    claimed = [run for run in (first, second) if run is not None]
+    assert len(claimed) == 1 and isinstance(claimed[0], int)
