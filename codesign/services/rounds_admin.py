@@ -613,13 +613,6 @@ class RoundsAdmin:
             )
         return None
 
-    async def _audit(self, user: StaffUser, action: str, round_id: int | None, detail: str = ""):
-        from codesign.services.accounts import clean_text
-
-        await audit.add(
-            self.db, user.email, action, clean_text(detail), user_id=user.id, round_id=round_id
-        )
-
     @staticmethod
     async def _audit_in(
         conn: WriteConnection, user: StaffUser, action: str, round_id: int | None, detail: str = ""
@@ -634,28 +627,28 @@ class RoundsAdmin:
     # Round settings ------------------------------------------------------
 
     async def create(self, user: StaffUser, data: RoundInput) -> int:
-        slug = new_slug()
-        while await store.slug_taken(self.db, slug):
-            slug = new_slug()
-
         async def work(conn: WriteConnection) -> int:
-            round_id = await store.create_draft_in(
-                conn,
-                slug=slug,
-                default_locale=data.default_locale,
-                wanted_locales=data.wanted_locales,
-                timezone=data.timezone,
-                opens_at=data.opens_at,
-                closes_at=data.closes_at,
-                response_due=data.response_due,
-                minutes_estimate=data.minutes_estimate,
-                retention_days=data.retention_days,
-                text=data.text,
-                contacts=data.contacts,
-                member_id=user.id,
-                region=data.region,
-                draft_days=data.draft_days,
-            )
+            round_id = None
+            # a link already taken (even by a round created a moment ago) is never an
+            # error: the insert is the check, and another is drawn
+            while round_id is None:
+                round_id = await store.create_draft_in(
+                    conn,
+                    slug=new_slug(),
+                    default_locale=data.default_locale,
+                    wanted_locales=data.wanted_locales,
+                    timezone=data.timezone,
+                    opens_at=data.opens_at,
+                    closes_at=data.closes_at,
+                    response_due=data.response_due,
+                    minutes_estimate=data.minutes_estimate,
+                    retention_days=data.retention_days,
+                    text=data.text,
+                    contacts=data.contacts,
+                    member_id=user.id,
+                    region=data.region,
+                    draft_days=data.draft_days,
+                )
             await self._audit_in(conn, user, "round_created", round_id, data.text.title)
             return round_id
 
@@ -663,12 +656,19 @@ class RoundsAdmin:
 
     async def duplicate(self, user: StaffUser, round_: Round, suffix: str) -> int:
         """A new draft copied from the round (texts in every language, sections,
-        questions, choices); no dates, answers or board settings. Returns its id."""
-        new_id = await store.copy_round(
-            self.db, round_.id, new_slug(), suffix[:40], user.id, user.email
-        )
-        await self._refresh_offered(new_id)
-        return new_id
+        questions, choices); no dates, answers or board settings. Returns its id.
+        The copy, its audit entry and the languages it offers are one write."""
+
+        async def work(conn: WriteConnection) -> int:
+            new_id = None
+            while new_id is None:  # a taken link: another is drawn (the insert checks)
+                slug = new_slug()
+                new_id = await store.copy_round_in(conn, round_.id, slug, suffix[:40], user.id)
+            await self._audit_in(conn, user, "round_copied", new_id, f"copy of round {round_.id}")
+            await self._offered_in(conn, new_id, slug)
+            return new_id
+
+        return await self.db.write(work)
 
     async def delete(self, user: StaffUser, round_: Round) -> int:
         """Delete a round that is not open, with all its answers. Answers deleted."""
@@ -687,47 +687,56 @@ class RoundsAdmin:
         return deleted
 
     async def update(self, user: StaffUser, round_: Round, data: RoundInput) -> None:
-        await store.update_round(
-            self.db,
-            round_.id,
-            default_locale=data.default_locale,
-            wanted_locales=data.wanted_locales,
-            timezone=data.timezone,
-            opens_at=data.opens_at,
-            closes_at=data.closes_at,
-            response_due=data.response_due,
-            minutes_estimate=data.minutes_estimate,
-            retention_days=data.retention_days,
-            text=data.text,
-            contacts=data.contacts,
-            region=data.region,
-            draft_days=data.draft_days,
-        )
-        # Phone numbers and links are the same in every language: copy them across.
-        fresh = await self._reload(round_)
-        for locale in fresh.contacts:
-            if locale == data.default_locale:
-                continue
-            copied = _contacts_in(fresh, locale, {})
-            await store.save_translation(self.db, round_.id, locale, contacts=copied)
-        await self._refresh_offered(round_.id)
-        await self._audit(user, "round_settings_changed", round_.id)
+        """The round's settings, the contacts' phone numbers and links in every language,
+        the languages offered and the audit entry: one write."""
 
-    async def _reload(self, round_: Round) -> Round:
-        fresh = await round_store.load_round(self.db, round_.slug)
-        assert fresh is not None
-        return fresh
+        async def work(conn: WriteConnection) -> None:
+            await store.update_round_in(
+                conn,
+                round_.id,
+                default_locale=data.default_locale,
+                wanted_locales=data.wanted_locales,
+                timezone=data.timezone,
+                opens_at=data.opens_at,
+                closes_at=data.closes_at,
+                response_due=data.response_due,
+                minutes_estimate=data.minutes_estimate,
+                retention_days=data.retention_days,
+                text=data.text,
+                contacts=data.contacts,
+                region=data.region,
+                draft_days=data.draft_days,
+            )
+            # Phone numbers and links are the same in every language: copy them across.
+            fresh = await store.load_round_in(conn, round_.slug)
+            assert fresh is not None
+            contacts = dict(fresh.contacts)
+            for locale in fresh.contacts:
+                if locale == data.default_locale:
+                    continue
+                contacts[locale] = _contacts_in(fresh, locale, {})
+                await store.save_translation_in(
+                    conn, round_.id, locale, contacts=contacts[locale]
+                )
+            fresh = msgspec.structs.replace(fresh, contacts=contacts)
+            await self._audit_in(conn, user, "round_settings_changed", round_.id)
+            await self._offered_in(conn, round_.id, round_.slug, fresh)
 
-    async def _refresh_offered(self, round_id: int) -> list[str]:
-        slug = await store.slug_for(self.db, round_id)
-        round_ = await round_store.load_round(self.db, slug or "")
-        settings = await store.settings_for(self.db, round_id)
-        if round_ is None or settings is None:
-            return []
-        offered = offered_locales(round_, settings.wanted_locales)
-        if offered != round_.locales:
-            await store.set_offered(self.db, round_id, offered)
-        return offered
+        await self.db.write(work)
+
+    async def _offered_in(
+        self, conn: WriteConnection, round_id: int, slug: str, fresh: Round | None = None
+    ) -> None:
+        """Inside the write that changed the round: the languages offered, from the round
+        as this write leaves it (`fresh`, or read again), so they never lag its texts."""
+        if fresh is None:
+            fresh = await store.load_round_in(conn, slug)
+        settings = await store.settings_in(conn, round_id)
+        if fresh is None or settings is None:
+            return
+        offered = offered_locales(fresh, settings.wanted_locales)
+        if offered != fresh.locales:
+            await store.set_offered_in(conn, round_id, offered)
 
     # Translations --------------------------------------------------------
 
@@ -765,9 +774,13 @@ class RoundsAdmin:
         if errors:
             return errors
         kwargs = _translation_parts(round_, locale, item, values)
-        await store.save_translation(self.db, round_.id, locale, **kwargs)
-        await self._refresh_offered(round_.id)
-        await self._audit(user, "translation_changed", round_.id, f"{locale} {item}")
+
+        async def work(conn: WriteConnection) -> None:
+            await store.save_translation_in(conn, round_.id, locale, **kwargs)
+            await self._audit_in(conn, user, "translation_changed", round_.id, f"{locale} {item}")
+            await self._offered_in(conn, round_.id, round_.slug)
+
+        await self.db.write(work)
         return []
 
     # Sections and questions ----------------------------------------------
@@ -806,11 +819,11 @@ class RoundsAdmin:
         async def change(conn: WriteConnection) -> int:
             section_id = await store.add_section_in(conn, round_.id, text)
             await self._audit_in(conn, user, "section_added", round_.id, text.title)
+            # derived from the round as it now is (which languages are complete)
+            await self._offered_in(conn, round_.id, round_.slug)
             return section_id
 
         section_id = await self._structure_change(round_, change)
-        # derived from the round as it now is (which languages are complete): recomputed
-        await self._refresh_offered(round_.id)
         return section_id, []
 
     async def edit_section(
@@ -822,11 +835,16 @@ class RoundsAdmin:
         text, errors = _section_text(form, round_.default_locale)
         if errors or text is None:
             return errors
-        await store.save_translation(
-            self.db, round_.id, round_.default_locale, sections={section_id: text}
-        )
-        await self._refresh_offered(round_.id)
-        await self._audit(user, "section_changed", round_.id, text.title)
+
+        async def change(conn: WriteConnection) -> None:
+            # still a draft at this write (else its wording is corrected, with revisions)
+            await store.save_translation_in(
+                conn, round_.id, round_.default_locale, sections={section_id: text}
+            )
+            await self._audit_in(conn, user, "section_changed", round_.id, text.title)
+            await self._offered_in(conn, round_.id, round_.slug)
+
+        await self._structure_change(round_, change)
         return []
 
     async def move_section(
@@ -854,9 +872,9 @@ class RoundsAdmin:
                 await self._audit_in(
                     conn, user, "section_removed", round_.id, str(section.position)
                 )
+                await self._offered_in(conn, round_.id, round_.slug)
 
         await self._structure_change(round_, change)
-        await self._refresh_offered(round_.id)
 
     async def add_question(
         self, user: StaffUser, round_: Round, section_id: int, form: Mapping[str, str]
@@ -881,11 +899,11 @@ class RoundsAdmin:
             )
             if question_id is not None:
                 await self._audit_in(conn, user, "question_added", round_.id, text.prompt)
+                await self._offered_in(conn, round_.id, round_.slug)
             return question_id
 
         if await self._structure_change(round_, change) is None:
             raise Refused(N_("This text is not part of the round any more. Reload the page."))
-        await self._refresh_offered(round_.id)
         return []
 
     async def edit_question(
@@ -902,13 +920,18 @@ class RoundsAdmin:
             options = _parse_options(errors, form, f"q{question_id}_options")
         if errors or text is None:
             return errors
-        await store.save_translation(
-            self.db, round_.id, round_.default_locale, questions={question_id: text}
-        )
-        if question.is_choice:
-            await store.set_options(self.db, question_id, round_.default_locale, options)
-        await self._refresh_offered(round_.id)
-        await self._audit(user, "question_changed", round_.id, text.prompt)
+
+        async def change(conn: WriteConnection) -> None:
+            # still a draft at this write (else its wording is corrected, with revisions)
+            await store.save_translation_in(
+                conn, round_.id, round_.default_locale, questions={question_id: text}
+            )
+            if question.is_choice:
+                await store.set_options_in(conn, question_id, round_.default_locale, options)
+            await self._audit_in(conn, user, "question_changed", round_.id, text.prompt)
+            await self._offered_in(conn, round_.id, round_.slug)
+
+        await self._structure_change(round_, change)
         return []
 
     # Correcting wording after opening -----------------------------------
@@ -925,21 +948,21 @@ class RoundsAdmin:
     async def _save_corrections(
         self, user: StaffUser, round_: Round, revisions: list, action: str, detail: str
     ) -> list[FieldError]:
-        from codesign.services.accounts import clean_text
-
         if not revisions:
             return []
-        done = await store.correct_wording(
-            self.db,
-            round_.id,
-            round_.default_locale,
-            revisions,
-            actor=user.email,
-            user_id=user.id,
-            action=action,
-            detail=clean_text(detail, 200),
-        )
-        if not done:  # published meanwhile: nothing was written
+
+        async def work(conn: WriteConnection) -> bool:
+            # still open or closed at this write: the check is the update that holds it
+            if not await store.lock_correctable_in(conn, round_.id):
+                return False
+            await store.correct_wording_in(
+                conn, round_.id, round_.default_locale, revisions, actor=user.email,
+                user_id=user.id,
+            )
+            await self._audit_in(conn, user, action, round_.id, detail)
+            return True
+
+        if not await self.db.write(work):  # published meanwhile: nothing was written
             self._require_correctable(msgspec.structs.replace(round_, status="published"))
         return []
 
@@ -1022,9 +1045,9 @@ class RoundsAdmin:
         async def change(conn: WriteConnection) -> None:
             if await store.delete_question_in(conn, question.section_id, question_id):
                 await self._audit_in(conn, user, "question_removed", round_.id, str(question_id))
+                await self._offered_in(conn, round_.id, round_.slug)
 
         await self._structure_change(round_, change)
-        await self._refresh_offered(round_.id)
 
     # Lifecycle -----------------------------------------------------------
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime, timedelta
+from typing import cast
 
 import msgspec
 
 from codesign.models import (
     QuestionText,
+    Round,
     RoundSettings,
     RoundSummary,
     RoundText,
@@ -18,7 +20,7 @@ from codesign.models import (
 from codesign.store import audit
 from codesign.store.db import Database, WriteConnection, from_db_time, to_db_time, utcnow
 from codesign.store.participations import new_ref
-from codesign.store.rounds import CLOSED_AT
+from codesign.store.rounds import CLOSED_AT, load_round
 
 
 def _locales(value: str) -> list[str]:
@@ -60,8 +62,32 @@ async def slug_for(db: Database, round_id: int) -> str | None:
     return row["slug"] if row else None
 
 
-async def slug_taken(db: Database, slug: str) -> bool:
-    return await db.fetch_one("SELECT 1 FROM rounds WHERE slug = ?", (slug,)) is not None
+class _InWrite:
+    """A write's connection with the read face of `Database` (fetch_one, fetch_all), so
+    a use case can read the round as its own transaction sees it, with the same
+    queries the pages use."""
+
+    __slots__ = ("conn",)
+
+    def __init__(self, conn: WriteConnection) -> None:
+        self.conn = conn
+
+    async def fetch_all(self, sql: str, params: tuple = ()) -> list:
+        return list(await self.conn.execute_fetchall(sql, params))
+
+    async def fetch_one(self, sql: str, params: tuple = ()):
+        rows = await self.conn.execute_fetchall(sql, params)
+        return rows[0] if rows else None
+
+
+async def load_round_in(conn: WriteConnection, slug: str) -> Round | None:
+    """Inside a write: the round with everything in it, as this transaction sees it."""
+    return await load_round(cast(Database, _InWrite(conn)), slug)
+
+
+async def settings_in(conn: WriteConnection, round_id: int) -> RoundSettings | None:
+    """Inside a write: the round's settings, as this transaction sees them."""
+    return await settings_for(cast(Database, _InWrite(conn)), round_id)
 
 
 async def settings_for(db: Database, round_id: int) -> RoundSettings | None:
@@ -149,13 +175,15 @@ async def create_draft_in(
     member_id: int,
     region: str = "",
     draft_days: int = 30,
-) -> int:
+) -> int | None:
+    """A new draft and its first member; None (nothing written) if the slug is taken."""
     now = to_db_time(utcnow())
     cursor = await conn.execute(
         "INSERT INTO rounds (slug, status, default_locale, locales, wanted_locales, timezone,"
         " opens_at, closes_at, response_due, minutes_estimate, retention_days, created_at,"
         " updated_at, region, draft_days)"
-        " VALUES (?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        " VALUES (?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (slug) DO NOTHING RETURNING id",
         (
             slug,
             default_locale,
@@ -173,7 +201,10 @@ async def create_draft_in(
             draft_days,
         ),
     )
-    round_id = int((await cursor.fetchone())["id"])
+    row = await cursor.fetchone()
+    if row is None:
+        return None
+    round_id = int(row["id"])
     await _upsert_round_text(conn, round_id, text)
     await _replace_contacts(conn, round_id, default_locale, contacts)
     await conn.execute(
@@ -183,8 +214,8 @@ async def create_draft_in(
     return round_id
 
 
-async def update_round(
-    db: Database,
+async def update_round_in(
+    conn: WriteConnection,
     round_id: int,
     *,
     default_locale: str,
@@ -200,34 +231,31 @@ async def update_round(
     region: str = "",
     draft_days: int = 30,
 ) -> None:
-    async def work(conn: WriteConnection) -> None:
-        await conn.execute(
-            "UPDATE rounds SET default_locale = ?, wanted_locales = ?, timezone = ?,"
-            " opens_at = ?, closes_at = ?, response_due = ?, minutes_estimate = ?,"
-            " retention_days = ?, updated_at = ?, region = ?, draft_days = ? WHERE id = ?",
-            (
-                default_locale,
-                ",".join(wanted_locales),
-                timezone,
-                to_db_time(opens_at),
-                to_db_time(closes_at),
-                response_due.isoformat() if response_due else None,
-                minutes_estimate,
-                retention_days,
-                to_db_time(utcnow()),
-                region,
-                draft_days,
-                round_id,
-            ),
-        )
-        await _upsert_round_text(conn, round_id, text)
-        await _replace_contacts(conn, round_id, default_locale, contacts)
-
-    await db.write(work)
+    await conn.execute(
+        "UPDATE rounds SET default_locale = ?, wanted_locales = ?, timezone = ?,"
+        " opens_at = ?, closes_at = ?, response_due = ?, minutes_estimate = ?,"
+        " retention_days = ?, updated_at = ?, region = ?, draft_days = ? WHERE id = ?",
+        (
+            default_locale,
+            ",".join(wanted_locales),
+            timezone,
+            to_db_time(opens_at),
+            to_db_time(closes_at),
+            response_due.isoformat() if response_due else None,
+            minutes_estimate,
+            retention_days,
+            to_db_time(utcnow()),
+            region,
+            draft_days,
+            round_id,
+        ),
+    )
+    await _upsert_round_text(conn, round_id, text)
+    await _replace_contacts(conn, round_id, default_locale, contacts)
 
 
-async def save_translation(
-    db: Database,
+async def save_translation_in(
+    conn: WriteConnection,
     round_id: int,
     locale: str,
     *,
@@ -241,44 +269,40 @@ async def save_translation(
 
     `options` maps an option id to its label; an empty label removes the translation.
     """
-
-    async def work(conn: WriteConnection) -> None:
-        if round_text is not None:
-            await _upsert_round_text(conn, round_id, round_text)
-        if contacts is not None:
-            await _replace_contacts(conn, round_id, locale, contacts)
-        for section_id, st in (sections or {}).items():
-            await conn.execute(
-                "INSERT INTO section_texts (section_id, locale, title, body_md, content_note)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (section_id, locale) DO UPDATE SET"
-                " title = excluded.title, body_md = excluded.body_md,"
-                " content_note = excluded.content_note",
-                (section_id, locale, st.title, st.body_md, st.content_note),
-            )
-        for question_id, qt in (questions or {}).items():
-            await conn.execute(
-                "INSERT INTO question_texts (question_id, locale, prompt, hint)"
-                " VALUES (?, ?, ?, ?) ON CONFLICT (question_id, locale) DO UPDATE SET"
-                " prompt = excluded.prompt, hint = excluded.hint",
-                (question_id, locale, qt.prompt, qt.hint),
-            )
-        for option_id, label in (options or {}).items():
-            if not label:
-                await conn.execute(
-                    "DELETE FROM question_option_texts WHERE option_id = ? AND locale = ?",
-                    (option_id, locale),
-                )
-                continue
-            await conn.execute(
-                "INSERT INTO question_option_texts (option_id, locale, label) VALUES (?, ?, ?)"
-                " ON CONFLICT (option_id, locale) DO UPDATE SET label = excluded.label",
-                (option_id, locale, label),
-            )
+    if round_text is not None:
+        await _upsert_round_text(conn, round_id, round_text)
+    if contacts is not None:
+        await _replace_contacts(conn, round_id, locale, contacts)
+    for section_id, st in (sections or {}).items():
         await conn.execute(
-            "UPDATE rounds SET updated_at = ? WHERE id = ?", (to_db_time(utcnow()), round_id)
+            "INSERT INTO section_texts (section_id, locale, title, body_md, content_note)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (section_id, locale) DO UPDATE SET"
+            " title = excluded.title, body_md = excluded.body_md,"
+            " content_note = excluded.content_note",
+            (section_id, locale, st.title, st.body_md, st.content_note),
         )
-
-    await db.write(work)
+    for question_id, qt in (questions or {}).items():
+        await conn.execute(
+            "INSERT INTO question_texts (question_id, locale, prompt, hint)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (question_id, locale) DO UPDATE SET"
+            " prompt = excluded.prompt, hint = excluded.hint",
+            (question_id, locale, qt.prompt, qt.hint),
+        )
+    for option_id, label in (options or {}).items():
+        if not label:
+            await conn.execute(
+                "DELETE FROM question_option_texts WHERE option_id = ? AND locale = ?",
+                (option_id, locale),
+            )
+            continue
+        await conn.execute(
+            "INSERT INTO question_option_texts (option_id, locale, label) VALUES (?, ?, ?)"
+            " ON CONFLICT (option_id, locale) DO UPDATE SET label = excluded.label",
+            (option_id, locale, label),
+        )
+    await conn.execute(
+        "UPDATE rounds SET updated_at = ? WHERE id = ?", (to_db_time(utcnow()), round_id)
+    )
 
 
 class Revision(msgspec.Struct, frozen=True):
@@ -289,53 +313,51 @@ class Revision(msgspec.Struct, frozen=True):
     new: str
 
 
-async def correct_wording(
-    db: Database,
+#: Where each correctable text lives: (item, field) → (table, key column).
+_CORRECTABLE = {
+    ("section", "title"): ("section_texts", "section_id"),
+    ("section", "body_md"): ("section_texts", "section_id"),
+    ("section", "content_note"): ("section_texts", "section_id"),
+    ("question", "prompt"): ("question_texts", "question_id"),
+    ("question", "hint"): ("question_texts", "question_id"),
+    ("option", "label"): ("question_option_texts", "option_id"),
+}
+
+
+async def lock_correctable_in(conn: WriteConnection, round_id: int) -> bool:
+    """Inside a write: True if the round is open or closed (its main-language wording may
+    be corrected), held so until the commit; False (nothing written) once published."""
+    async with conn.execute(
+        "UPDATE rounds SET updated_at = ? WHERE id = ? AND status IN ('open', 'closed')"
+        " RETURNING id",
+        (to_db_time(utcnow()), round_id),
+    ) as cursor:
+        return await cursor.fetchone() is not None
+
+
+async def correct_wording_in(
+    conn: WriteConnection,
     round_id: int,
     locale: str,
     revisions: list[Revision],
     *,
     actor: str,
     user_id: int,
-    action: str,
-    detail: str,
-) -> bool:
-    """Correct main-language wording of an open or closed round: each changed text, its
-    revision row (old and new) and the audit entry commit together. Only texts change,
-    never sections, questions or choices themselves. False if the round is no longer
-    open or closed (nothing is written then)."""
-    tables = {
-        ("section", "title"): ("section_texts", "section_id"),
-        ("section", "body_md"): ("section_texts", "section_id"),
-        ("section", "content_note"): ("section_texts", "section_id"),
-        ("question", "prompt"): ("question_texts", "question_id"),
-        ("question", "hint"): ("question_texts", "question_id"),
-        ("option", "label"): ("question_option_texts", "option_id"),
-    }
-
-    async def work(conn: WriteConnection) -> bool:
-        async with conn.execute(
-            "SELECT 1 FROM rounds WHERE id = ? AND status IN ('open', 'closed')", (round_id,)
-        ) as cursor:
-            if await cursor.fetchone() is None:
-                return False
-        now = to_db_time(utcnow())
-        for r in revisions:
-            table, key = tables[(r.item, r.field)]
-            await conn.execute(
-                f"UPDATE {table} SET {r.field} = ? WHERE {key} = ? AND locale = ?",  # noqa: S608
-                (r.new, r.item_id, locale),
-            )
-            await conn.execute(
-                "INSERT INTO text_revisions (round_id, at, user_id, actor, item, item_id, field,"
-                " locale, old_text, new_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (round_id, now, user_id, actor, r.item, r.item_id, r.field, locale, r.old, r.new),
-            )
-        await audit.add_in(conn, actor, action, detail, user_id=user_id, round_id=round_id)
-        await conn.execute("UPDATE rounds SET updated_at = ? WHERE id = ?", (now, round_id))
-        return True
-
-    return await db.write(work)
+) -> None:
+    """Inside a write (after `lock_correctable_in`): each changed text and its revision
+    row (old and new). Only texts change, never sections, questions or choices."""
+    now = to_db_time(utcnow())
+    for r in revisions:
+        table, key = _CORRECTABLE[(r.item, r.field)]
+        await conn.execute(
+            f"UPDATE {table} SET {r.field} = ? WHERE {key} = ? AND locale = ?",  # noqa: S608
+            (r.new, r.item_id, locale),
+        )
+        await conn.execute(
+            "INSERT INTO text_revisions (round_id, at, user_id, actor, item, item_id, field,"
+            " locale, old_text, new_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (round_id, now, user_id, actor, r.item, r.item_id, r.field, locale, r.old, r.new),
+        )
 
 
 async def text_revisions(db: Database, round_id: int) -> list[dict]:
@@ -347,13 +369,8 @@ async def text_revisions(db: Database, round_id: int) -> list[dict]:
     return [dict(r) for r in rows]
 
 
-async def set_offered(db: Database, round_id: int, offered: list[str]) -> None:
-    async def work(conn: WriteConnection) -> None:
-        await conn.execute(
-            "UPDATE rounds SET locales = ? WHERE id = ?", (",".join(offered), round_id)
-        )
-
-    await db.write(work)
+async def set_offered_in(conn: WriteConnection, round_id: int, offered: list[str]) -> None:
+    await conn.execute("UPDATE rounds SET locales = ? WHERE id = ?", (",".join(offered), round_id))
 
 
 async def set_status(db: Database, round_id: int, status: str, expected: str) -> bool:
@@ -427,12 +444,8 @@ async def add_question_in(
         "INSERT INTO question_texts (question_id, locale, prompt, hint) VALUES (?, ?, ?, ?)",
         (question_id, text.locale, text.prompt, text.hint),
     )
-    await _write_options(conn, question_id, text.locale, options or [])
+    await set_options_in(conn, question_id, text.locale, options or [])
     return question_id
-
-
-async def move_section(db: Database, round_id: int, section_id: int, step: int) -> bool:
-    return await db.write(lambda conn: move_section_in(conn, round_id, section_id, step))
 
 
 async def move_section_in(conn: WriteConnection, round_id: int, section_id: int, step: int) -> bool:
@@ -484,10 +497,6 @@ async def _renumber(conn: WriteConnection, table: str, parent: str, parent_id: i
     )
 
 
-async def delete_section(db: Database, round_id: int, section_id: int) -> bool:
-    return await db.write(lambda conn: delete_section_in(conn, round_id, section_id))
-
-
 async def delete_section_in(conn: WriteConnection, round_id: int, section_id: int) -> bool:
     cursor = await conn.execute(
         "DELETE FROM sections WHERE id = ? AND round_id = ?", (section_id, round_id)
@@ -498,10 +507,10 @@ async def delete_section_in(conn: WriteConnection, round_id: int, section_id: in
     return True
 
 
-async def _write_options(
+async def set_options_in(
     conn: WriteConnection, question_id: int, locale: str, labels: list[str]
 ) -> None:
-    """Make the question's choices `labels` (in `locale`), in this order.
+    """Inside a write: make the question's choices `labels` (in `locale`), in this order.
 
     A label that is already a choice (the same words in `locale`) keeps its id and
     its translations; a new label is a new choice (to be translated); a choice whose
@@ -540,19 +549,6 @@ async def _write_options(
             " ON CONFLICT (option_id, locale) DO UPDATE SET label = excluded.label",
             (option_id, locale, label),
         )
-
-
-async def set_options(db: Database, question_id: int, locale: str, labels: list[str]) -> None:
-    """Replace a question's choices, keeping the ids (and translations) of unchanged labels."""
-
-    async def work(conn: WriteConnection) -> None:
-        await _write_options(conn, question_id, locale, labels)
-
-    await db.write(work)
-
-
-async def delete_question(db: Database, section_id: int, question_id: int) -> bool:
-    return await db.write(lambda conn: delete_question_in(conn, section_id, question_id))
 
 
 async def delete_question_in(conn: WriteConnection, section_id: int, question_id: int) -> bool:
@@ -897,62 +893,58 @@ async def _copy_rows(
     return ids
 
 
-async def copy_round(
-    db: Database, round_id: int, slug: str, title_suffix: str, member_id: int, actor: str
-) -> int:
-    """A new draft with the round's texts in every language, sections, questions and
-    choices (and their translations), and no dates, answers, board or safeguarding
-    settings. The copier is on it; the audit entry commits with it."""
-
-    async def work(conn: WriteConnection) -> int:
-        async with conn.execute("SELECT * FROM rounds WHERE id = ?", (round_id,)) as cursor:
-            source = dict(await cursor.fetchone())
-        now = to_db_time(utcnow())
-        source.pop("id")
-        source.update(
-            slug=slug, status="draft", opens_at=None, closes_at=None, response_due=None,
-            created_at=now, updated_at=now, closed_at=None,
+async def copy_round_in(
+    conn: WriteConnection, round_id: int, slug: str, title_suffix: str, member_id: int
+) -> int | None:
+    """Inside a write: a new draft with the round's texts in every language, sections,
+    questions and choices (and their translations), and no dates, answers, board or
+    safeguarding settings; the copier is on it. None (nothing written) if the slug is
+    taken."""
+    async with conn.execute("SELECT * FROM rounds WHERE id = ?", (round_id,)) as cursor:
+        source = dict(await cursor.fetchone())
+    now = to_db_time(utcnow())
+    source.pop("id")
+    source.update(
+        slug=slug, status="draft", opens_at=None, closes_at=None, response_due=None,
+        created_at=now, updated_at=now, closed_at=None,
+    )
+    columns = ", ".join(source)
+    cursor = await conn.execute(
+        f"INSERT INTO rounds ({columns}) VALUES ({', '.join('?' * len(source))})"  # noqa: S608
+        " ON CONFLICT (slug) DO NOTHING RETURNING id",
+        tuple(source.values()),
+    )
+    inserted = await cursor.fetchone()
+    if inserted is None:
+        return None
+    new_id = inserted["id"]
+    await _copy_rows(conn, "round_texts", "round_id", round_id, new_id, keep_id=True)
+    await conn.execute(
+        "UPDATE round_texts SET title = substr(title || ?, 1, 200)"
+        " WHERE round_id = ? AND locale = ?",
+        (title_suffix, new_id, source["default_locale"]),
+    )
+    await _copy_rows(conn, "support_contacts", "round_id", round_id, new_id, keep_id=False)
+    sections = await _copy_rows(conn, "sections", "round_id", round_id, new_id, False)
+    for old_section, new_section in sections.items():
+        await _copy_rows(conn, "section_texts", "section_id", old_section, new_section, True)
+        questions = await _copy_rows(
+            conn, "questions", "section_id", old_section, new_section, False
         )
-        columns = ", ".join(source)
-        cursor = await conn.execute(
-            f"INSERT INTO rounds ({columns}) VALUES ({', '.join('?' * len(source))})"  # noqa: S608
-            " RETURNING id",
-            tuple(source.values()),
-        )
-        new_id = (await cursor.fetchone())["id"]
-        await _copy_rows(conn, "round_texts", "round_id", round_id, new_id, keep_id=True)
-        await conn.execute(
-            "UPDATE round_texts SET title = substr(title || ?, 1, 200)"
-            " WHERE round_id = ? AND locale = ?",
-            (title_suffix, new_id, source["default_locale"]),
-        )
-        await _copy_rows(conn, "support_contacts", "round_id", round_id, new_id, keep_id=False)
-        sections = await _copy_rows(conn, "sections", "round_id", round_id, new_id, False)
-        for old_section, new_section in sections.items():
-            await _copy_rows(conn, "section_texts", "section_id", old_section, new_section, True)
-            questions = await _copy_rows(
-                conn, "questions", "section_id", old_section, new_section, False
+        for old_q, new_q in questions.items():
+            await _copy_rows(conn, "question_texts", "question_id", old_q, new_q, True)
+            options = await _copy_rows(
+                conn, "question_options", "question_id", old_q, new_q, False
             )
-            for old_q, new_q in questions.items():
-                await _copy_rows(conn, "question_texts", "question_id", old_q, new_q, True)
-                options = await _copy_rows(
-                    conn, "question_options", "question_id", old_q, new_q, False
+            for old_o, new_o in options.items():
+                await _copy_rows(
+                    conn, "question_option_texts", "option_id", old_o, new_o, True
                 )
-                for old_o, new_o in options.items():
-                    await _copy_rows(
-                        conn, "question_option_texts", "option_id", old_o, new_o, True
-                    )
-        await conn.execute(
-            "INSERT INTO round_members (round_id, user_id, added_at) VALUES (?, ?, ?)",
-            (new_id, member_id, now),
-        )
-        await audit.add_in(
-            conn, actor, "round_copied", f"copy of round {round_id}", user_id=member_id,
-            round_id=new_id,
-        )
-        return new_id
-
-    return await db.write(work)
+    await conn.execute(
+        "INSERT INTO round_members (round_id, user_id, added_at) VALUES (?, ?, ?)",
+        (new_id, member_id, now),
+    )
+    return new_id
 
 
 async def participation_ids(db: Database, round_id: int) -> list[int]:

@@ -61,7 +61,9 @@ async def test_set_options_keeps_ids_and_translations_of_unchanged_labels(tmp_pa
     await _round_with_choices(db)
     before = (await round_store.load_round(db, "opts")).sections[0].questions[0]
     mornings, evenings = before.options
-    await staff_rounds.set_options(db, before.id, "en", ["Weekends", "Mornings"])
+    await db.write(
+        lambda conn: staff_rounds.set_options_in(conn, before.id, "en", ["Weekends", "Mornings"])
+    )
     after = (await round_store.load_round(db, "opts")).sections[0].questions[0]
     assert [o.labels.get("en") for o in after.options] == ["Weekends", "Mornings"]
     assert after.options[1].id == mornings.id
@@ -72,13 +74,16 @@ async def test_set_options_keeps_ids_and_translations_of_unchanged_labels(tmp_pa
     )
     assert gone["n"] == 0
     # Translations: saved, replaced, and removed with an empty label.
-    await staff_rounds.save_translation(db, 1, "es", options={after.options[0].id: "Fines"})
-    await staff_rounds.save_translation(db, 1, "es", options={mornings.id: ""})
+    fines = {after.options[0].id: "Fines"}
+    await db.write(lambda conn: staff_rounds.save_translation_in(conn, 1, "es", options=fines))
+    await db.write(
+        lambda conn: staff_rounds.save_translation_in(conn, 1, "es", options={mornings.id: ""})
+    )
     again = (await round_store.load_round(db, "opts")).sections[0].questions[0]
     assert again.options[0].labels == {"en": "Weekends", "es": "Fines"}
     assert again.options[1].labels == {"en": "Mornings"}
     # Deleting the question deletes its choices.
-    await staff_rounds.delete_question(db, again.section_id, again.id)
+    await db.write(lambda conn: staff_rounds.delete_question_in(conn, again.section_id, again.id))
     left = await db.fetch_one("SELECT COUNT(*) AS n FROM question_options")
     assert left["n"] == 0
     await db.close()
