@@ -18,9 +18,10 @@ import logging
 from codesign.analysis.label import describe_again
 from codesign.analysis.pipeline import N_TERMS
 from codesign.store import erasure as store
-from codesign.store import participations, staff_rounds
+from codesign.store import participations
 from codesign.store import themes as theme_store
 from codesign.store.db import Database, utcnow
+from codesign.store.staff_rounds import paper as paper_store
 
 log = logging.getLogger("codesign")
 
@@ -71,7 +72,7 @@ async def purge(db: Database, actor: str = "system") -> int:
     never sent once their round has been closed for its `draft_days`."""
     now = utcnow()
     # a checked paper file waiting to be confirmed holds answers too: a day at most
-    await staff_rounds.drop_stale_pending_paper(db)
+    await paper_store.drop_stale_pending_paper(db)
     expired = await store.purge_expired_answers(db, now, actor)
     drafts = await store.purge_unsent_drafts(db, now, actor)
     total = sum(expired.values()) + sum(drafts.values())

@@ -34,8 +34,8 @@ from codesign.services import erasure
 from codesign.services.accounts import clean_text
 from codesign.store import erasure as erasure_store
 from codesign.store import secrets as secret_store
-from codesign.store import staff_rounds as store
 from codesign.store.db import Database, WriteConnection
+from codesign.store.staff_rounds import paper as store
 
 MAX_BYTES = 512 * 1024
 MAX_ROWS = 2000

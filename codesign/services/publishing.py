@@ -34,7 +34,7 @@ from codesign.services.board import (
 )
 from codesign.services.board_export import held_back
 from codesign.services.errors import NotOnBoard
-from codesign.services.rounds_admin import on_board
+from codesign.services.rounds.admin import on_board
 from codesign.store import audit
 from codesign.store import publishing as pub
 from codesign.store import themes as store

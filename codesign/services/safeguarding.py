@@ -29,7 +29,7 @@ from codesign.models import Round, StaffUser
 from codesign.services.access import Action, Standing, can, standing_for
 from codesign.services.errors import SafeguardingError
 from codesign.services.mail import Mailer
-from codesign.services.rounds_admin import may
+from codesign.services.rounds.admin import may
 from codesign.store import audit
 from codesign.store import rounds as round_store
 from codesign.store import safeguarding as store

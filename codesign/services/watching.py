@@ -18,8 +18,8 @@ import segno
 from codesign.models import AGREEMENT_VALUES, PREFER_NOT, Round, StaffUser
 from codesign.services.accounts import clean_text
 from codesign.store import audit
-from codesign.store import staff_rounds as store
 from codesign.store.db import Database, utcnow
+from codesign.store.staff_rounds import watching as store
 
 SCALE: tuple[str, ...] = (*AGREEMENT_VALUES, PREFER_NOT)
 BAR_WIDTH = 200  # SVG units for 100 %

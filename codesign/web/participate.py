@@ -27,7 +27,7 @@ from codesign.services.participation import (
     where_left_off,
 )
 from codesign.services.publishing import outcomes_view
-from codesign.services.rounds_admin import effective_status
+from codesign.services.rounds.lifecycle import effective_status
 from codesign.services.safeguarding import SafeguardingError, SafeguardingService
 from codesign.settings import Settings
 from codesign.web.common import (

@@ -7,8 +7,9 @@ import msgspec
 from codesign.models import NewQuestion, NewSection, QuestionText
 from codesign.services.demo import build_demo_round
 from codesign.store import rounds as round_store
-from codesign.store import staff_rounds
 from codesign.store.db import Database
+from codesign.store.staff_rounds import structure as structure_store
+from codesign.store.staff_rounds import texts as text_store
 
 
 async def _round_with_choices(db: Database) -> int:
@@ -62,7 +63,7 @@ async def test_set_options_keeps_ids_and_translations_of_unchanged_labels(tmp_pa
     before = (await round_store.load_round(db, "opts")).sections[0].questions[0]
     mornings, evenings = before.options
     await db.write(
-        lambda conn: staff_rounds.set_options_in(conn, before.id, "en", ["Weekends", "Mornings"])
+        lambda conn: structure_store.set_options_in(conn, before.id, "en", ["Weekends", "Mornings"])
     )
     after = (await round_store.load_round(db, "opts")).sections[0].questions[0]
     assert [o.labels.get("en") for o in after.options] == ["Weekends", "Mornings"]
@@ -75,15 +76,17 @@ async def test_set_options_keeps_ids_and_translations_of_unchanged_labels(tmp_pa
     assert gone["n"] == 0
     # Translations: saved, replaced, and removed with an empty label.
     fines = {after.options[0].id: "Fines"}
-    await db.write(lambda conn: staff_rounds.save_translation_in(conn, 1, "es", options=fines))
+    await db.write(lambda conn: text_store.save_translation_in(conn, 1, "es", options=fines))
     await db.write(
-        lambda conn: staff_rounds.save_translation_in(conn, 1, "es", options={mornings.id: ""})
+        lambda conn: text_store.save_translation_in(conn, 1, "es", options={mornings.id: ""})
     )
     again = (await round_store.load_round(db, "opts")).sections[0].questions[0]
     assert again.options[0].labels == {"en": "Weekends", "es": "Fines"}
     assert again.options[1].labels == {"en": "Mornings"}
     # Deleting the question deletes its choices.
-    await db.write(lambda conn: staff_rounds.delete_question_in(conn, again.section_id, again.id))
+    await db.write(
+        lambda conn: structure_store.delete_question_in(conn, again.section_id, again.id)
+    )
     left = await db.fetch_one("SELECT COUNT(*) AS n FROM question_options")
     assert left["n"] == 0
     await db.close()

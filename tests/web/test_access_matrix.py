@@ -13,8 +13,8 @@ import pytest
 
 from codesign.services.demo import build_demo_round
 from codesign.store import rounds as round_store
-from codesign.store import staff_rounds
 from codesign.store import users as user_store
+from codesign.store.staff_rounds import settings as round_settings
 from codesign.web.staff.common import service_for_app
 from tests.conftest import CODE, Journey
 from tests.web.staff.conftest import PASSWORD, Staff, accounts, quick_hashing, signed_in  # noqa: F401
@@ -41,7 +41,7 @@ def _url(path: str, round_id: int) -> str:
 async def two_rounds(client, accounts):  # noqa: F811
     """Round A is the demo round; round B is another open round with its own organizer."""
     db = client.app.state.db
-    a = await staff_rounds.id_for_slug(db, "demo")
+    a = await round_settings.id_for_slug(db, "demo")
     b = await round_store.create_round(db, msgspec.structs.replace(build_demo_round(), slug="b"))
     service = await service_for_app(client.app)
     organizer_b = await service.create_user("organizer-b@example.org", "organizer", PASSWORD)

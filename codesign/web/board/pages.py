@@ -25,8 +25,9 @@ from codesign.services.board import (
     open_questions,
 )
 from codesign.services.board_opinions import opinion_overview
+from codesign.services.errors import AccessDenied, RoundMissing
 from codesign.services.participation import FieldError
-from codesign.services.rounds_admin import AccessDenied, RoundMissing, RoundsAdmin
+from codesign.services.rounds.admin import RoundsAdmin
 from codesign.services.safeguarding import KIND_LABELS
 from codesign.services.steering import MAX_SELECTION, SteeringService
 from codesign.web.common import PageError, go, is_htmx

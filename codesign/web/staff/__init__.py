@@ -57,7 +57,7 @@ async def create_demo_staff(app: Litestar, slug: str = "demo") -> None:
 
     Their passwords are printed once, when the accounts are made; only hashes are kept.
     """
-    from codesign.services.rounds_admin import RoundsAdmin
+    from codesign.services.rounds.admin import RoundsAdmin
     from codesign.web.staff.common import service_for_app
 
     round_id = await RoundsAdmin(app.state.db).id_for_slug(slug)

@@ -8,7 +8,7 @@ from litestar import Controller, Request, Response, get
 
 from codesign.i18n import N_, format_staff_moment
 from codesign.services.audit_log import audit_page
-from codesign.services.rounds_admin import RoundsAdmin
+from codesign.services.rounds.admin import RoundsAdmin
 from codesign.web.staff.common import ADMIN_ONLY, staff_locale, staff_page, staff_user
 
 PAGE = 200

@@ -18,7 +18,7 @@ from codesign.i18n import N_, negotiate, parse_accept_language
 from codesign.models import Round, RoundSettings, StaffUser
 from codesign.services.access import Action, Standing, can
 from codesign.services.accounts import SESSION_LIFETIME, AccountService, account_service
-from codesign.services.rounds_admin import RoundsAdmin
+from codesign.services.rounds.admin import RoundsAdmin
 from codesign.settings import SUPPORTED_LOCALES, Settings
 from codesign.web.common import PageError, is_htmx, render_page
 
@@ -190,7 +190,7 @@ def round_standing(request: Request) -> Standing:
 
 
 def not_on_round() -> PageError:
-    """Raw answers asked for by someone not on the round (`may_read_answers`)."""
+    """Raw answers asked for by someone not on the round (services.access, READ_ANSWERS)."""
     return PageError(
         403,
         N_("This round is not one of yours"),

@@ -11,7 +11,7 @@ from litestar.params import FromPath, URLEncodedBody
 
 from codesign.i18n import N_
 from codesign.models import Round, Section
-from codesign.services.rounds_admin import completeness
+from codesign.services.rounds.texts import completeness
 from codesign.settings import SUPPORTED_LOCALES
 from codesign.web import participate
 from codesign.web.common import PageError, go, is_htmx, render_page

@@ -14,8 +14,10 @@ from codesign.i18n import N_, format_staff_moment, translations_for
 from codesign.models import Round, RoundSettings
 from codesign.services import readability
 from codesign.services.accounts import clean_text
+from codesign.services.errors import AccessDenied, Refused, RoundMissing
 from codesign.services.participation import FieldError
-from codesign.services.rounds_admin import (
+from codesign.services.rounds.admin import RoundsAdmin
+from codesign.services.rounds.forms import (
     CONTACT_FIELDS,
     MAX_CONTACTS,
     MAX_OPTIONS,
@@ -25,20 +27,12 @@ from codesign.services.rounds_admin import (
     QUESTION_KINDS,
     ROUND_FIELDS,
     SECTION_FIELDS,
-    TRANSITIONS,
     ZONE_REGIONS,
-    AccessDenied,
-    Refused,
-    RoundMissing,
-    RoundsAdmin,
-    completeness,
-    effective_status,
     parse_round_form,
-    structure_locked,
-    text_slots,
-    translated,
     zone_choices,
 )
+from codesign.services.rounds.lifecycle import TRANSITIONS, effective_status, structure_locked
+from codesign.services.rounds.texts import completeness, text_slots, translated
 from codesign.settings import SUPPORTED_LOCALES
 from codesign.web.common import PageError, go, is_htmx
 from codesign.web.staff.common import (

@@ -17,7 +17,7 @@ from codesign.i18n import (
 )
 from codesign.services import watching
 from codesign.services.access import Action, can
-from codesign.services.rounds_admin import effective_status
+from codesign.services.rounds.lifecycle import effective_status
 from codesign.settings import SUPPORTED_LOCALES
 from codesign.web.staff.common import (
     ANY_STAFF,

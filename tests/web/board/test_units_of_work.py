@@ -7,11 +7,13 @@ from __future__ import annotations
 import pytest
 
 from codesign.models import StaffUser
-from codesign.services.rounds_admin import RoundsAdmin, parse_round_form
-from codesign.store import audit, staff_rounds
+from codesign.services.rounds.admin import RoundsAdmin
+from codesign.services.rounds.forms import parse_round_form
+from codesign.store import audit
 from codesign.store import publishing as pub_store
 from codesign.store import rounds as round_store
 from codesign.store import themes as store
+from codesign.store.staff_rounds import settings as round_settings
 from tests.web.board.conftest import analysed
 
 BOARD = StaffUser(id=0, email="board@example.org", role="board")
@@ -121,7 +123,7 @@ async def test_a_status_change_and_its_audit_entry_are_one_transaction(
 ) -> None:
     db = client.app.state.db
     round_ = await round_store.load_round(db, "demo")
-    settings = await staff_rounds.settings_for(db, round_.id)
+    settings = await round_settings.settings_for(db, round_.id)
     admin = RoundsAdmin(db)
     audit_fails()
     with pytest.raises(Crash):

@@ -10,8 +10,8 @@ import pyotp
 import pytest
 from litestar.testing import AsyncTestClient
 
-from codesign.store import staff_rounds
 from codesign.store import users as user_store
+from codesign.store.staff_rounds import settings as round_settings
 from codesign.web.staff.common import service_for_app
 from tests.conftest import TOKEN
 
@@ -143,7 +143,7 @@ async def accounts(client):
     """admin, organizer and board accounts; the organizer and board member sit on the demo round."""
     app = client.app
     service = await service_for_app(app)
-    demo_id = await staff_rounds.id_for_slug(app.state.db, "demo")
+    demo_id = await round_settings.id_for_slug(app.state.db, "demo")
     made = {}
     for role, email in EMAILS.items():
         user = await service.create_user(email, role, PASSWORD)

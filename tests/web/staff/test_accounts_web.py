@@ -464,10 +464,10 @@ async def test_a_safeguarding_lead_and_everyone_when_asked_must_set_it_up(
 
 
 async def test_demo_staff_skip_two_step_sign_in_and_every_page_says_so(client) -> None:
-    from codesign.store import staff_rounds
+    from codesign.store.staff_rounds import settings as round_settings
 
     service = await service_for_app(client.app)
-    demo_id = await staff_rounds.id_for_slug(client.app.state.db, "demo")
+    demo_id = await round_settings.id_for_slug(client.app.state.db, "demo")
     made = await service.ensure_demo_staff(demo_id)
     board = next(a for a in made if a.role == "board")  # also the demo round's lead
     staff = Staff(client)

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from litestar.testing import TestClient
 
 from codesign.settings import Settings
-from codesign.store import staff_rounds
 from codesign.store import users as user_store
+from codesign.store.staff_rounds import settings as round_settings
 from codesign.web.app import create_app
 from codesign.web.staff.common import service_for_app
 from tests.backends import rows_of
@@ -62,7 +62,7 @@ def test_random_paper_files_are_all_or_nothing(tmp_path) -> None:
         async def make_organizer() -> None:
             service = await service_for_app(app)
             user = await service.create_user("paper@example.org", "organizer", PASSWORD)
-            round_id = await staff_rounds.id_for_slug(app.state.db, "demo")
+            round_id = await round_settings.id_for_slug(app.state.db, "demo")
             await user_store.add_member(app.state.db, round_id, user.id)
 
         with client.portal() as portal:

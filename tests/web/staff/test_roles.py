@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from codesign.services.rounds_admin import RoundsAdmin, parse_round_form
+from codesign.services.rounds.admin import RoundsAdmin
+from codesign.services.rounds.forms import parse_round_form
 from codesign.store import users as user_store
 from tests.web.staff.conftest import Staff, signed_in
 
@@ -101,7 +102,7 @@ def concrete(path: str) -> str:
     )
 
 
-#: Raw answers: only the staff on the round, admins too (`may_read_answers`).
+#: Raw answers: only the staff on the round, admins too (services.access, READ_ANSWERS).
 RAW_ANSWERS = {
     "/staff/rounds/{round_id:int}/export.csv",
     "/staff/rounds/{round_id:int}/export.json",

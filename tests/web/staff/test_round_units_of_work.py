@@ -13,10 +13,16 @@ import itertools
 
 import pytest
 
-from codesign.services import rounds_admin
-from codesign.services.rounds_admin import Refused, RoundsAdmin, parse_round_form
-from codesign.store import audit, staff_rounds
+from codesign.services.errors import Refused
+from codesign.services.rounds import admin as rounds_admin
+from codesign.services.rounds import writes
+from codesign.services.rounds.admin import RoundsAdmin
+from codesign.services.rounds.forms import parse_round_form
+from codesign.settings import SUPPORTED_LOCALES
+from codesign.store import audit
 from codesign.store import rounds as round_store
+from codesign.store.staff_rounds import settings as round_settings
+from codesign.store.staff_rounds import texts as text_store
 
 SECTION = {"title": "Another part", "body_md": "What we plan to do."}
 
@@ -42,7 +48,7 @@ def audit_fails(monkeypatch):
 @pytest.fixture
 def offering_fails(monkeypatch):
     """Call it to make working out the languages offered (done after the change) fail."""
-    return lambda: monkeypatch.setattr(rounds_admin, "offered_locales", _crash_now)
+    return lambda: monkeypatch.setattr(writes, "offered_locales", _crash_now)
 
 
 async def _entries(db, round_id: int, action: str) -> int:
@@ -199,7 +205,7 @@ async def test_a_translation_and_offering_its_language_are_one_write(
     admin, round_, section_id = await _with_untranslated_section(client, accounts)
     db = client.app.state.db
     organizer = accounts["organizer"]
-    locale = next(loc for loc in rounds_admin.SUPPORTED_LOCALES if loc in round_.texts
+    locale = next(loc for loc in SUPPORTED_LOCALES if loc in round_.texts
                   and loc != round_.default_locale)
     item = f"section-{section_id}"
     form = {f"{item}_title": "Otra parte", f"{item}_body_md": "Lo que planeamos hacer."}
@@ -275,7 +281,7 @@ async def test_editing_from_a_draft_page_after_the_round_opened_changes_nothing(
     admin, round_ = await _draft(client, accounts)
     db = client.app.state.db
     organizer = accounts["organizer"]
-    assert await staff_rounds.set_status(db, round_.id, "open", "draft")
+    assert await round_settings.set_status(db, round_.id, "open", "draft")
     section = round_.sections[0]
     question = section.questions[0]
     with pytest.raises(Refused, match="no longer a draft"):
@@ -310,10 +316,10 @@ async def test_a_wording_correction_is_undone_with_its_revision_and_audit_entry(
     assert (await round_store.load_round(db, "demo")).sections[0].texts[
         demo.default_locale
     ].title == old.title
-    assert await staff_rounds.text_revisions(db, demo.id) == []
+    assert await text_store.text_revisions(db, demo.id) == []
     monkeypatch.undo()
     assert await admin.edit_section(accounts["organizer"], demo, section.id, form) == []
-    assert [r["new_text"] for r in await staff_rounds.text_revisions(db, demo.id)] == [
+    assert [r["new_text"] for r in await text_store.text_revisions(db, demo.id)] == [
         old.title + " (corrected)"
     ]
     assert await _entries(db, demo.id, "section_wording_corrected") == 1

@@ -6,7 +6,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from codesign.settings import Settings
-from codesign.store import staff_rounds
+from codesign.store.staff_rounds import settings as round_settings
 from codesign.web.app import create_app
 from tests.web.staff.conftest import signed_in
 
@@ -25,7 +25,7 @@ def settings(tmp_path) -> Settings:
 
 
 async def _demo_id(client) -> int:
-    return await staff_rounds.id_for_slug(client.app.state.db, "demo")
+    return await round_settings.id_for_slug(client.app.state.db, "demo")
 
 
 async def test_share_page_qr_and_poster_use_the_public_url(client, accounts):

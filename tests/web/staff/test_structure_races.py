@@ -11,9 +11,10 @@ import asyncio
 
 import pytest
 
-from codesign.services.rounds_admin import Refused, RoundsAdmin
+from codesign.services.errors import Refused
+from codesign.services.rounds.admin import RoundsAdmin
 from codesign.store import rounds as round_store
-from codesign.store import staff_rounds
+from codesign.store.staff_rounds import settings as round_settings
 
 SECTION = {"title": "Another part", "body_md": "What we plan to do."}
 
@@ -62,7 +63,7 @@ async def test_opening_and_adding_a_section_at_once(client, accounts) -> None:
     db = client.app.state.db
     organizer = accounts["organizer"]
     results = await asyncio.gather(
-        staff_rounds.set_status(db, round_.id, "open", "draft"),
+        round_settings.set_status(db, round_.id, "open", "draft"),
         admin.add_section(organizer, round_, SECTION),
         return_exceptions=True,
     )
@@ -82,7 +83,7 @@ async def test_a_section_added_from_a_stale_page_is_refused_once_the_round_opene
     admin, round_, _ = await draft(client, accounts)
     db = client.app.state.db
     organizer = accounts["organizer"]
-    assert await staff_rounds.set_status(db, round_.id, "open", "draft")
+    assert await round_settings.set_status(db, round_.id, "open", "draft")
     # `round_` still says draft, as the page the organizer loaded a moment ago did
     with pytest.raises(Refused, match="no longer a draft"):
         await admin.add_section(organizer, round_, SECTION)

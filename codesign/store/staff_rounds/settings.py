@@ -1,0 +1,219 @@
+"""A round's settings: listing and finding rounds, creating a draft, changing its
+settings, the languages it offers, moving it through its life; and reading the round
+inside a write."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import cast
+
+from codesign.models import Round, RoundSettings, RoundSummary, RoundText, SupportContact
+from codesign.store.db import Database, WriteConnection, from_db_time, to_db_time, utcnow
+from codesign.store.rounds import CLOSED_AT, load_round
+from codesign.store.staff_rounds.texts import replace_contacts_in, upsert_round_text_in
+
+
+def _locales(value: str) -> list[str]:
+    return [loc for loc in (value or "").split(",") if loc]
+
+
+async def list_rounds(db: Database, member_id: int | None) -> list[RoundSummary]:
+    """Every round (member_id None), or the rounds one staff member sits on."""
+    sql = (
+        "SELECT r.*, COALESCE(t.title, '') AS title,"
+        " (SELECT COUNT(*) FROM participations p WHERE p.round_id = r.id) AS n"
+        " FROM rounds r LEFT JOIN round_texts t"
+        " ON t.round_id = r.id AND t.locale = r.default_locale"
+    )
+    params: tuple = ()
+    if member_id is not None:
+        sql += " JOIN round_members m ON m.round_id = r.id AND m.user_id = ?"
+        params = (member_id,)
+    rows = await db.fetch_all(sql + " ORDER BY r.created_at DESC, r.id DESC", params)
+    return [
+        RoundSummary(
+            id=r["id"],
+            slug=r["slug"],
+            status=r["status"],
+            title=r["title"],
+            default_locale=r["default_locale"],
+            locales=_locales(r["locales"]),
+            opens_at=from_db_time(r["opens_at"]),
+            closes_at=from_db_time(r["closes_at"]),
+            timezone=r["timezone"],
+            participations=r["n"],
+        )
+        for r in rows
+    ]
+
+
+async def id_for_slug(db: Database, slug: str) -> int | None:
+    row = await db.fetch_one("SELECT id FROM rounds WHERE slug = ?", (slug,))
+    return int(row["id"]) if row else None
+
+
+class _InWrite:
+    """A write's connection with the read face of `Database` (fetch_one, fetch_all), so
+    a use case can read the round as its own transaction sees it, with the same
+    queries the pages use."""
+
+    __slots__ = ("conn",)
+
+    def __init__(self, conn: WriteConnection) -> None:
+        self.conn = conn
+
+    async def fetch_all(self, sql: str, params: tuple = ()) -> list:
+        return list(await self.conn.execute_fetchall(sql, params))
+
+    async def fetch_one(self, sql: str, params: tuple = ()):
+        rows = await self.conn.execute_fetchall(sql, params)
+        return rows[0] if rows else None
+
+
+async def load_round_in(conn: WriteConnection, slug: str) -> Round | None:
+    """Inside a write: the round with everything in it, as this transaction sees it."""
+    return await load_round(cast(Database, _InWrite(conn)), slug)
+
+
+async def settings_in(conn: WriteConnection, round_id: int) -> RoundSettings | None:
+    """Inside a write: the round's settings, as this transaction sees them."""
+    return await settings_for(cast(Database, _InWrite(conn)), round_id)
+
+
+async def settings_for(db: Database, round_id: int) -> RoundSettings | None:
+    row = await db.fetch_one(
+        "SELECT id, wanted_locales, locales, default_locale, retention_days, draft_days,"
+        " EXISTS (SELECT 1 FROM answers a JOIN participations p ON p.id = a.participation_id"
+        "   WHERE p.round_id = rounds.id) AS has_answers,"
+        " (SELECT safeguarding_user_id FROM board_settings b WHERE b.round_id = rounds.id)"
+        "   AS lead_id"
+        " FROM rounds WHERE id = ?",
+        (round_id,),
+    )
+    if row is None:
+        return None
+    wanted = _locales(row["wanted_locales"]) or _locales(row["locales"])
+    return RoundSettings(
+        round_id=row["id"],
+        wanted_locales=wanted,
+        retention_days=row["retention_days"],
+        has_answers=bool(row["has_answers"]),
+        safeguarding_lead_id=row["lead_id"],
+        draft_days=row["draft_days"],
+    )
+
+
+async def create_draft_in(
+    conn: WriteConnection,
+    *,
+    slug: str,
+    default_locale: str,
+    wanted_locales: list[str],
+    timezone: str,
+    opens_at: datetime | None,
+    closes_at: datetime | None,
+    response_due: date | None,
+    minutes_estimate: int,
+    retention_days: int,
+    text: RoundText,
+    contacts: list[SupportContact],
+    member_id: int,
+    region: str = "",
+    draft_days: int = 30,
+) -> int | None:
+    """A new draft and its first member; None (nothing written) if the slug is taken."""
+    now = to_db_time(utcnow())
+    cursor = await conn.execute(
+        "INSERT INTO rounds (slug, status, default_locale, locales, wanted_locales, timezone,"
+        " opens_at, closes_at, response_due, minutes_estimate, retention_days, created_at,"
+        " updated_at, region, draft_days)"
+        " VALUES (?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (slug) DO NOTHING RETURNING id",
+        (
+            slug,
+            default_locale,
+            default_locale,
+            ",".join(wanted_locales),
+            timezone,
+            to_db_time(opens_at),
+            to_db_time(closes_at),
+            response_due.isoformat() if response_due else None,
+            minutes_estimate,
+            retention_days,
+            now,
+            now,
+            region,
+            draft_days,
+        ),
+    )
+    row = await cursor.fetchone()
+    if row is None:
+        return None
+    round_id = int(row["id"])
+    await upsert_round_text_in(conn, round_id, text)
+    await replace_contacts_in(conn, round_id, default_locale, contacts)
+    await conn.execute(
+        "INSERT INTO round_members (round_id, user_id, added_at) VALUES (?, ?, ?)",
+        (round_id, member_id, now),
+    )
+    return round_id
+
+
+async def update_round_in(
+    conn: WriteConnection,
+    round_id: int,
+    *,
+    default_locale: str,
+    wanted_locales: list[str],
+    timezone: str,
+    opens_at: datetime | None,
+    closes_at: datetime | None,
+    response_due: date | None,
+    minutes_estimate: int,
+    retention_days: int,
+    text: RoundText,
+    contacts: list[SupportContact],
+    region: str = "",
+    draft_days: int = 30,
+) -> None:
+    await conn.execute(
+        "UPDATE rounds SET default_locale = ?, wanted_locales = ?, timezone = ?,"
+        " opens_at = ?, closes_at = ?, response_due = ?, minutes_estimate = ?,"
+        " retention_days = ?, updated_at = ?, region = ?, draft_days = ? WHERE id = ?",
+        (
+            default_locale,
+            ",".join(wanted_locales),
+            timezone,
+            to_db_time(opens_at),
+            to_db_time(closes_at),
+            response_due.isoformat() if response_due else None,
+            minutes_estimate,
+            retention_days,
+            to_db_time(utcnow()),
+            region,
+            draft_days,
+            round_id,
+        ),
+    )
+    await upsert_round_text_in(conn, round_id, text)
+    await replace_contacts_in(conn, round_id, default_locale, contacts)
+
+
+async def set_offered_in(conn: WriteConnection, round_id: int, offered: list[str]) -> None:
+    await conn.execute("UPDATE rounds SET locales = ? WHERE id = ?", (",".join(offered), round_id))
+
+
+async def set_status(db: Database, round_id: int, status: str, expected: str) -> bool:
+    return await db.write(lambda conn: set_status_in(conn, round_id, status, expected))
+
+
+async def set_status_in(conn: WriteConnection, round_id: int, status: str, expected: str) -> bool:
+    """Move the round on; False if someone else moved it first."""
+
+    now = to_db_time(utcnow())
+    cursor = await conn.execute(
+        f"UPDATE rounds SET status = ?, updated_at = ?, {CLOSED_AT}"  # noqa: S608
+        " WHERE id = ? AND status = ?",
+        (status, now, status, now, status, round_id, expected),
+    )
+    return cursor.rowcount == 1
