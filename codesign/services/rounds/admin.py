@@ -285,6 +285,8 @@ class RoundsAdmin(StructureUseCases):
         await self.db.write(work)
         return []
 
+    # Lifecycle -----------------------------------------------------------
+
     async def change_status(
         self, user: StaffUser, round_: Round, settings: RoundSettings, target: str
     ) -> list[FieldError]:
