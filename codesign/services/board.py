@@ -42,18 +42,33 @@ from codesign.analysis.pipeline import centre, language_means, other_threshold
 from codesign.analysis.types import SavedTheme
 from codesign.analysis.vectorise import Vectoriser, cache_key, default_vectoriser, normalise_text
 from codesign.i18n import N_
-from codesign.models import Round, StaffUser
+from codesign.models import (
+    AnswerRow,
+    BoardSettings,
+    NewTheme,
+    Round,
+    Run,
+    StaffUser,
+    ThemeResponse,
+    ThemeRow,
+)
 from codesign.services.accounts import clean_text
 from codesign.services.errors import BoardError
 from codesign.store import audit
 from codesign.store import publishing as pub_store
 from codesign.store import secrets as secret_store
-from codesign.store import themes as store
 from codesign.store import users as user_store
+from codesign.store.board import answers as answer_store
+from codesign.store.board import edits as edit_store
+from codesign.store.board import outcomes as outcome_store
+from codesign.store.board import preparing as preparing_store
+from codesign.store.board import reading as theme_store
+from codesign.store.board import runs as run_store
+from codesign.store.board import settings as settings_store
+from codesign.store.board import theming as theming_store
+from codesign.store.board import vectors as vector_store
 from codesign.store.db import Database, WriteConnection, utcnow
 from codesign.store.publishing import SignOff
-from codesign.store.themes import AnswerRow, ThemeRow
-from codesign.store.themes import Response as ThemeResponse
 
 if TYPE_CHECKING:
     from codesign.jobs import Jobs
@@ -99,8 +114,8 @@ def stored_key(secret: str, key: str) -> str:
 
 
 def prepare_answers(
-    answers: Sequence[store.PendingAnswer], secret: str = ""
-) -> list[store.Prepared]:
+    answers: Sequence[preparing_store.PendingAnswer], secret: str = ""
+) -> list[preparing_store.Prepared]:
     """Language and redacted text for each answer (the participant's locale is a prior),
     and the digest that will name its vector (`secret`: the installation's vector key).
 
@@ -111,7 +126,7 @@ def prepare_answers(
         language = detect_language(a.text, a.locale)[0] or a.locale
         redacted = redact(a.text, language or "en").text
         out.append(
-            store.Prepared(
+            preparing_store.Prepared(
                 id=a.id,
                 redacted=redacted,
                 language=language,
@@ -185,7 +200,7 @@ class ThemeCard(msgspec.Struct, frozen=True):
     size: int
     percent: int
     agreement: list[Split]
-    quotes: list[store.AnswerRow]
+    quotes: list[AnswerRow]
     edited_by: str | None
     small: bool
 
@@ -197,7 +212,7 @@ class QuestionView(msgspec.Struct, frozen=True):
     themes: list[ThemeCard]  # at or above the threshold, largest first
     small: list[ThemeCard]  # below the threshold: counted under "other"
     other: int  # in "other / unclear", small themes included
-    run: store.Run | None
+    run: Run | None
     threshold: int
 
 
@@ -260,7 +275,7 @@ class BoardService:
         """Vectors in the database for these `cache_key`s, by cache key."""
         secret = await self._secret()
         names = {stored_key(secret, k): k for k in keys}
-        found = await store.vectors_for(self.db, list(names))
+        found = await vector_store.vectors_for(self.db, list(names))
         return {names[name]: v for name, v in found.items()}
 
     async def save_vectors(self, vectors: dict[str, np.ndarray]) -> None:
@@ -269,12 +284,14 @@ class BoardService:
 
     async def _save_vectors(self, vectors: dict[str, np.ndarray]) -> None:
         secret = await self._secret()
-        await store.save_vectors(self.db, {stored_key(secret, k): v for k, v in vectors.items()})
+        await vector_store.save_vectors(
+            self.db, {stored_key(secret, k): v for k, v in vectors.items()}
+        )
 
-    async def _prepare(self, answers: list[store.PendingAnswer]) -> None:
+    async def _prepare(self, answers: list[preparing_store.PendingAnswer]) -> None:
         secret = await self._secret()
         prepared = await asyncio.to_thread(prepare_answers, answers, secret)
-        await store.save_prepared(self.db, prepared)
+        await preparing_store.save_prepared(self.db, prepared)
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         """Embed in a worker thread (call through `asyncio.to_thread`)."""
@@ -292,15 +309,15 @@ class BoardService:
 
     # Access -----------------------------------------------------------------------
 
-    async def settings(self, round_id: int) -> store.BoardSettings:
-        return await store.settings_for(self.db, round_id)
+    async def settings(self, round_id: int) -> BoardSettings:
+        return await settings_store.settings_for(self.db, round_id)
 
     def question_in(self, round_: Round, question_id: int) -> bool:
         question = round_.question(question_id)
         return question is not None and question.kind == "open_text"
 
-    async def theme_in(self, round_: Round, theme_id: int) -> store.ThemeRow | None:
-        theme = await store.theme_by_id(self.db, theme_id)
+    async def theme_in(self, round_: Round, theme_id: int) -> ThemeRow | None:
+        theme = await theme_store.theme_by_id(self.db, theme_id)
         if theme is None or not self.question_in(round_, theme.question_id):
             return None
         return theme
@@ -309,13 +326,13 @@ class BoardService:
 
     async def start_analysis(self, user: StaffUser, round_: Round, question_id: int) -> int:
         """Start a run in the background; BoardError if one is already running."""
-        kind = "assign" if await store.has_themes(self.db, question_id) else "theme"
+        kind = "assign" if await theming_store.has_themes(self.db, question_id) else "theme"
         stale = utcnow() - STALE_RUN
 
         async def work(conn: WriteConnection) -> int | None:
-            await store.fail_stale_runs_in(conn, question_id, stale)
+            await run_store.fail_stale_runs_in(conn, question_id, stale)
             # the check is the insert: a run already running makes it insert nothing
-            run_id = await store.claim_run_in(conn, question_id, kind, user.email)
+            run_id = await run_store.claim_run_in(conn, question_id, kind, user.email)
             if run_id is not None:
                 await self._audit_in(
                     conn, user, round_, "analysis_started", f"question {question_id}, {kind}"
@@ -335,11 +352,11 @@ class BoardService:
         task.add_done_callback(lambda _t: self.tasks.pop(run_id, None))
         return run_id
 
-    async def run_analysis(self, user: StaffUser, round_: Round, question_id: int) -> store.Run:
+    async def run_analysis(self, user: StaffUser, round_: Round, question_id: int) -> Run:
         """Start a run and wait for it (tests, the command line)."""
         run_id = await self.start_analysis(user, round_, question_id)
         await self.finished(run_id)
-        run = await store.run_by_id(self.db, run_id)
+        run = await run_store.run_by_id(self.db, run_id)
         assert run is not None
         return run
 
@@ -363,7 +380,7 @@ class BoardService:
             await self._analyse(run_id, question_id, kind, label_language)
         except Exception as exc:  # the run fails; the page says so calmly
             log.exception("analysis run %s failed", run_id)
-            await store.fail_run(self.db, run_id, type(exc).__name__)
+            await run_store.fail_run(self.db, run_id, type(exc).__name__)
             return
         await self.after_run(question_id)
 
@@ -378,10 +395,10 @@ class BoardService:
 
     async def prepare(self, question_id: int, run_id: int | None = None) -> None:
         """Redact, detect language and flag answers whose metadata is missing or stale."""
-        inputs = await store.theme_inputs(self.db, question_id)
-        hashes = await store.prepared_hashes(self.db, question_id)
+        inputs = await theming_store.theme_inputs(self.db, question_id)
+        hashes = await preparing_store.prepared_hashes(self.db, question_id)
         stale = [
-            store.PendingAnswer(a.id, a.text, a.locale)
+            preparing_store.PendingAnswer(a.id, a.text, a.locale)
             for a in inputs
             if hashes.get(a.id) != text_hash(a.text)
         ]
@@ -390,7 +407,7 @@ class BoardService:
             await self._prepare(chunk)
             if run_id is not None:
                 done = min(len(stale), i + PREPARE_CHUNK)
-                await store.update_run(self.db, run_id, 5 + 25 * done // len(stale), "prepare")
+                await run_store.update_run(self.db, run_id, 5 + 25 * done // len(stale), "prepare")
 
     async def _vectors(
         self, texts: list[str], run_id: int | None, start: int, span: int
@@ -417,7 +434,9 @@ class BoardService:
             cache.update(fresh)
             if run_id is not None:
                 done = min(len(items), i + EMBED_CHUNK)
-                await store.update_run(self.db, run_id, start + span * done // len(items), "embed")
+                await run_store.update_run(
+                    self.db, run_id, start + span * done // len(items), "embed"
+                )
         if not keys:
             return np.zeros((0, 1), dtype=np.float32), cache
         return np.stack([cache[k] for k in keys]).astype(np.float32), cache
@@ -425,19 +444,19 @@ class BoardService:
     async def _analyse(
         self, run_id: int, question_id: int, kind: str, label_language: str | None = None
     ) -> None:
-        await store.update_run(self.db, run_id, 2, "prepare")
+        await run_store.update_run(self.db, run_id, 2, "prepare")
         if self.screen_first is not None:
             # Answers not screened for risk yet can be neither names nor quotes: screen
             # what is waiting, so a run right after an import names its themes well.
             await self.screen_first()
         await self.prepare(question_id, run_id)
-        inputs = await store.theme_inputs(self.db, question_id)
+        inputs = await theming_store.theme_inputs(self.db, question_id)
         vectoriser = self.vectoriser
         if kind == "theme":
             texts = [a.redacted for a in inputs]
             languages = [a.language for a in inputs]
             _, cache = await self._vectors(texts, run_id, 30, 50)
-            await store.update_run(self.db, run_id, 82, "themes")
+            await run_store.update_run(self.db, run_id, 82, "themes")
             before = set(cache)
             # names in the round's main language, never from a flagged answer
             result = await asyncio.to_thread(
@@ -453,7 +472,7 @@ class BoardService:
             if vectoriser.cacheable:
                 await self._save_vectors({k: cache[k] for k in set(cache) - before})
             themes = [
-                store.NewTheme(
+                NewTheme(
                     label=t.label[:MAX_LABEL],
                     terms=t.terms,
                     centroids=[t.centroid] if vectoriser.cacheable else [],
@@ -462,7 +481,7 @@ class BoardService:
                 for t in result.themes
             ]
             other = [(inputs[r].id, result.members[r].score) for r in result.other]
-            await store.save_theming(
+            await theming_store.save_theming(
                 self.db,
                 run_id,
                 question_id,
@@ -478,19 +497,19 @@ class BoardService:
             return
         # assign: only answers with no place yet; everything placed stays where it is
         new_rows = [i for i, a in enumerate(inputs) if not a.placed]
-        last = await store.last_done_theme_run(self.db, question_id)
+        last = await run_store.last_done_theme_run(self.db, question_id)
         same_space = (
             last is not None
             and vectoriser.cacheable
             and last.vectoriser == vectoriser.name
             and bool(last.language_means)
         )
-        centroids = await store.theme_centroids(self.db, question_id)
+        centroids = await theme_store.theme_centroids(self.db, question_id)
         placements: list[tuple[int, int | None, float]] = []
         if new_rows and centroids:
             texts = [a.redacted for a in inputs]
             x, _ = await self._vectors(texts, run_id, 30, 50)
-            await store.update_run(self.db, run_id, 85, "assign")
+            await run_store.update_run(self.db, run_id, 85, "assign")
             placements = await asyncio.to_thread(
                 assign_new,
                 x,
@@ -503,7 +522,7 @@ class BoardService:
             )
         elif new_rows:
             placements = [(r, None, 0.0) for r in new_rows]
-        await store.save_assignment(
+        await theming_store.save_assignment(
             self.db,
             run_id,
             question_id,
@@ -526,13 +545,13 @@ class BoardService:
         fitted per run (the TF-IDF fallback) has nothing to cache: answers are
         only prepared.
         """
-        pending = await store.unprepared_answers(self.db, batch)
+        pending = await preparing_store.unprepared_answers(self.db, batch)
         if pending:
             await self._prepare(pending)
         vectoriser = await asyncio.to_thread(lambda: self.vectoriser)
         if not vectoriser.cacheable:
             return len(pending)
-        todo = await store.unembedded_answers(self.db, vectoriser.name, batch)
+        todo = await preparing_store.unembedded_answers(self.db, vectoriser.name, batch)
         if todo:
             keys = {i: cache_key(vectoriser.name, t) for i, t in todo}
             cached = await self.stored_vectors(list(keys.values()))
@@ -545,7 +564,7 @@ class BoardService:
                 await self._save_vectors(
                     {k: np.asarray(v, dtype=np.float32) for k, v in zip(missing, vecs, strict=True)}
                 )
-            await store.mark_embedded(self.db, [i for i, _ in todo], vectoriser.name)
+            await preparing_store.mark_embedded(self.db, [i for i, _ in todo], vectoriser.name)
         return max(len(pending), len(todo))
 
     # Reading --------------------------------------------------------------------
@@ -553,14 +572,16 @@ class BoardService:
     async def question_view(self, round_: Round, question_id: int) -> QuestionView:
         settings = await self.settings(round_.id)
         threshold = settings.anonymity_threshold
-        total, placed = await store.counts(self.db, question_id)
-        rows = await store.themes_for(self.db, question_id)
+        total, placed = await theme_store.counts(self.db, question_id)
+        rows = await theme_store.themes_for(self.db, question_id)
         agreement_q = agreement_question(round_, question_id)
         splits = (
-            await store.agreement_split(self.db, question_id, agreement_q) if agreement_q else {}
+            await theme_store.agreement_split(self.db, question_id, agreement_q)
+            if agreement_q
+            else {}
         )
-        quotes = await store.quotes(self.db, question_id, QUOTES)
-        other = await store.other_count(self.db, question_id)
+        quotes = await answer_store.quotes(self.db, question_id, QUOTES)
+        other = await theme_store.other_count(self.db, question_id)
         big, small = [], []
         for t in rows:
             is_small = t.size < threshold
@@ -583,7 +604,7 @@ class BoardService:
             themes=big,
             small=small,
             other=other + sum(c.size for c in small),
-            run=await store.latest_run(self.db, question_id),
+            run=await run_store.latest_run(self.db, question_id),
             threshold=threshold,
         )
 
@@ -592,11 +613,11 @@ class BoardService:
         user: StaffUser,
         round_: Round,
         question_id: int,
-        theme: store.ThemeRow | None,
+        theme: ThemeRow | None,
         page: int = 0,
-    ) -> list[store.AnswerRow]:
+    ) -> list[AnswerRow]:
         """One page of a theme's answers (None: "other"), redacted; the view is audited."""
-        answers = await store.theme_answers(
+        answers = await answer_store.theme_answers(
             self.db, question_id, theme.id if theme else None, ANSWERS_PAGE, page * ANSWERS_PAGE
         )
         await audit.add(
@@ -609,25 +630,25 @@ class BoardService:
         )
         return answers
 
-    async def run(self, question_id: int) -> store.Run | None:
-        return await store.latest_run(self.db, question_id)
+    async def run(self, question_id: int) -> Run | None:
+        return await run_store.latest_run(self.db, question_id)
 
     async def counts(self, question_id: int) -> tuple[int, int]:
         """(answers sent, answers placed in a theme) for one question."""
-        return await store.counts(self.db, question_id)
+        return await theme_store.counts(self.db, question_id)
 
     async def other_count(self, question_id: int) -> int:
-        return await store.other_count(self.db, question_id)
+        return await theme_store.other_count(self.db, question_id)
 
     async def themes(self, question_id: int) -> list[ThemeRow]:
-        return await store.themes_for(self.db, question_id)
+        return await theme_store.themes_for(self.db, question_id)
 
     async def answer(self, answer_id: int) -> AnswerRow | None:
-        return await store.answer_by_id(self.db, answer_id)
+        return await answer_store.answer_by_id(self.db, answer_id)
 
     async def responses(self, question_ids: list[int]):
         """The board's saved responses, by theme id, then locale."""
-        return await store.responses_for(self.db, question_ids)
+        return await outcome_store.responses_for(self.db, question_ids)
 
     async def members(self, round_id: int) -> list[StaffUser]:
         """The staff who sit on the round (to choose its safeguarding lead from)."""
@@ -656,9 +677,7 @@ class BoardService:
             conn, user.email, action, clean_text(detail), user_id=user.id, round_id=round_.id
         )
 
-    async def rename(
-        self, user: StaffUser, round_: Round, theme: store.ThemeRow, label: str
-    ) -> None:
+    async def rename(self, user: StaffUser, round_: Round, theme: ThemeRow, label: str) -> None:
         label = " ".join(label.split())
         if not label:
             raise BoardError(N_("Write a name for the theme."))
@@ -668,30 +687,32 @@ class BoardService:
             )
 
         async def work(conn: WriteConnection) -> None:
-            await store.rename_in(conn, theme.id, label, user.email)
+            await edit_store.rename_in(conn, theme.id, label, user.email)
             await self._audit_in(conn, user, round_, "theme_renamed", f"theme {theme.id}: {label}")
 
         await self.db.write(work)
 
     async def merge(
-        self, user: StaffUser, round_: Round, theme: store.ThemeRow, target_id: int
-    ) -> store.ThemeRow:
+        self, user: StaffUser, round_: Round, theme: ThemeRow, target_id: int
+    ) -> ThemeRow:
         target = await self.theme_in(round_, target_id)
         if target is None or target.question_id != theme.question_id or target.id == theme.id:
             raise BoardError(N_("Choose another theme of the same question to merge with."))
         detail = f"theme {theme.id} into {target.id}"
 
         async def work(conn: WriteConnection) -> None:
-            await store.merge_in(conn, theme.id, target.id, user.email)
+            await edit_store.merge_in(conn, theme.id, target.id, user.email)
             await self._audit_in(conn, user, round_, "themes_merged", detail)
 
         await self.db.write(work)
         return target
 
-    async def split(self, user: StaffUser, round_: Round, theme: store.ThemeRow) -> list[int]:
+    async def split(self, user: StaffUser, round_: Round, theme: ThemeRow) -> list[int]:
         """Re-cluster a theme's answers into two themes (a person's decision)."""
-        ids = set(await store.member_ids(self.db, theme.id))
-        inputs = [a for a in await store.theme_inputs(self.db, theme.question_id) if a.id in ids]
+        ids = set(await answer_store.member_ids(self.db, theme.id))
+        inputs = [
+            a for a in await theming_store.theme_inputs(self.db, theme.question_id) if a.id in ids
+        ]
         if len(inputs) < 4:
             raise BoardError(N_("A theme needs at least 4 answers to be split."))
         texts = [a.redacted for a in inputs]
@@ -716,7 +737,7 @@ class BoardService:
         for m in result.members:
             part = m.theme if m.theme in by_theme else result.themes[0].id
             by_theme[part].append((inputs[m.row].id, m.score))
-        run = await store.last_done_theme_run(self.db, theme.question_id)
+        run = await run_store.last_done_theme_run(self.db, theme.question_id)
         parts = []
         for t in result.themes:
             centroids: list[list[float]] = []
@@ -732,7 +753,7 @@ class BoardService:
                 xc = centre(x.astype(np.float64), [languages[r] for r in rows], means)
                 centroids = [_unit_rows(xc.mean(axis=0, keepdims=True))[0].round(6).tolist()]
             parts.append(
-                store.NewTheme(
+                NewTheme(
                     label=t.label[:MAX_LABEL],
                     terms=t.terms,
                     centroids=centroids,
@@ -741,7 +762,7 @@ class BoardService:
             )
 
         async def work(conn: WriteConnection) -> list[int]:
-            made = await store.split_in(conn, theme.id, theme.question_id, parts, user.email)
+            made = await edit_store.split_in(conn, theme.id, theme.question_id, parts, user.email)
             await self._audit_in(conn, user, round_, "theme_split", f"theme {theme.id} into {made}")
             return made
 
@@ -749,7 +770,7 @@ class BoardService:
 
     async def move(self, user: StaffUser, round_: Round, answer_id: int, target: int | None) -> int:
         """Move an answer to a theme of its question, or to "other" (None). Returns question id."""
-        found = await store.answer_by_id(self.db, answer_id)
+        found = await answer_store.answer_by_id(self.db, answer_id)
         if found is None or not self.question_in(round_, found[1]):
             raise BoardError(N_("We can't find this answer."))
         answer, question_id = found
@@ -760,7 +781,7 @@ class BoardService:
         detail = f"answer {answer.id} to {target or 'other'}"
 
         async def work(conn: WriteConnection) -> None:
-            await store.move_answer_in(conn, answer_id, target, user.email)
+            await edit_store.move_answer_in(conn, answer_id, target, user.email)
             await self._audit_in(conn, user, round_, "answer_moved", detail)
 
         await self.db.write(work)
@@ -790,7 +811,7 @@ class BoardService:
         )
 
         async def work(conn: WriteConnection) -> None:
-            await store.save_settings_in(
+            await settings_store.save_settings_in(
                 conn,
                 round_.id,
                 anonymity_threshold=threshold,
@@ -807,6 +828,7 @@ class BoardService:
         await self.db.write(work)
 
     # The board's response, sign-off and publishing: codesign.services.publishing.
+
 
 async def embed_in_background(
     board: Callable[[], BoardService],

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from codesign.store import themes as theme_store
+from codesign.store.board import reading as theme_store
 from tests.web.board.conftest import analysed, board, vectoriser  # noqa: F401
 from tests.web.staff.conftest import accounts, quick_hashing, signed_in  # noqa: F401
 from tests.web.staff.test_build import ROUND

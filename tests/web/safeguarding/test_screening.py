@@ -167,7 +167,7 @@ async def test_a_board_run_screens_what_is_waiting_first(client, sg) -> None:
     from codesign.models import StaffUser
     from codesign.services.board_demo import fill_round, generate
     from codesign.store import rounds as round_store
-    from codesign.store import themes as theme_store
+    from codesign.store.board import reading as theme_store
 
     db = client.app.state.db
     board = client.app.state.board
