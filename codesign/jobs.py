@@ -59,7 +59,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from codesign.services.board import BoardService
+    from codesign.services.board.service import BoardService
     from codesign.services.mail import Mailer
     from codesign.services.safeguarding import SafeguardingService
     from codesign.store.db import Database
@@ -333,7 +333,7 @@ class Jobs:
         await purge(self.db)
 
     async def _embed(self) -> None:
-        from codesign.services.board import BACKGROUND_BATCH
+        from codesign.services.board.background import BACKGROUND_BATCH
 
         if self._embedding_broken:  # this replica's model can't load; runs embed for themselves
             return

@@ -15,7 +15,8 @@ from codesign.analysis.opinions import (
     score,
 )
 from codesign.models import Round
-from codesign.services.board import BoardService, Split
+from codesign.services.board.service import BoardService
+from codesign.services.board.views import Split
 from codesign.store.board import reading as theme_store
 
 

@@ -24,16 +24,11 @@ import msgspec
 from codesign.analysis.label import is_quotable_text
 from codesign.i18n import N_
 from codesign.models import Round, StaffUser, ThemeResponse, ThemeRow
-from codesign.services.board import (
-    AGREEMENT_ORDER,
-    MAX_RESPONSE,
-    MAX_TITLE,
-    BoardError,
-    BoardService,
-    open_questions,
-)
-from codesign.services.board_export import held_back
-from codesign.services.errors import NotOnBoard
+from codesign.services.board import MAX_RESPONSE, MAX_TITLE
+from codesign.services.board.export import held_back
+from codesign.services.board.service import BoardService
+from codesign.services.board.views import AGREEMENT_ORDER, open_questions
+from codesign.services.errors import BoardError, NotOnBoard
 from codesign.services.rounds_admin import on_board
 from codesign.store import audit
 from codesign.store import publishing as pub

@@ -20,14 +20,12 @@ from codesign.analysis.pipeline import centre, language_means
 from codesign.i18n import N_
 from codesign.models import AnswerRow, NewTheme, Round, Run, StaffUser, ThemeRow
 from codesign.services.accounts import clean_text
-from codesign.services.board import (
-    MAX_LABEL,
-    BoardError,
-    BoardService,
-    _unit_rows,
-    agreement_question,
-)
+from codesign.services.board import MAX_LABEL
+from codesign.services.board.pure import unit_rows
+from codesign.services.board.service import BoardService
+from codesign.services.board.views import agreement_question
 from codesign.services.erasure import rebuild_stale_themes
+from codesign.services.errors import BoardError
 from codesign.store import audit
 from codesign.store import search as search_store
 from codesign.store import steering as store
@@ -243,7 +241,7 @@ class SteeringService:
         closeness: list[float] | None = None
         if vectoriser.cacheable:
             xc = await self._centred([a.redacted for a in mine], [a.language for a in mine], means)
-            mean = _unit_rows(xc.mean(axis=0, keepdims=True))[0]
+            mean = unit_rows(xc.mean(axis=0, keepdims=True))[0]
             closeness = [float(v) for v in xc @ mean]
             if means is not None:
                 centroids = [mean.round(6).tolist()]
@@ -406,7 +404,7 @@ class SteeringService:
             rest = placed
             for rows in groups:
                 docs = [other[r] for r in rows]
-                mean = _unit_rows(xo[rows].mean(axis=0, keepdims=True))[0]
+                mean = unit_rows(xo[rows].mean(axis=0, keepdims=True))[0]
                 close = [float(v) for v in xo[rows] @ mean]
                 terms, label = await asyncio.to_thread(
                     steer.theme_terms_and_name,
@@ -587,7 +585,7 @@ class SteeringService:
                 for c in placed:
                     by_group.setdefault(current[c.id], []).append(centres[c.id])
                 ids = sorted(by_group)
-                means = _unit_rows(np.stack([np.mean(by_group[g], axis=0) for g in ids]))
+                means = unit_rows(np.stack([np.mean(by_group[g], axis=0) for g in ids]))
                 joins = [(c.id, ids[int(np.argmax(means @ centres[c.id]))]) for c in loose]
                 await store.save_groups(self.db, question_id, [], joins)
             current = await store.theme_groups(self.db, question_id)

@@ -19,7 +19,7 @@ from litestar.testing import AsyncTestClient
 
 from codesign.models import AnswerInput, StaffUser
 from codesign.services import erasure
-from codesign.services.board import BoardService
+from codesign.services.board.service import BoardService
 from codesign.services.board_demo import FLAGGED, TOPICS, fill_round, generate
 from codesign.services.demo import build_demo_round
 from codesign.settings import Settings

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from codesign.models import StaffUser
-from codesign.services.board import BoardService
+from codesign.services.board.service import BoardService
 from codesign.services.board_demo import fill_round, generate
 from codesign.services.demo import build_demo_round
 from codesign.store import rounds as round_store
@@ -105,7 +105,7 @@ async def test_one_run_at_a_time(db, vectoriser) -> None:
     first = await db.write(lambda conn: run_store.claim_run_in(conn, q, "theme", "x"))
     assert first is not None
     assert await db.write(lambda conn: run_store.claim_run_in(conn, q, "theme", "y")) is None
-    from codesign.services.board import BoardError
+    from codesign.services.errors import BoardError
 
     with pytest.raises(BoardError):
         await service.start_analysis(BOARD, round_, q)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codesign.services.board import BoardService
+from codesign.services.board.service import BoardService
 from codesign.services.board_demo import fill_round, generate
 from codesign.store import rounds as round_store
 from codesign.store import users as user_store

@@ -10,8 +10,9 @@ from litestar.testing import AsyncTestClient
 
 from codesign.analysis.vectorise import cache_key
 from codesign.models import StaffUser
-from codesign.services import board as board_module
-from codesign.services.board import BoardService, embed_in_background
+from codesign.services.board import background as background_module
+from codesign.services.board.background import embed_in_background
+from codesign.services.board.service import BoardService
 from codesign.services.board_demo import fill_round, generate
 from codesign.settings import Settings, from_env
 from codesign.store import rounds as round_store
@@ -95,7 +96,7 @@ async def test_fitted_per_run_vectoriser_only_prepares(client) -> None:
     " (tests/web/test_jobs.py)"
 )
 async def test_the_app_runs_it_and_cancels_it_on_shutdown(tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr(board_module, "BACKGROUND_PAUSE", 0.02)
+    monkeypatch.setattr(background_module, "BACKGROUND_PAUSE", 0.02)
     vectoriser = TopicVectoriser()
     app = create_app(
         Settings(background_screening=False, db_path=str(tmp_path / "bg.db")), demo=True

@@ -21,7 +21,7 @@ async def camps(client, accounts):
 
 
 async def test_overview_finds_the_two_camps(client, camps) -> None:
-    from codesign.services.board import BoardService
+    from codesign.services.board.service import BoardService
 
     overview = await opinion_overview(BoardService(client.app.state.db), camps)
     assert len(overview.sections) == 5

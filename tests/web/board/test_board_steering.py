@@ -476,7 +476,7 @@ async def test_questions_show_their_section_titles(client, board) -> None:
 async def test_steering_service_checks_the_question(client, board) -> None:
     """An answer of another round's question can't be chosen."""
     steer = SteeringService(board["service"])
-    from codesign.services.board import BoardError
+    from codesign.services.errors import BoardError
 
     with pytest.raises(BoardError):
         await steer.chosen(board["round"], 10**6, [1])

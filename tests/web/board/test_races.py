@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from codesign.models import StaffUser
-from codesign.services.board import BoardError
+from codesign.services.errors import BoardError
 from codesign.services.steering import SteeringService
 from codesign.store.board import runs as run_store
 from tests.web.board.conftest import analysed

@@ -9,7 +9,7 @@ import secrets
 
 import pytest
 
-from codesign.services.board import BoardService
+from codesign.services.board.service import BoardService
 from codesign.store import users as user_store
 from codesign.store.board import settings as settings_store
 from tests.conftest import Journey

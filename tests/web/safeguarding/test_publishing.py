@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from codesign.services import board_export, publishing
+from codesign.services import publishing
+from codesign.services.board import export as board_export
 from codesign.store.board import answers as answer_store
 from codesign.store.board import reading as theme_store
 from codesign.store.board import settings as settings_store

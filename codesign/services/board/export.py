@@ -9,7 +9,8 @@ import json
 import msgspec
 
 from codesign.models import Round, StaffUser, ThemeResponse
-from codesign.services.board import BoardService, ThemeCard, open_questions
+from codesign.services.board.service import BoardService
+from codesign.services.board.views import ThemeCard, open_questions
 from codesign.services.board_opinions import OpinionOverview, opinion_overview
 from codesign.services.watching import csv_writer, neutralise
 from codesign.store import audit
