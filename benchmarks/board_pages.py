@@ -25,9 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from litestar.testing import AsyncTestClient  # noqa: E402
 
 from codesign.analysis import default_vectoriser  # noqa: E402
+from codesign.demo.answers import fill_round, generate  # noqa: E402
 from codesign.models import StaffUser  # noqa: E402
 from codesign.services.board.service import BoardService  # noqa: E402
-from codesign.services.board_demo import fill_round, generate  # noqa: E402
 from codesign.settings import Settings  # noqa: E402
 from codesign.store import rounds as round_store  # noqa: E402
 from codesign.store import users as user_store  # noqa: E402

@@ -12,8 +12,8 @@ import sqlite3
 
 import pytest
 
+from codesign.demo.round import build_demo_round
 from codesign.models import AnswerInput
-from codesign.services.demo import build_demo_round
 from codesign.store import db as sqlite_db
 from codesign.store import erasure, participations, search
 from codesign.store import rounds as round_store

@@ -17,11 +17,11 @@ import numpy as np
 import pytest
 from litestar.testing import AsyncTestClient
 
+from codesign.demo.answers import FLAGGED, TOPICS, fill_round, generate
+from codesign.demo.round import build_demo_round
 from codesign.models import AnswerInput, StaffUser
 from codesign.services import erasure
 from codesign.services.board.service import BoardService
-from codesign.services.board_demo import FLAGGED, TOPICS, fill_round, generate
-from codesign.services.demo import build_demo_round
 from codesign.settings import Settings
 from codesign.store import erasure as erasure_store
 from codesign.store import maintenance, participations

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from codesign.demo.answers import fill_round, generate
+from codesign.demo.round import build_demo_round
 from codesign.models import StaffUser
 from codesign.services.board.service import BoardService
-from codesign.services.board_demo import fill_round, generate
-from codesign.services.demo import build_demo_round
 from codesign.store import rounds as round_store
 from codesign.store.board import answers as answer_store
 from codesign.store.board import reading as theme_store

@@ -21,9 +21,9 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from codesign import jobs as jobs_module
+from codesign.demo.answers import fill_round, generate
 from codesign.models import StaffUser
 from codesign.services.board.service import BoardService
-from codesign.services.board_demo import fill_round, generate
 from codesign.store import rounds as round_store
 from codesign.store.board import preparing as preparing_store
 from codesign.store.board import reading as theme_store

@@ -114,7 +114,7 @@ async def test_every_payload_as_a_round_title(client, accounts, payload: str) ->
 
 async def test_board_fields_and_answers_stay_inert(client, board) -> None:  # noqa: F811
     db = client.app.state.db
-    from codesign.services.board_demo import fill_round
+    from codesign.demo.answers import fill_round
 
     await fill_round(
         db,

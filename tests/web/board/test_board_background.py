@@ -9,11 +9,11 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from codesign.analysis.vectorise import cache_key
+from codesign.demo.answers import fill_round, generate
 from codesign.models import StaffUser
 from codesign.services.board import background as background_module
 from codesign.services.board.background import embed_in_background
 from codesign.services.board.service import BoardService
-from codesign.services.board_demo import fill_round, generate
 from codesign.settings import Settings, from_env
 from codesign.store import rounds as round_store
 from codesign.store.board import preparing as preparing_store

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codesign.services.board_demo import fill_round, generate
+from codesign.demo.answers import fill_round, generate
 from codesign.services.board_opinions import opinion_overview
 from codesign.store import rounds as round_store
 from tests.web.staff.conftest import signed_in

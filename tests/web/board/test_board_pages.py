@@ -142,7 +142,7 @@ async def test_rename_merge_move_survive_a_rerun(client, board) -> None:
         {"target": "other", "back": str(themes[1].id), "confirm": "yes"},
     )
     assert r.status_code == 303
-    from codesign.services.board_demo import fill_round, generate
+    from codesign.demo.answers import fill_round, generate
 
     await fill_round(
         db, board["round"], generate(20, seed=9), question_id=q, agreement_id=board["agreement"]

@@ -10,9 +10,9 @@ import re
 import numpy as np
 import pytest
 
+from codesign.demo.answers import TOPICS, fill_round
 from codesign.models import StaffUser
 from codesign.services import erasure
-from codesign.services.board_demo import TOPICS, fill_round
 from codesign.services.steering import SteeringService
 from codesign.store import audit
 from codesign.store import search as search_store

@@ -12,7 +12,7 @@ import html
 import pytest
 
 from codesign.analysis.vectorise import default_vectoriser, e5_unavailable_reason
-from codesign.services.board_demo import fill_round
+from codesign.demo.answers import fill_round
 from codesign.store.board import answers as answer_store
 from codesign.store.board import reading as theme_store
 from tests.web.board.conftest import analysed
