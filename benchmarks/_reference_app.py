@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 from urllib.parse import parse_qs
 
+from codesign.demo.round import build_demo_round
 from codesign.models import AnswerInput
-from codesign.services.demo import build_demo_round
 from codesign.store import participations
 from codesign.store import rounds as round_store
 from codesign.store.db import Database

@@ -25,13 +25,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from litestar.testing import AsyncTestClient  # noqa: E402
 
 from codesign.analysis import default_vectoriser  # noqa: E402
+from codesign.demo.answers import fill_round, generate  # noqa: E402
 from codesign.models import StaffUser  # noqa: E402
-from codesign.services.board import BoardService  # noqa: E402
-from codesign.services.board_demo import fill_round, generate  # noqa: E402
+from codesign.services.board.service import BoardService  # noqa: E402
 from codesign.settings import Settings  # noqa: E402
 from codesign.store import rounds as round_store  # noqa: E402
-from codesign.store import themes as store  # noqa: E402
 from codesign.store import users as user_store  # noqa: E402
+from codesign.store.board import reading as theme_store  # noqa: E402
 from codesign.web.app import create_app  # noqa: E402
 from codesign.web.staff.common import service_for_app  # noqa: E402
 from tests.web.board.helpers import TopicVectoriser  # noqa: E402
@@ -68,7 +68,7 @@ async def main(n: int, repeat: int, model: bool) -> None:
             t0 = time.perf_counter()
             user = StaffUser(id=0, email="bench@example.org", role="board")
             run = await board.run_analysis(user, round_, question)
-            themes = await store.themes_for(db, question)
+            themes = await theme_store.themes_for(db, question)
             print(
                 f"themed in {time.perf_counter() - t0:.1f} s: {run.status}, {len(themes)} themes,"
                 f" largest {themes[0].size} answers ({vectoriser.name})"

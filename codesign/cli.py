@@ -182,7 +182,7 @@ def _demo_answers(args: argparse.Namespace) -> int:
     """Generated feedback in four languages on the demo round (demos, browser tests)."""
     import asyncio
 
-    from codesign.services.board_demo import fill_round, generate
+    from codesign.demo.answers import fill_round, generate
     from codesign.store import rounds as round_store
 
     async def run() -> int:

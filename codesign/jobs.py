@@ -59,7 +59,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from codesign.services.board import BoardService
+    from codesign.services.board.service import BoardService
     from codesign.services.mail import Mailer
     from codesign.services.safeguarding import SafeguardingService
     from codesign.store.db import Database
@@ -270,11 +270,11 @@ class Jobs:
 
     async def wait_for_run(self, run_id: int, timeout: float | None = None) -> None:
         """Until the run is no longer running, on whichever replica it ran."""
-        from codesign.store import themes as theme_store
+        from codesign.store.board import runs as run_store
 
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            run = await theme_store.run_by_id(self.db, run_id)
+            run = await run_store.run_by_id(self.db, run_id)
             if run is None or run.status != "running":
                 return
             if deadline is not None and time.monotonic() > deadline:
@@ -293,16 +293,16 @@ class Jobs:
         from codesign.services.steering import SteeringService
         from codesign.store import rounds as round_store
         from codesign.store import steering as steering_store
-        from codesign.store import themes as theme_store
+        from codesign.store.board import runs as run_store
 
         board = self._board()
-        run = await theme_store.run_by_id(self.db, run_id)
+        run = await run_store.run_by_id(self.db, run_id)
         if run is None or run.status != "running":
             # done (an earlier attempt saved it) or failed: nothing left to do
             return f"run {run_id} already {run.status if run else 'gone'}"
         round_ = await round_store.load_round(self.db, slug)
         if round_ is None:
-            await theme_store.fail_run(self.db, run_id, "RoundGone")
+            await run_store.fail_run(self.db, run_id, "RoundGone")
             return f"run {run_id}: round gone"
         try:
             if kind in ("theme", "assign"):
@@ -319,7 +319,7 @@ class Jobs:
         except Exception as exc:
             if final:  # no attempt left: the page says so calmly, the job stays failed
                 log.exception("analysis run %s failed for good", run_id)
-                await theme_store.fail_run(self.db, run_id, type(exc).__name__)
+                await run_store.fail_run(self.db, run_id, type(exc).__name__)
             else:
                 log.warning("analysis run %s failed; trying again", run_id, exc_info=True)
             raise
@@ -333,7 +333,7 @@ class Jobs:
         await purge(self.db)
 
     async def _embed(self) -> None:
-        from codesign.services.board import BACKGROUND_BATCH
+        from codesign.services.board.background import BACKGROUND_BATCH
 
         if self._embedding_broken:  # this replica's model can't load; runs embed for themselves
             return

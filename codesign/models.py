@@ -232,3 +232,90 @@ class RoundSettings(msgspec.Struct, frozen=True):
     #: Answers that may show risk need a named reader before the round opens.
     safeguarding_lead_id: int | None = None
     draft_days: int = 30
+
+
+# The review board: its settings, analysis runs, themes and the answers in them.
+
+
+class BoardSettings(msgspec.Struct, frozen=True):
+    """A round's board settings, sign-off and publication (defaults until saved)."""
+
+    round_id: int
+    anonymity_threshold: int = 5
+    quotes_allowed: bool = True
+    safeguarding_user_id: int | None = None
+    safeguarding_deputy_id: int | None = None
+    signed_off_at: datetime | None = None
+    signed_off_by: str | None = None
+    published_at: datetime | None = None
+    published_by: str | None = None
+
+
+class Run(msgspec.Struct, frozen=True):
+    """One analysis run of an open-text question: 'theme' the first time, then 'assign'."""
+
+    id: int
+    question_id: int
+    kind: str
+    status: str
+    progress: int
+    stage: str
+    started_by: str
+    started_at: datetime
+    finished_at: datetime | None
+    vectoriser: str
+    n: int
+    k: int
+    quality: float | None
+    language_means: dict[str, list[float]]
+    other_threshold: float | None
+    error: str
+
+
+class ThemeRow(msgspec.Struct, frozen=True):
+    """A theme of one question, with how many answers it holds."""
+
+    id: int
+    question_id: int
+    label: str
+    terms: list[str]
+    size: int
+    created_by: str
+    edited_by: str | None
+    edited_at: datetime | None
+
+
+class AnswerRow(msgspec.Struct, frozen=True):
+    """An answer as the board sees it (redacted), with its place in a theme."""
+
+    id: int
+    participation_id: int
+    redacted: str
+    language: str
+    locale: str
+    flags: list[str]
+    risk: bool
+    distressing: bool
+    may_quote: bool
+    theme_id: int | None
+    score: float
+    assigned_by: str
+    assigned_by_user: str | None
+    assigned_at: datetime | None
+    said_by: int = 1  # quotes only: how many answers in the theme have this exact text
+
+
+class NewTheme(msgspec.Struct, frozen=True):
+    """A theme to store: made by the model, or by a person's split."""
+
+    label: str
+    terms: list[str]
+    centroids: list[list[float]]
+    members: list[tuple[int, float]]  # (answer id, score)
+
+
+class ThemeResponse(msgspec.Struct, frozen=True):
+    """The board's name for a theme and its response to it, in one locale."""
+
+    title: str
+    text: str

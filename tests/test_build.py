@@ -42,6 +42,8 @@ def test_the_wheel_holds_the_compiled_catalogues(tmp_path) -> None:
             catalogue = GNUTranslations(io.BytesIO(archive.read(folder + "messages.mo")))
             assert catalogue.gettext("Leave this page") != "Leave this page", locale
         assert any(n.startswith("codesign/_data/templates/") for n in names)
+        # the demo round's texts are data files of the package (`serve --demo`)
+        assert {"codesign/demo/round.json", "codesign/demo/answers.json"} <= names
     # Building a wheel compiles into a scratch folder: the checkout is left as it was.
     assert _tree(ROOT / "locales") == before
 

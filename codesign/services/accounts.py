@@ -24,8 +24,8 @@ from codesign.models import STAFF_ROLES, StaffUser
 from codesign.services.access import needs_two_step
 from codesign.services.errors import AccountError
 from codesign.store import audit
-from codesign.store import themes as theme_store
 from codesign.store import users as user_store
+from codesign.store.board import settings as settings_store
 from codesign.store.db import Database, utcnow
 
 MIN_PASSWORD = 12
@@ -542,9 +542,9 @@ class AccountService:
             await user_store.add_member(self.db, round_id, user.id)
             people[role] = user.id
         # The demo round's safeguarding: the board member leads, the organizer deputises.
-        settings = await theme_store.settings_for(self.db, round_id)
+        settings = await settings_store.settings_for(self.db, round_id)
         if settings.safeguarding_user_id is None:
-            await theme_store.save_settings(
+            await settings_store.save_settings(
                 self.db,
                 round_id,
                 anonymity_threshold=settings.anonymity_threshold,

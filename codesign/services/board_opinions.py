@@ -15,8 +15,9 @@ from codesign.analysis.opinions import (
     score,
 )
 from codesign.models import Round
-from codesign.services.board import BoardService, Split
-from codesign.store import themes as store
+from codesign.services.board.service import BoardService
+from codesign.services.board.views import Split
+from codesign.store.board import reading as theme_store
 
 
 class SectionInfo(msgspec.Struct, frozen=True):
@@ -55,7 +56,7 @@ async def opinion_overview(service: BoardService, round_: Round) -> OpinionOverv
     sections = agreement_sections(round_)
     column = {qid: j for j, (_p, _t, qid) in enumerate(sections)}
     answers: dict[int, list[str | None]] = {}
-    for participation, question, value in await store.agreement_matrix(service.db, round_.id):
+    for participation, question, value in await theme_store.agreement_matrix(service.db, round_.id):
         if question in column:
             answers.setdefault(participation, [None] * len(sections))[column[question]] = value
     people = [answers[p] for p in sorted(answers)]

@@ -19,7 +19,7 @@ from codesign.analysis.label import describe_again
 from codesign.analysis.pipeline import N_TERMS
 from codesign.store import erasure as store
 from codesign.store import participations
-from codesign.store import themes as theme_store
+from codesign.store.board import rebuilding as rebuild_store
 from codesign.store.db import Database, utcnow
 from codesign.store.staff_rounds import paper as paper_store
 
@@ -107,8 +107,8 @@ async def rebuild_stale_themes(db: Database) -> int:
     dropped; one the board worked on stays, with no terms. Returns themes changed.
     """
     changed = 0
-    for question_id in await theme_store.stale_questions(db):
-        themes = await theme_store.holdings(db, question_id)
+    for question_id in await rebuild_store.stale_questions(db):
+        themes = await rebuild_store.holdings(db, question_id)
         if not themes:
             continue
         languages = sorted({lang for t in themes for lang in t.languages if lang}) or ["en"]
@@ -131,7 +131,7 @@ async def rebuild_stale_themes(db: Database) -> int:
                 drops.append((theme.id, theme.stale))
             else:
                 updates.append((theme.id, theme.stale, label, terms, not theme.texts))
-        changed += await theme_store.save_rebuilt(db, updates, drops)
+        changed += await rebuild_store.save_rebuilt(db, updates, drops)
     if changed:
         log.info("themes rebuilt after answers were deleted: %d", changed)
     return changed

@@ -23,21 +23,18 @@ import msgspec
 
 from codesign.analysis.label import is_quotable_text
 from codesign.i18n import N_
-from codesign.models import Round, StaffUser
-from codesign.services.board import (
-    AGREEMENT_ORDER,
-    MAX_RESPONSE,
-    MAX_TITLE,
-    BoardError,
-    BoardService,
-    open_questions,
-)
-from codesign.services.board_export import held_back
-from codesign.services.errors import NotOnBoard
+from codesign.models import Round, StaffUser, ThemeResponse, ThemeRow
+from codesign.services.board import MAX_RESPONSE, MAX_TITLE
+from codesign.services.board.export import held_back
+from codesign.services.board.service import BoardService
+from codesign.services.board.views import AGREEMENT_ORDER, open_questions
+from codesign.services.errors import BoardError, NotOnBoard
 from codesign.services.rounds.admin import on_board
 from codesign.store import audit
 from codesign.store import publishing as pub
-from codesign.store import themes as store
+from codesign.store.board import answers as answer_store
+from codesign.store.board import outcomes as outcome_store
+from codesign.store.board import reading as theme_store
 from codesign.store.publishing import Summary
 
 __all__ = ["BoardService", "Summary"]
@@ -102,7 +99,7 @@ class Checklist(msgspec.Struct, frozen=True):
         return [(t, q) for t in self.public_themes for q in t.approved[:PUBLIC_QUOTES]]
 
 
-def _machine_made(theme: store.ThemeRow) -> bool:
+def _machine_made(theme: ThemeRow) -> bool:
     return theme.created_by == "model" and theme.edited_by is None
 
 
@@ -110,13 +107,13 @@ async def theme_states(service: BoardService, round_: Round) -> list[ThemeState]
     settings = await service.settings(round_.id)
     out = []
     for qid, _section, _prompt in open_questions(round_):
-        responses = await store.responses_for(service.db, [qid])
-        risky = await store.risky_members(service.db, qid)
+        responses = await outcome_store.responses_for(service.db, [qid])
+        risky = await theme_store.risky_members(service.db, qid)
         candidates: dict[int, list[pub.QuoteCandidate]] = {}
         for c in await pub.quote_candidates(service.db, qid):
             if is_quotable_text(c.redacted):
                 candidates.setdefault(c.theme_id, []).append(c)
-        for t in await store.themes_for(service.db, qid):
+        for t in await theme_store.themes_for(service.db, qid):
             if t.size == 0:
                 continue
             if held_back(t.size, risky.get(t.id, 0)):
@@ -306,8 +303,8 @@ async def save_responses(
     service: BoardService,
     user: StaffUser,
     round_: Round,
-    theme: store.ThemeRow,
-    given: dict[str, store.Response],
+    theme: ThemeRow,
+    given: dict[str, ThemeResponse],
 ) -> None:
     await _board_only(service, user, round_)
     for locale, response in given.items():
@@ -318,7 +315,7 @@ async def save_responses(
                 N_("Keep each response to %(limit)s characters or fewer."),
                 {"limit": MAX_RESPONSE},
             )
-    await store.save_responses(
+    await outcome_store.save_responses(
         service.db, theme.id, given, user.email, round_id=round_.id, user_id=user.id
     )
 
@@ -350,7 +347,7 @@ async def approve_quote(
     service: BoardService, user: StaffUser, round_: Round, answer_id: int, approve: bool
 ) -> None:
     await _board_only(service, user, round_)
-    found = await store.answer_by_id(service.db, answer_id)
+    found = await answer_store.answer_by_id(service.db, answer_id)
     if found is None or not service.question_in(round_, found[1]):
         raise BoardError(N_("We can't find this answer."))
     answer = found[0]
@@ -499,12 +496,12 @@ async def outcomes_view(
             qt = q.texts.get(locale) or q.texts.get(main)
             prompt = qt.prompt if qt else ""
             if q.kind == "open_text":
-                total, placed = await store.counts(db, q.id)
+                total, placed = await theme_store.counts(db, q.id)
                 if placed == 0:
                     continue
-                responses = await store.responses_for(db, [q.id])
+                responses = await outcome_store.responses_for(db, [q.id])
                 shown, other = [], 0
-                for t in await store.themes_for(db, q.id):
+                for t in await theme_store.themes_for(db, q.id):
                     state = states.get(t.id)
                     if state is None or state.status != "public":
                         other += t.size
@@ -539,7 +536,7 @@ async def outcomes_view(
                             quotes=[(a.language, a.redacted) for a in approved[:PUBLIC_QUOTES]],
                         )
                     )
-                other += await store.other_count(db, q.id)
+                other += await theme_store.other_count(db, q.id)
                 questions.append(
                     PublicQuestion(q.id, q.kind, prompt, placed, themes=shown, other=other)
                 )

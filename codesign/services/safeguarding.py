@@ -25,7 +25,7 @@ from codesign.analysis.flags import RISK_KINDS
 from codesign.analysis.risk import RiskDetector, load_detector
 from codesign.analysis.vectorise import Vectoriser, cache_key
 from codesign.i18n import N_, translations_for
-from codesign.models import Round, StaffUser
+from codesign.models import AnswerRow, Round, StaffUser
 from codesign.services.access import Action, Standing, can, standing_for
 from codesign.services.errors import SafeguardingError
 from codesign.services.mail import Mailer
@@ -33,7 +33,7 @@ from codesign.services.rounds.admin import may
 from codesign.store import audit
 from codesign.store import rounds as round_store
 from codesign.store import safeguarding as store
-from codesign.store import themes as theme_store
+from codesign.store.board import answers as answer_store
 from codesign.store.db import Database, utcnow
 
 log = logging.getLogger("codesign.safeguarding")
@@ -378,13 +378,13 @@ class SafeguardingService:
 
     async def open_answer(
         self, user: StaffUser, round_: Round, answer_id: int, sitting: str
-    ) -> tuple[theme_store.AnswerRow, int]:
+    ) -> tuple[AnswerRow, int]:
         """A collapsed (flagged) answer opened on a board page: audited and counted.
 
         `sitting` is the staff session's token hash; the count says how many
         flagged answers this person opened in it, so a page can suggest a break.
         """
-        found = await theme_store.answer_by_id(self.db, answer_id)
+        found = await answer_store.answer_by_id(self.db, answer_id)
         if found is None or round_.question(found[1]) is None or not found[0].redacted:
             raise SafeguardingError(
                 N_("We can't find this answer. It may have been withdrawn."), 404

@@ -18,20 +18,20 @@ import numpy as np
 from codesign.analysis import steering as steer
 from codesign.analysis.pipeline import centre, language_means
 from codesign.i18n import N_
-from codesign.models import Round, StaffUser
+from codesign.models import AnswerRow, NewTheme, Round, Run, StaffUser, ThemeRow
 from codesign.services.accounts import clean_text
-from codesign.services.board import (
-    MAX_LABEL,
-    BoardError,
-    BoardService,
-    _unit_rows,
-    agreement_question,
-)
+from codesign.services.board import MAX_LABEL
+from codesign.services.board.pure import unit_rows
+from codesign.services.board.service import BoardService
+from codesign.services.board.views import agreement_question
 from codesign.services.erasure import rebuild_stale_themes
+from codesign.services.errors import BoardError
 from codesign.store import audit
 from codesign.store import search as search_store
 from codesign.store import steering as store
-from codesign.store import themes as theme_store
+from codesign.store.board import reading as theme_store
+from codesign.store.board import runs as run_store
+from codesign.store.board import theming as theming_store
 from codesign.store.db import WriteConnection
 from codesign.store.search import FLAG_STATES, MAX_QUERY, SOURCES, Filters
 
@@ -46,13 +46,13 @@ MAX_SELECTION = 500
 
 class SearchView(msgspec.Struct, frozen=True):
     filters: search_store.Filters
-    answers: list[theme_store.AnswerRow]
+    answers: list[AnswerRow]
     total: int
     page: int
     more: bool
     first: int
     languages: list[str]
-    themes: list[theme_store.ThemeRow]
+    themes: list[ThemeRow]
     theme_names: dict[int, str]
     has_agreement: bool
 
@@ -187,9 +187,9 @@ class SteeringService:
 
     async def _space(
         self, question_id: int
-    ) -> tuple[dict[str, np.ndarray] | None, theme_store.Run | None]:
+    ) -> tuple[dict[str, np.ndarray] | None, Run | None]:
         """The last theming's language means, when vectors can be compared with its themes."""
-        run = await theme_store.last_done_theme_run(self.db, question_id)
+        run = await run_store.last_done_theme_run(self.db, question_id)
         vectoriser = self.board.vectoriser
         if (
             run
@@ -228,7 +228,7 @@ class SteeringService:
         chosen = set(answer_ids)
         inputs = [
             a
-            for a in await theme_store.theme_inputs(self.db, question_id)
+            for a in await theming_store.theme_inputs(self.db, question_id)
             if a.redacted or a.id in chosen
         ]
         mine = [a for a in inputs if a.id in chosen and a.redacted]
@@ -241,7 +241,7 @@ class SteeringService:
         closeness: list[float] | None = None
         if vectoriser.cacheable:
             xc = await self._centred([a.redacted for a in mine], [a.language for a in mine], means)
-            mean = _unit_rows(xc.mean(axis=0, keepdims=True))[0]
+            mean = unit_rows(xc.mean(axis=0, keepdims=True))[0]
             closeness = [float(v) for v in xc @ mean]
             if means is not None:
                 centroids = [mean.round(6).tolist()]
@@ -262,7 +262,7 @@ class SteeringService:
         return await store.make_theme(
             self.db,
             question_id,
-            theme_store.NewTheme(label=name, terms=terms, centroids=centroids, members=members),
+            NewTheme(label=name, terms=terms, centroids=centroids, members=members),
             user.email,
             self._entry(
                 user,
@@ -275,8 +275,8 @@ class SteeringService:
     # Merges -------------------------------------------------------------------------
 
     async def merge(
-        self, user: StaffUser, round_: Round, theme: theme_store.ThemeRow, target_id: int
-    ) -> tuple[theme_store.ThemeRow, int]:
+        self, user: StaffUser, round_: Round, theme: ThemeRow, target_id: int
+    ) -> tuple[ThemeRow, int]:
         target = await self.board.theme_in(round_, target_id)
         if target is None or target.question_id != theme.question_id or target.id == theme.id:
             raise BoardError(N_("Choose another theme of the same question to merge with."))
@@ -324,7 +324,7 @@ class SteeringService:
                 await coro
             except Exception as exc:  # the run fails; the page says so calmly
                 log.exception("steering run %s failed", run_id)
-                await theme_store.fail_run(self.db, run_id, type(exc).__name__)
+                await run_store.fail_run(self.db, run_id, type(exc).__name__)
 
         task = asyncio.create_task(guarded(), name=f"run-{run_id}")
         self.board.tasks[run_id] = task
@@ -333,12 +333,12 @@ class SteeringService:
     async def start_other_run(self, user: StaffUser, round_: Round, question_id: int) -> int:
         """Find new themes among the answers in "other" only; every theme stays as it is."""
         self._check_question(round_, question_id)
-        if not await theme_store.has_themes(self.db, question_id):
+        if not await theming_store.has_themes(self.db, question_id):
             raise BoardError(N_('Find themes first: then new themes can be found in "other".'))
 
         async def work(conn: WriteConnection) -> int | None:
             # the check is the insert: a run already running makes it insert nothing
-            run_id = await theme_store.claim_run_in(
+            run_id = await run_store.claim_run_in(
                 conn, question_id, "assign", user.email, mode="other"
             )
             if run_id is not None:
@@ -361,11 +361,11 @@ class SteeringService:
             self._launch(run_id, self._theme_other(run_id, round_, question_id))
         return run_id
 
-    async def run_other(self, user: StaffUser, round_: Round, question_id: int) -> theme_store.Run:
+    async def run_other(self, user: StaffUser, round_: Round, question_id: int) -> Run:
         """Start and wait (tests, the command line)."""
         run_id = await self.start_other_run(user, round_, question_id)
         await self._wait(run_id)
-        run = await theme_store.run_by_id(self.db, run_id)
+        run = await run_store.run_by_id(self.db, run_id)
         assert run is not None
         return run
 
@@ -373,11 +373,11 @@ class SteeringService:
         await self.board.finished(run_id)
 
     async def _theme_other(self, run_id: int, round_: Round, question_id: int) -> None:
-        await theme_store.update_run(self.db, run_id, 5, "prepare")
+        await run_store.update_run(self.db, run_id, 5, "prepare")
         if self.board.screen_first is not None:  # unscreened answers can't name a theme
             await self.board.screen_first()
         await self.board.prepare(question_id, run_id)
-        inputs = await theme_store.theme_inputs(self.db, question_id)
+        inputs = await theming_store.theme_inputs(self.db, question_id)
         vectoriser = self.board.vectoriser
         means, last = await self._space(question_id)
         other = [
@@ -386,13 +386,13 @@ class SteeringService:
             if a.placed and a.theme_id is None and a.assigned_by == "model" and a.redacted
         ]
         placed = [a for a in inputs if a.placed and a.theme_id is not None and a.redacted]
-        made: list[theme_store.NewTheme] = []
+        made: list[NewTheme] = []
         if len(other) >= steer.MIN_NEW_THEME and vectoriser.cacheable:
             everyone = other + placed
             xc = await self._centred(
                 [a.redacted for a in everyone], [a.language for a in everyone], means
             )
-            await theme_store.update_run(self.db, run_id, 70, "themes")
+            await run_store.update_run(self.db, run_id, 70, "themes")
             xo, xp = xc[: len(other)], xc[len(other) :]
             by_theme: dict[int, list[int]] = {}
             for i, a in enumerate(placed):
@@ -404,7 +404,7 @@ class SteeringService:
             rest = placed
             for rows in groups:
                 docs = [other[r] for r in rows]
-                mean = _unit_rows(xo[rows].mean(axis=0, keepdims=True))[0]
+                mean = unit_rows(xo[rows].mean(axis=0, keepdims=True))[0]
                 close = [float(v) for v in xo[rows] @ mean]
                 terms, label = await asyncio.to_thread(
                     steer.theme_terms_and_name,
@@ -417,7 +417,7 @@ class SteeringService:
                     close,
                 )
                 made.append(
-                    theme_store.NewTheme(
+                    NewTheme(
                         label=label[:MAX_LABEL],
                         terms=terms,
                         centroids=[mean.round(6).tolist()] if means is not None else [],
@@ -447,7 +447,7 @@ class SteeringService:
         the same answers stay together (see `analysis.steering.carry_over`)."""
         self._check_question(round_, question_id)
         run_id = await self.db.write(
-            lambda conn: theme_store.claim_run_in(
+            lambda conn: run_store.claim_run_in(
                 conn, question_id, "theme", user.email, mode="restart"
             )
         )
@@ -466,10 +466,10 @@ class SteeringService:
 
     async def run_restart(
         self, user: StaffUser, round_: Round, question_id: int
-    ) -> theme_store.Run:
+    ) -> Run:
         run_id = await self.start_restart(user, round_, question_id)
         await self._wait(run_id)
-        run = await theme_store.run_by_id(self.db, run_id)
+        run = await run_store.run_by_id(self.db, run_id)
         assert run is not None
         return run
 
@@ -478,15 +478,15 @@ class SteeringService:
     ) -> None:
         from codesign.analysis import theme_answers
 
-        await theme_store.update_run(self.db, run_id, 2, "prepare")
+        await run_store.update_run(self.db, run_id, 2, "prepare")
         if self.board.screen_first is not None:
             await self.board.screen_first()
         await self.board.prepare(question_id, run_id)
-        inputs = await theme_store.theme_inputs(self.db, question_id)
+        inputs = await theming_store.theme_inputs(self.db, question_id)
         vectoriser = self.board.vectoriser
         texts = [a.redacted for a in inputs]
         _, cache = await self.board._vectors(texts, run_id, 30, 50)
-        await theme_store.update_run(self.db, run_id, 82, "themes")
+        await run_store.update_run(self.db, run_id, 82, "themes")
         result = await asyncio.to_thread(
             theme_answers,
             texts,
@@ -514,7 +514,7 @@ class SteeringService:
             source = old.get(carried.names[index]) if index in carried.names else None
             themes.append(
                 store.FreshTheme(
-                    theme=theme_store.NewTheme(
+                    theme=NewTheme(
                         label=(source.label if source else t.label)[:MAX_LABEL],
                         terms=t.terms,
                         centroids=[t.centroid] if vectoriser.cacheable else [],
@@ -585,7 +585,7 @@ class SteeringService:
                 for c in placed:
                     by_group.setdefault(current[c.id], []).append(centres[c.id])
                 ids = sorted(by_group)
-                means = _unit_rows(np.stack([np.mean(by_group[g], axis=0) for g in ids]))
+                means = unit_rows(np.stack([np.mean(by_group[g], axis=0) for g in ids]))
                 joins = [(c.id, ids[int(np.argmax(means @ centres[c.id]))]) for c in loose]
                 await store.save_groups(self.db, question_id, [], joins)
             current = await store.theme_groups(self.db, question_id)
@@ -637,7 +637,7 @@ class SteeringService:
             return 0
         inputs = [
             a
-            for a in await theme_store.theme_inputs(self.db, question_id)
+            for a in await theming_store.theme_inputs(self.db, question_id)
             if a.placed and a.redacted and a.theme_id in centres
         ]
         if not inputs:

@@ -27,8 +27,9 @@ import unicodedata
 
 import msgspec
 
+from codesign.models import AnswerRow
+from codesign.store.board.answers import ANSWER_COLUMNS, THEMED, answer_row
 from codesign.store.db import Database, WriteConnection
-from codesign.store.themes import _ANSWER_COLUMNS, THEMED, AnswerRow, _answer
 
 #: Longest search text read, and most words used from it.
 MAX_QUERY = 200
@@ -255,10 +256,10 @@ async def search(
     joins, where, params = _where(question_id, filters, agreement_question_id, _dialect(db))
     total = await db.fetch_one(f"SELECT COUNT(*) AS n{joins} WHERE {where}", params)
     rows = await db.fetch_all(
-        f"SELECT {_ANSWER_COLUMNS}{joins} WHERE {where} ORDER BY a.id LIMIT ? OFFSET ?",
+        f"SELECT {ANSWER_COLUMNS}{joins} WHERE {where} ORDER BY a.id LIMIT ? OFFSET ?",
         [*params, limit, offset],
     )
-    return [_answer(r) for r in rows], int(total["n"]) if total else 0
+    return [answer_row(r) for r in rows], int(total["n"]) if total else 0
 
 
 async def matching_ids(

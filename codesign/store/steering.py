@@ -12,17 +12,13 @@ from datetime import datetime
 
 import msgspec
 
+from codesign.models import AnswerRow, NewTheme
 from codesign.store import audit
+from codesign.store.board.answers import ANSWER_COLUMNS, answer_row
+from codesign.store.board.edits import insert_person_theme
+from codesign.store.board.runs import finish_run_in
+from codesign.store.board.theming import insert_model_theme
 from codesign.store.db import Database, WriteConnection, from_db_time, to_db_time, utcnow
-from codesign.store.themes import (
-    _ANSWER_COLUMNS,
-    AnswerRow,
-    NewTheme,
-    _answer,
-    _finish,
-    insert_model_theme,
-    insert_person_theme,
-)
 
 
 class Entry(msgspec.Struct, frozen=True):
@@ -401,7 +397,7 @@ async def save_new_themes(
                 [(theme_id, round(s, 4), now, run_id, a, question_id) for a, s in theme.members],
             )
             made.append(theme_id)
-        await _finish(
+        await finish_run_in(
             conn, run_id, vectoriser, n, len(themes), None, language_means, other_threshold, now
         )
         return made
@@ -546,7 +542,7 @@ async def save_restart(
                     " assigned_by, assigned_at, run_id) VALUES (?, ?, ?, ?, 'model', ?, ?)",
                     (answer_id, question_id, theme_id, round(score, 4), now, run_id),
                 )
-        await _finish(
+        await finish_run_in(
             conn, run_id, vectoriser, n, len(themes), quality, language_means, other_threshold, now
         )
         await _audit(conn, entry)
@@ -668,10 +664,10 @@ async def also_answers(
 ) -> list[AnswerRow]:
     """Answers placed in another theme that raise this theme too."""
     rows = await db.fetch_all(
-        f"SELECT {_ANSWER_COLUMNS} FROM theme_members tm JOIN answers a ON a.id = tm.answer_id"
+        f"SELECT {ANSWER_COLUMNS} FROM theme_members tm JOIN answers a ON a.id = tm.answer_id"
         " JOIN participations p ON p.id = a.participation_id"
         " WHERE tm.question_id = ? AND tm.also_theme_id = ? AND tm.theme_id IS NOT NULL"
         " AND tm.theme_id != ? ORDER BY a.id LIMIT ?",
         (question_id, theme_id, theme_id, limit),
     )
-    return [_answer(r) for r in rows]
+    return [answer_row(r) for r in rows]

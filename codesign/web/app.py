@@ -16,10 +16,11 @@ from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
 from codesign import jobs
+from codesign.demo.round import ensure_demo_round
 from codesign.i18n import N_, check_catalogues
 from codesign.services import erasure
-from codesign.services.board import BoardService, embed_in_background
-from codesign.services.demo import ensure_demo_round
+from codesign.services.board.background import embed_in_background
+from codesign.services.board.service import BoardService
 from codesign.services.mail import mailer_for
 from codesign.services.participation import ParticipationService
 from codesign.services.retention import purge_daily

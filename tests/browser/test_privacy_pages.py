@@ -22,8 +22,8 @@ from pathlib import Path
 import msgspec
 import pytest
 
+from codesign.demo.round import build_demo_round
 from codesign.models import AnswerInput
-from codesign.services.demo import build_demo_round
 from codesign.services.participation import hash_code, new_code
 from codesign.store import participations
 from codesign.store import rounds as round_store

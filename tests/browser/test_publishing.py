@@ -22,8 +22,8 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from codesign.services.board_demo import fill_round, generate
-from codesign.services.demo import build_demo_round
+from codesign.demo.answers import fill_round, generate
+from codesign.demo.round import build_demo_round
 from codesign.store import rounds as round_store
 from codesign.store import users as user_store
 from codesign.store.db import Database

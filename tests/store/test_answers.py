@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
+from codesign.demo.round import build_demo_round
 from codesign.models import AnswerInput
-from codesign.services.demo import build_demo_round
 from codesign.store import erasure, participations, postgres
 from codesign.store import rounds as round_store
 from codesign.store.db import Database

@@ -12,12 +12,12 @@ import sqlite3
 
 import pytest
 
+from codesign.demo.round import build_demo_round
 from codesign.models import AnswerInput
-from codesign.services.demo import build_demo_round
 from codesign.store import db as sqlite_db
 from codesign.store import erasure, participations, search
 from codesign.store import rounds as round_store
-from codesign.store import themes as theme_store
+from codesign.store.board import preparing as preparing_store
 from codesign.store.search import Filters
 from tests.backends import ON_POSTGRES, url_of
 
@@ -257,10 +257,10 @@ async def _fill(db) -> tuple[int, list[int]]:
             (p.id, question.id),
         )
         answer_ids.append(int(row["id"]))
-    await theme_store.save_prepared(
+    await preparing_store.save_prepared(
         db,
         [
-            theme_store.Prepared(aid, text, locale, f"h{aid}")
+            preparing_store.Prepared(aid, text, locale, f"h{aid}")
             for aid, (locale, text) in zip(answer_ids, ANSWERS, strict=True)
         ],
     )

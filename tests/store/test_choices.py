@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import msgspec
 
+from codesign.demo.round import build_demo_round
 from codesign.models import NewQuestion, NewSection, QuestionText
-from codesign.services.demo import build_demo_round
 from codesign.store import rounds as round_store
 from codesign.store.db import Database
 from codesign.store.staff_rounds import structure as structure_store

@@ -17,16 +17,17 @@ import numpy as np
 import pytest
 from litestar.testing import AsyncTestClient
 
+from codesign.demo.answers import FLAGGED, TOPICS, fill_round, generate
+from codesign.demo.round import build_demo_round
 from codesign.models import AnswerInput, StaffUser
 from codesign.services import erasure
-from codesign.services.board import BoardService
-from codesign.services.board_demo import FLAGGED, TOPICS, fill_round, generate
-from codesign.services.demo import build_demo_round
+from codesign.services.board.service import BoardService
 from codesign.settings import Settings
 from codesign.store import erasure as erasure_store
 from codesign.store import maintenance, participations
 from codesign.store import rounds as round_store
-from codesign.store import themes as theme_store
+from codesign.store.board import edits as edit_store
+from codesign.store.board import vectors as vector_store
 from codesign.store.db import Database, to_db_time, utcnow
 from codesign.web.app import create_app
 from tests.web.board.helpers import TopicVectoriser
@@ -182,7 +183,7 @@ async def test_a_label_a_person_wrote_is_kept_and_terms_are_rebuilt(themed) -> N
     theme_id = (
         await db.fetch_one("SELECT theme_id FROM theme_members WHERE answer_id = ?", (answer_id,))
     )["theme_id"]
-    await theme_store.rename(db, theme_id, "Bus fares", "board@example.org")
+    await edit_store.rename(db, theme_id, "Bus fares", "board@example.org")
     await erasure.withdraw(db, pid)
     row = await db.fetch_one("SELECT label, terms FROM themes WHERE id = ?", (theme_id,))
     assert row["label"] == "Bus fares"
@@ -292,7 +293,7 @@ async def test_a_restored_backup_forgets_withdrawals_again_at_start_up(tmp_path)
 async def test_the_daily_purge_drops_vectors_no_answer_uses(themed) -> None:
     """An analysis still running when an answer was withdrawn may save its vector after."""
     db = themed["db"]
-    await theme_store.save_vectors(db, {"model|" + "f" * 64: np.zeros(4, dtype=np.float32)})
+    await vector_store.save_vectors(db, {"model|" + "f" * 64: np.zeros(4, dtype=np.float32)})
     assert "f" * 64 in await _vector_digests(db)
     kept = await _vector_digests(db) - {"f" * 64}
     assert await erasure.purge(db, "test") == 0  # nothing past retention

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 
 from codesign.cli import main as cli
+from codesign.demo.round import build_demo_round
 from codesign.models import AnswerInput
-from codesign.services.demo import build_demo_round
 from codesign.store import participations
 from codesign.store import rounds as round_store
 from codesign.store.db import Database, utcnow

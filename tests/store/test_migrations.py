@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from codesign.services.demo import build_demo_round
+from codesign.demo.round import build_demo_round
 from codesign.store import rounds as round_store
 from codesign.store.db import Database, migration_files
 

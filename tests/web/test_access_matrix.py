@@ -11,7 +11,7 @@ import re
 import msgspec
 import pytest
 
-from codesign.services.demo import build_demo_round
+from codesign.demo.round import build_demo_round
 from codesign.store import rounds as round_store
 from codesign.store import users as user_store
 from codesign.store.staff_rounds import settings as round_settings

@@ -101,7 +101,7 @@ async def test_closed_round_says_so_and_keeps_answers(journey, client) -> None:
 
 
 async def test_round_past_its_closing_date_is_closed(client) -> None:
-    from codesign.services.demo import build_demo_round
+    from codesign.demo.round import build_demo_round
 
     past = build_demo_round(datetime.now(UTC) - timedelta(weeks=20))
     import msgspec

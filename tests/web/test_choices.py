@@ -7,8 +7,8 @@ import re
 import msgspec
 import pytest
 
+from codesign.demo.round import build_demo_round
 from codesign.models import NewQuestion, NewSection, QuestionText
-from codesign.services.demo import build_demo_round
 from codesign.store import rounds as round_store
 from tests.conftest import CODE, Journey
 

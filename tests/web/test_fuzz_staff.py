@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from litestar.testing import TestClient
 
-from codesign.services.board import BoardService
-from codesign.services.board_demo import fill_round, generate
+from codesign.demo.answers import fill_round, generate
+from codesign.services.board.service import BoardService
 from codesign.settings import Settings
 from codesign.store import rounds as round_store
 from codesign.store import users as user_store

@@ -21,11 +21,13 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from codesign import jobs as jobs_module
+from codesign.demo.answers import fill_round, generate
 from codesign.models import StaffUser
-from codesign.services.board import BoardService
-from codesign.services.board_demo import fill_round, generate
+from codesign.services.board.service import BoardService
 from codesign.store import rounds as round_store
-from codesign.store import themes as theme_store
+from codesign.store.board import preparing as preparing_store
+from codesign.store.board import reading as theme_store
+from codesign.store.board import runs as run_store
 from codesign.web.app import create_app
 from tests.backends import ON_POSTGRES
 from tests.web.board.helpers import TopicVectoriser
@@ -159,7 +161,7 @@ async def test_a_run_whose_replica_dies_is_finished_by_the_other(replica_setting
         await asyncio.wait_for(held.entered.wait(), 20)  # replica A's worker took the run
         [job] = await _job_rows(a.state.db, "analysis_run")
         assert job["status"] == "doing"
-        assert (await theme_store.run_by_id(a.state.db, run_id)).status == "running"
+        assert (await run_store.run_by_id(a.state.db, run_id)).status == "running"
 
         await stack.enter_async_context(AsyncTestClient(app=b))
         other = TopicVectoriser()
@@ -167,7 +169,7 @@ async def test_a_run_whose_replica_dies_is_finished_by_the_other(replica_setting
         await _die(a)
 
         await b.state.jobs.wait_for_run(run_id, timeout=40)
-        run = await theme_store.run_by_id(b.state.db, run_id)
+        run = await run_store.run_by_id(b.state.db, run_id)
         assert run.status == "done", run
         assert await theme_store.themes_for(b.state.db, question)
         assert other.embedded, "replica B did the work"
@@ -230,11 +232,11 @@ async def test_the_embed_job_prepares_and_embeds_new_answers(replica_settings, m
         question = round_.sections[0].questions[1].id
         await fill_round(app.state.db, round_, generate(12, seed=3), question_id=question)
         for _ in range(150):
-            pending = await theme_store.unembedded_answers(app.state.db, vectoriser.name, 100)
+            pending = await preparing_store.unembedded_answers(app.state.db, vectoriser.name, 100)
             if not pending and len(vectoriser.embedded) >= 5:
                 break
             await asyncio.sleep(0.1)
-        assert not await theme_store.unembedded_answers(app.state.db, vectoriser.name, 100)
+        assert not await preparing_store.unembedded_answers(app.state.db, vectoriser.name, 100)
         assert any(name == "embed" for name, _ in app.state.jobs.ticks)
 
 

@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from codesign.store import rounds as round_store
-from codesign.store import themes
+from codesign.store.board import theming as theming_store
 from tests.conftest import CODE, Journey
 from tests.web.staff.conftest import accounts, quick_hashing, signed_in  # noqa: F401
 
@@ -258,7 +258,7 @@ async def test_unsent_answers_never_reach_staff(client, accounts) -> None:  # no
     # What the board's analysis would theme: the sent answer only.
     db = client.app.state.db
     question = (await round_store.load_round(db, "demo")).sections[0].questions[1].id
-    texts = [a.text for a in await themes.theme_inputs(db, question)]
+    texts = [a.text for a in await theming_store.theme_inputs(db, question)]
     assert texts == ["evening appointments would help"]
 
 

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from codesign.store import themes as theme_store
+from codesign.store.board import reading as theme_store
 from tests.web.board.conftest import analysed, board, vectoriser  # noqa: F401
 from tests.web.staff.conftest import accounts, quick_hashing, signed_in  # noqa: F401
 from tests.web.staff.test_build import ROUND
@@ -114,7 +114,7 @@ async def test_every_payload_as_a_round_title(client, accounts, payload: str) ->
 
 async def test_board_fields_and_answers_stay_inert(client, board) -> None:  # noqa: F811
     db = client.app.state.db
-    from codesign.services.board_demo import fill_round
+    from codesign.demo.answers import fill_round
 
     await fill_round(
         db,

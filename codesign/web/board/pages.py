@@ -10,22 +10,15 @@ from litestar.enums import MediaType
 from litestar.params import FromPath, URLEncodedBody
 
 from codesign.i18n import N_, format_day, format_staff_moment
-from codesign.models import Round, StaffUser
-from codesign.services import board_export, publishing
+from codesign.models import Round, StaffUser, ThemeResponse, ThemeRow
+from codesign.services import publishing
 from codesign.services.access import Action, can
-from codesign.services.board import (
-    ANSWERS_PAGE,
-    MAX_LABEL,
-    MAX_RESPONSE,
-    MAX_TITLE,
-    BoardError,
-    BoardService,
-    ThemeResponse,
-    ThemeRow,
-    open_questions,
-)
+from codesign.services.board import ANSWERS_PAGE, MAX_LABEL, MAX_RESPONSE, MAX_TITLE
+from codesign.services.board import export as board_export
+from codesign.services.board.service import BoardService
+from codesign.services.board.views import open_questions
 from codesign.services.board_opinions import opinion_overview
-from codesign.services.errors import AccessDenied, RoundMissing
+from codesign.services.errors import AccessDenied, BoardError, RoundMissing
 from codesign.services.participation import FieldError
 from codesign.services.rounds.admin import RoundsAdmin
 from codesign.services.safeguarding import KIND_LABELS

@@ -10,7 +10,7 @@ from litestar.params import FromPath, URLEncodedBody
 from codesign.i18n import N_, format_moment
 from codesign.models import Round
 from codesign.services.accounts import token_hash
-from codesign.services.board import open_questions
+from codesign.services.board.views import open_questions
 from codesign.services.participation import FieldError
 from codesign.services.safeguarding import (
     KIND_LABELS,

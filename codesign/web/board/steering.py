@@ -10,7 +10,8 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 
 from codesign.i18n import N_
-from codesign.services.board import MAX_LABEL, BoardError
+from codesign.services.board import MAX_LABEL
+from codesign.services.errors import BoardError
 from codesign.services.participation import FieldError
 from codesign.services.steering import (
     FLAG_STATES,

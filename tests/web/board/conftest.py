@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from codesign.services.board import BoardService
-from codesign.services.board_demo import fill_round, generate
+from codesign.demo.answers import fill_round, generate
+from codesign.services.board.service import BoardService
 from codesign.store import rounds as round_store
 from codesign.store import users as user_store
 from tests.web.board.helpers import TopicVectoriser

@@ -6,7 +6,7 @@ import hashlib
 
 import numpy as np
 
-from codesign.services.board_demo import TOPICS
+from codesign.demo.answers import TOPICS
 
 
 class TopicVectoriser:

@@ -9,13 +9,15 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from codesign.analysis.vectorise import cache_key
+from codesign.demo.answers import fill_round, generate
 from codesign.models import StaffUser
-from codesign.services import board as board_module
-from codesign.services.board import BoardService, embed_in_background
-from codesign.services.board_demo import fill_round, generate
+from codesign.services.board import background as background_module
+from codesign.services.board.background import embed_in_background
+from codesign.services.board.service import BoardService
 from codesign.settings import Settings, from_env
 from codesign.store import rounds as round_store
-from codesign.store import themes as store
+from codesign.store.board import preparing as preparing_store
+from codesign.store.board import theming as theming_store
 from codesign.web.app import create_app
 from tests.web.board.helpers import TopicVectoriser
 
@@ -40,7 +42,7 @@ async def test_background_prepares_and_embeds_so_a_run_embeds_nothing(client) ->
     service = BoardService(db, lambda: vectoriser)
     round_, question = await _fill(db)
     await _settle(service)
-    inputs = await store.theme_inputs(db, question)
+    inputs = await theming_store.theme_inputs(db, question)
     assert len(inputs) == 40
     assert all(a.redacted and a.language for a in inputs)
     assert not any("@example" in t for t in vectoriser.embedded)  # redacted before embedding
@@ -75,7 +77,7 @@ async def test_a_model_that_cannot_load_stops_the_task_quietly(client) -> None:
     _, question = await _fill(db, 10)
     await asyncio.wait_for(embed_in_background(lambda: service, pause=0.01), timeout=10)
     # answers are still prepared (redacted), ready for a run
-    assert all(a.redacted for a in await store.theme_inputs(db, question))
+    assert all(a.redacted for a in await theming_store.theme_inputs(db, question))
 
 
 async def test_fitted_per_run_vectoriser_only_prepares(client) -> None:
@@ -85,8 +87,8 @@ async def test_fitted_per_run_vectoriser_only_prepares(client) -> None:
     service = BoardService(db, TfidfVectoriser)
     _, question = await _fill(db, 10)
     await _settle(service)
-    assert all(a.redacted for a in await store.theme_inputs(db, question))
-    assert await store.unembedded_answers(db, "anything", 100)  # nothing was marked
+    assert all(a.redacted for a in await theming_store.theme_inputs(db, question))
+    assert await preparing_store.unembedded_answers(db, "anything", 100)  # nothing was marked
 
 
 @pytest.mark.sqlite_only(
@@ -94,7 +96,7 @@ async def test_fitted_per_run_vectoriser_only_prepares(client) -> None:
     " (tests/web/test_jobs.py)"
 )
 async def test_the_app_runs_it_and_cancels_it_on_shutdown(tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr(board_module, "BACKGROUND_PAUSE", 0.02)
+    monkeypatch.setattr(background_module, "BACKGROUND_PAUSE", 0.02)
     vectoriser = TopicVectoriser()
     app = create_app(
         Settings(background_screening=False, db_path=str(tmp_path / "bg.db")), demo=True
@@ -107,11 +109,11 @@ async def test_the_app_runs_it_and_cancels_it_on_shutdown(tmp_path, monkeypatch)
         # Wait for both steps (prepare, then embed): between them nothing is
         # "unembedded" yet, which made this wait end early now and then.
         for _ in range(200):
-            pending = await store.unembedded_answers(app.state.db, vectoriser.name, 100)
+            pending = await preparing_store.unembedded_answers(app.state.db, vectoriser.name, 100)
             if not pending and len(vectoriser.embedded) >= 5:
                 break
             await asyncio.sleep(0.02)
-        assert not await store.unembedded_answers(app.state.db, vectoriser.name, 100)
+        assert not await preparing_store.unembedded_answers(app.state.db, vectoriser.name, 100)
         assert len(vectoriser.embedded) >= 5
     assert task.cancelled()
 

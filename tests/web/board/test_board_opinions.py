@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codesign.services.board_demo import fill_round, generate
+from codesign.demo.answers import fill_round, generate
 from codesign.services.board_opinions import opinion_overview
 from codesign.store import rounds as round_store
 from tests.web.staff.conftest import signed_in
@@ -21,7 +21,7 @@ async def camps(client, accounts):
 
 
 async def test_overview_finds_the_two_camps(client, camps) -> None:
-    from codesign.services.board import BoardService
+    from codesign.services.board.service import BoardService
 
     overview = await opinion_overview(BoardService(client.app.state.db), camps)
     assert len(overview.sections) == 5

@@ -10,7 +10,11 @@ import re
 
 from codesign.store import audit
 from codesign.store import rounds as round_store
-from codesign.store import themes as store
+from codesign.store.board import answers as answer_store
+from codesign.store.board import edits as edit_store
+from codesign.store.board import reading as theme_store
+from codesign.store.board import runs as run_store
+from codesign.store.board import settings as settings_store
 from tests.web.board.conftest import analysed
 from tests.web.staff.conftest import signed_in
 
@@ -33,7 +37,7 @@ async def test_theme_list_shows_themes_quotes_and_agreement(client, board) -> No
 
 async def test_threshold_hides_quotes_and_counts_small_themes_as_other(client, board) -> None:
     await analysed(board)
-    await store.save_settings(
+    await settings_store.save_settings(
         client.app.state.db,
         board["round"].id,
         anonymity_threshold=50,
@@ -52,9 +56,10 @@ async def test_theme_page_collapses_flagged_answers_and_is_audited(client, board
     db = client.app.state.db
     flagged = [
         t
-        for t in await store.themes_for(db, board["question"])
+        for t in await theme_store.themes_for(db, board["question"])
         if any(
-            a.risk or a.distressing for a in await store.theme_answers(db, board["question"], t.id)
+            a.risk or a.distressing
+            for a in await answer_store.theme_answers(db, board["question"], t.id)
         )
     ]
     target = flagged[0] if flagged else None
@@ -93,7 +98,7 @@ async def test_run_from_the_page_with_progress(client, board) -> None:
     import asyncio
 
     for _ in range(200):  # the run goes on in the app's loop; watch it finish
-        run = await store.latest_run(client.app.state.db, board["question"])
+        run = await run_store.latest_run(client.app.state.db, board["question"])
         if run.status != "running":
             break
         await asyncio.sleep(0.05)
@@ -105,7 +110,9 @@ async def test_run_from_the_page_with_progress(client, board) -> None:
     assert polled.headers.get("hx-refresh") == "true"
     member.htmx = False
     # a second start while one runs is refused calmly
-    await store.start_run(client.app.state.db, board["question"], "assign", "x")
+    await client.app.state.db.write(
+        lambda conn: run_store.claim_run_in(conn, board["question"], "assign", "x")
+    )
     again = await member.post(url(board, f"/q/{board['question']}/run"))
     assert again.status_code == 409 and "already running" in again.text
 
@@ -114,7 +121,7 @@ async def test_rename_merge_move_survive_a_rerun(client, board) -> None:
     await analysed(board)
     db = client.app.state.db
     q = board["question"]
-    themes = await store.themes_for(db, q)
+    themes = await theme_store.themes_for(db, q)
     member = await signed_in(client, "board")
     r = await member.post(url(board, f"/themes/{themes[0].id}/rename"), {"label": "Evening times"})
     assert r.status_code == 303
@@ -129,23 +136,23 @@ async def test_rename_merge_move_survive_a_rerun(client, board) -> None:
         {"target": str(themes[1].id), "confirm": "yes"},
     )
     assert r.status_code == 303
-    answer = (await store.theme_answers(db, q, themes[1].id))[0]
+    answer = (await answer_store.theme_answers(db, q, themes[1].id))[0]
     r = await member.post(
         url(board, f"/answers/{answer.id}/move"),
         {"target": "other", "back": str(themes[1].id), "confirm": "yes"},
     )
     assert r.status_code == 303
-    from codesign.services.board_demo import fill_round, generate
+    from codesign.demo.answers import fill_round, generate
 
     await fill_round(
         db, board["round"], generate(20, seed=9), question_id=q, agreement_id=board["agreement"]
     )
     await analysed(board)
-    assert (await store.theme_by_id(db, themes[0].id)).label == "Evening times"
-    assert await store.theme_by_id(db, themes[2].id) is None
-    moved = await store.answer_by_id(db, answer.id)
+    assert (await theme_store.theme_by_id(db, themes[0].id)).label == "Evening times"
+    assert await theme_store.theme_by_id(db, themes[2].id) is None
+    moved = await answer_store.answer_by_id(db, answer.id)
     assert moved[0].theme_id is None and moved[0].assigned_by == "person"
-    total, placed = await store.counts(db, q)
+    total, placed = await theme_store.counts(db, q)
     assert total == placed == 80
 
 
@@ -169,7 +176,7 @@ async def test_exports_are_neutralised_and_audited(client, board) -> None:
 async def test_response_sign_off_publish_and_outcomes_in_arabic(client, board) -> None:
     await analysed(board)
     db = client.app.state.db
-    theme = (await store.themes_for(db, board["question"]))[0]
+    theme = (await theme_store.themes_for(db, board["question"]))[0]
     member = await signed_in(client, "board")
     outcomes = await client.get("/r/demo/outcomes?lang=ar")
     assert outcomes.status_code == 200 and "<blockquote" not in outcomes.text
@@ -188,15 +195,16 @@ async def test_response_sign_off_publish_and_outcomes_in_arabic(client, board) -
     assert refused.status_code == 409 and "Signed off by 0 of the 1" in refused.text
     assert (await member.post(url(board, "/sign-off"))).status_code == 303
     # every theme going public needs a name from the board
-    for t in await store.themes_for(db, board["question"]):
+    for t in await theme_store.themes_for(db, board["question"]):
         if t.id != theme.id:
-            await store.rename(db, t.id, f"Theme {t.id}", "board@example.org")
+            await edit_store.rename(db, t.id, f"Theme {t.id}", "board@example.org")
     published = await member.post(url(board, "/publish"), {"confirm": "yes"})
     assert published.status_code == 303, published.text
     # quotes only once the board approves them
     assert "<blockquote" not in (await client.get("/r/demo/outcomes?lang=en")).text
-    for t in await store.themes_for(db, board["question"]):
-        for a in (await store.quotes(db, board["question"], 2, quotable_only=True)).get(t.id, []):
+    for t in await theme_store.themes_for(db, board["question"]):
+        quotes = await answer_store.quotes(db, board["question"], 2, quotable_only=True)
+        for a in quotes.get(t.id, []):
             await member.post(url(board, f"/quotes/{a.id}"), {"action": "approve"})
     page = await client.get("/r/demo/outcomes?lang=ar")
     assert page.status_code == 200
@@ -210,13 +218,13 @@ async def test_response_sign_off_publish_and_outcomes_in_arabic(client, board) -
     ]
     allowed = {
         a.redacted
-        for t in await store.themes_for(db, board["question"])
-        for a in await store.theme_answers(db, board["question"], t.id)
+        for t in await theme_store.themes_for(db, board["question"])
+        for a in await answer_store.theme_answers(db, board["question"], t.id)
         if a.may_quote
     }
     assert quoted and set(quoted) <= allowed
     # with quotes switched off, none
-    await store.save_settings(
+    await settings_store.save_settings(
         db,
         board["round"].id,
         anonymity_threshold=5,

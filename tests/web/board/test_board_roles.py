@@ -13,8 +13,10 @@ from __future__ import annotations
 import pytest
 
 from codesign.store import safeguarding as sg_store
-from codesign.store import themes as store
 from codesign.store import users as user_store
+from codesign.store.board import answers as answer_store
+from codesign.store.board import reading as theme_store
+from codesign.store.board import settings as settings_store
 from tests.web.board.conftest import analysed
 from tests.web.staff.conftest import Staff, signed_in
 
@@ -90,8 +92,8 @@ async def test_board_role_matrix(client, board, who: str) -> None:
     await analysed(board)
     db = client.app.state.db
     round_id, q = board["round"].id, board["question"]
-    theme = (await store.themes_for(db, q))[0]
-    answer = (await store.theme_answers(db, q, theme.id))[0]
+    theme = (await theme_store.themes_for(db, q))[0]
+    answer = (await answer_store.theme_answers(db, q, theme.id))[0]
     lead = "board"
     item_id = await sg_store.hand_flag(
         db, board["round"].id, answer.id, "danger", "", "someone@example.org", user_id=0
@@ -109,7 +111,7 @@ async def test_board_role_matrix(client, board, who: str) -> None:
     if who in ("admin-outside", "board-outside"):
         await user_store.remove_member(db, round_id, await _user_id(db, accounts_role[who]))
     lead_id = await _user_id(db, lead)
-    await store.save_settings(
+    await settings_store.save_settings(
         db, round_id, anonymity_threshold=5, quotes_allowed=True, safeguarding_user_id=lead_id
     )
     if who == "anonymous":

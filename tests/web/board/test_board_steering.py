@@ -10,13 +10,17 @@ import re
 import numpy as np
 import pytest
 
+from codesign.demo.answers import TOPICS, fill_round
 from codesign.models import StaffUser
 from codesign.services import erasure
-from codesign.services.board_demo import TOPICS, fill_round
 from codesign.services.steering import SteeringService
 from codesign.store import audit
 from codesign.store import search as search_store
-from codesign.store import themes as store
+from codesign.store.board import answers as answer_store
+from codesign.store.board import outcomes as outcome_store
+from codesign.store.board import reading as theme_store
+from codesign.store.board import runs as run_store
+from codesign.store.board import settings as settings_store
 from tests.web.board.conftest import analysed
 from tests.web.board.helpers import TopicVectoriser
 from tests.web.staff.conftest import signed_in
@@ -89,7 +93,7 @@ async def finished(db, question: int):
     import asyncio
 
     for _ in range(600):
-        run = await store.latest_run(db, question)
+        run = await run_store.latest_run(db, question)
         if run.status != "running":
             return run
         await asyncio.sleep(0.05)
@@ -136,7 +140,7 @@ async def test_filters_combine_language_theme_agreement_flags_and_paper(client, 
     db = client.app.state.db
     q = board["question"]
     member = await signed_in(client, "board")
-    biggest = (await store.themes_for(db, q))[0]
+    biggest = (await theme_store.themes_for(db, q))[0]
     page = await member.get(url(board, f"/q/{q}/search?language=fr&theme={biggest.id}"))
     ids = picked(page.text)
     rows = await db.fetch_all(
@@ -230,7 +234,7 @@ async def test_make_a_theme_from_ticked_answers_names_it_from_them(client, board
     db = client.app.state.db
     q = board["question"]
     member = await signed_in(client, "board")
-    theme = (await store.themes_for(db, q))[0]
+    theme = (await theme_store.themes_for(db, q))[0]
     page = await member.get(url(board, f"/themes/{theme.id}"))
     assert "Make a theme from these answers" in page.text
     chosen = picked(page.text)[:4]
@@ -245,8 +249,8 @@ async def test_make_a_theme_from_ticked_answers_names_it_from_them(client, board
     )
     assert response.status_code == 303
     new_id = int(re.search(r"/themes/(\d+)\?done=made", response.headers["location"]).group(1))
-    made = await store.theme_by_id(db, new_id)
-    assert sorted(await store.member_ids(db, new_id)) == sorted(chosen)
+    made = await theme_store.theme_by_id(db, new_id)
+    assert sorted(await answer_store.member_ids(db, new_id)) == sorted(chosen)
     texts = await _texts(db, q)
     # a readable name taken from its own answers, not a list of key words
     first_word = made.label.split()[0].strip(",.").lower()
@@ -258,12 +262,12 @@ async def test_make_a_theme_from_ticked_answers_names_it_from_them(client, board
     page = await member.get(response.headers["location"])
     assert "The new theme is made" in page.text
     # nothing ticked: said calmly, nothing made
-    before = len(await store.themes_for(db, q))
+    before = len(await theme_store.themes_for(db, q))
     response = await member.post(
         url(board, f"/q/{q}/answers"), {"action": "make", "from": f"themes/{theme.id}"}
     )
     assert response.status_code == 422 and "Choose at least one answer first" in response.text
-    assert len(await store.themes_for(db, q)) == before
+    assert len(await theme_store.themes_for(db, q)) == before
 
 
 async def test_make_a_named_theme_from_a_whole_search(client, board) -> None:
@@ -286,9 +290,9 @@ async def test_make_a_named_theme_from_a_whole_search(client, board) -> None:
     )
     assert response.status_code == 303
     new_id = int(re.search(r"/themes/(\d+)", response.headers["location"]).group(1))
-    made = await store.theme_by_id(db, new_id)
+    made = await theme_store.theme_by_id(db, new_id)
     assert made.label == "Intérpretes en las citas"
-    assert sorted(await store.member_ids(db, new_id)) == sorted(results)
+    assert sorted(await answer_store.member_ids(db, new_id)) == sorted(results)
     # another answer to this question can't be slipped in from another question's ids
     other_question = board["agreement"]
     response = await member.post(
@@ -303,7 +307,7 @@ async def test_moving_many_answers_asks_first(client, board) -> None:
     db = client.app.state.db
     q = board["question"]
     member = await signed_in(client, "board")
-    themes = await store.themes_for(db, q)
+    themes = await theme_store.themes_for(db, q)
     page = await member.get(url(board, f"/themes/{themes[0].id}"))
     chosen = picked(page.text)[:3]
     form = {
@@ -332,7 +336,7 @@ async def test_new_themes_in_other_leave_every_theme_as_it_was(client, board) ->
     db = client.app.state.db
     q = board["question"]
     member = await signed_in(client, "board")
-    themes = await store.themes_for(db, q)
+    themes = await theme_store.themes_for(db, q)
     r = await member.post(url(board, f"/themes/{themes[0].id}/rename"), {"label": "Evening hours"})
     assert r.status_code == 303
     # 60 answers on a topic nobody wrote about before arrive later…
@@ -349,7 +353,7 @@ async def test_new_themes_in_other_leave_every_theme_as_it_was(client, board) ->
     assert len(late_ids) == 60
     before = await _placements(db, q)
     assert all(before[i][0] is None for i in late_ids)
-    edited_members = sorted(await store.member_ids(db, themes[0].id))
+    edited_members = sorted(await answer_store.member_ids(db, themes[0].id))
 
     page = await member.get(url(board, f"/q/{q}"))
     assert 'Find new themes in "other"' in page.text
@@ -363,14 +367,14 @@ async def test_new_themes_in_other_leave_every_theme_as_it_was(client, board) ->
     for answer, (theme_id, by) in before.items():
         if theme_id is not None:
             assert after[answer] == (theme_id, by)
-    assert (await store.theme_by_id(db, themes[0].id)).label == "Evening hours"
-    assert sorted(await store.member_ids(db, themes[0].id)) == edited_members
+    assert (await theme_store.theme_by_id(db, themes[0].id)).label == "Evening hours"
+    assert sorted(await answer_store.member_ids(db, themes[0].id)) == edited_members
     # the late topic is a theme of its own now, named from its answers
     new = {after[i][0] for i in late_ids} - {None}
     assert len(new) == 1
     (new_id,) = new
     assert sum(after[i][0] == new_id for i in late_ids) >= 55
-    made = await store.theme_by_id(db, new_id)
+    made = await theme_store.theme_by_id(db, new_id)
     assert made.id not in {t.id for t in themes}
     assert any(w in made.label.lower() for w in ("ramp", "rampa", "rampe", "منحدر")), made.label
     assert any(e.action == "other_rethemed" for e in await audit.recent(db))
@@ -391,7 +395,7 @@ async def test_merge_asks_first_and_can_be_undone(client, board) -> None:
     db = client.app.state.db
     q = board["question"]
     member = await signed_in(client, "board")
-    themes = await store.themes_for(db, q)
+    themes = await theme_store.themes_for(db, q)
     source, target = themes[2], themes[1]
     await member.post(url(board, f"/themes/{source.id}/rename"), {"label": "Bus fares"})
     response = await member.post(
@@ -399,17 +403,17 @@ async def test_merge_asks_first_and_can_be_undone(client, board) -> None:
         {"title_en": "Bus fares", "text_en": "We will pay for tickets."},
     )
     assert response.status_code == 303
-    members = sorted(await store.member_ids(db, source.id))
-    target_members = sorted(await store.member_ids(db, target.id))
+    members = sorted(await answer_store.member_ids(db, source.id))
+    target_members = sorted(await answer_store.member_ids(db, target.id))
 
     ask = await member.post(url(board, f"/themes/{source.id}/merge"), {"target": str(target.id)})
     assert ask.status_code == 200 and "Yes, merge the themes" in ask.text
-    assert "Bus fares" in ask.text and await store.theme_by_id(db, source.id) is not None
+    assert "Bus fares" in ask.text and await theme_store.theme_by_id(db, source.id) is not None
     done = await member.post(
         url(board, f"/themes/{source.id}/merge"), {"target": str(target.id), "confirm": "yes"}
     )
     assert done.status_code == 303
-    assert await store.theme_by_id(db, source.id) is None
+    assert await theme_store.theme_by_id(db, source.id) is None
     page = await member.get(url(board, f"/themes/{target.id}"))
     assert "Undo this merge" in page.text
     undo = re.search(r'action="([^"]+/merges/\d+/undo)"', page.text).group(1)
@@ -424,11 +428,11 @@ async def test_merge_asks_first_and_can_be_undone(client, board) -> None:
 
     r = await member.post(undo)
     assert r.status_code == 303 and f"/themes/{source.id}?done=unmerged" in r.headers["location"]
-    restored = await store.theme_by_id(db, source.id)
+    restored = await theme_store.theme_by_id(db, source.id)
     assert restored.label == "Bus fares"
-    assert sorted(await store.member_ids(db, source.id)) == members[1:]
-    assert sorted(await store.member_ids(db, target.id)) == target_members
-    responses = await store.responses_for(db, [q])
+    assert sorted(await answer_store.member_ids(db, source.id)) == members[1:]
+    assert sorted(await answer_store.member_ids(db, target.id)) == target_members
+    responses = await outcome_store.responses_for(db, [q])
     assert responses[source.id]["en"].text == "We will pay for tickets."
     entries = await audit.recent(db)
     assert any(e.action == "merge_undone" for e in entries)
@@ -444,14 +448,14 @@ async def test_moving_one_answer_asks_first(client, board) -> None:
     db = client.app.state.db
     q = board["question"]
     member = await signed_in(client, "board")
-    theme = (await store.themes_for(db, q))[0]
-    answer = (await store.theme_answers(db, q, theme.id))[0]
+    theme = (await theme_store.themes_for(db, q))[0]
+    answer = (await answer_store.theme_answers(db, q, theme.id))[0]
     ask = await member.post(
         url(board, f"/answers/{answer.id}/move"), {"target": "other", "back": str(theme.id)}
     )
     assert ask.status_code == 200 and "Yes, move it" in ask.text
     assert 'This answer will move to "other"' in html.unescape(ask.text)
-    assert (await store.answer_by_id(db, answer.id))[0].theme_id == theme.id
+    assert (await answer_store.answer_by_id(db, answer.id))[0].theme_id == theme.id
     assert f'href="{url(board, f"/themes/{theme.id}")}#answer-{answer.id}"' in ask.text
 
 
@@ -472,7 +476,7 @@ async def test_questions_show_their_section_titles(client, board) -> None:
 async def test_steering_service_checks_the_question(client, board) -> None:
     """An answer of another round's question can't be chosen."""
     steer = SteeringService(board["service"])
-    from codesign.services.board import BoardError
+    from codesign.services.errors import BoardError
 
     with pytest.raises(BoardError):
         await steer.chosen(board["round"], 10**6, [1])
@@ -489,45 +493,45 @@ async def test_start_again_asks_first_and_carries_names_placements_and_responses
     db = client.app.state.db
     q = board["question"]
     member = await signed_in(client, "board")
-    themes = await store.themes_for(db, q)
+    themes = await theme_store.themes_for(db, q)
     named, other_theme = themes[0], themes[1]
     await member.post(url(board, f"/themes/{named.id}/rename"), {"label": "Evening hours"})
     await member.post(
         url(board, f"/themes/{named.id}/response"),
         {"title_en": "Evening hours", "text_en": "We will open late on Tuesdays."},
     )
-    moved = (await store.theme_answers(db, q, other_theme.id))[0].id
+    moved = (await answer_store.theme_answers(db, q, other_theme.id))[0].id
     r = await member.post(
         url(board, f"/answers/{moved}/move"),
         {"target": str(named.id), "back": str(other_theme.id), "confirm": "yes"},
     )
     assert r.status_code == 303
-    before = set(await store.member_ids(db, named.id))
+    before = set(await answer_store.member_ids(db, named.id))
 
     ask = await member.get(url(board, f"/q/{q}/restart"))
     text = html.unescape(ask.text)
     assert ask.status_code == 200 and "Yes, start again" in text
     assert "the name of 1 theme" in text and "placed 1 answer" in text
     r = await member.post(url(board, f"/q/{q}/restart"))  # no confirmation: asked again
-    assert r.status_code == 200 and (await store.theme_by_id(db, named.id)) is not None
+    assert r.status_code == 200 and (await theme_store.theme_by_id(db, named.id)) is not None
     r = await member.post(url(board, f"/q/{q}/restart"), {"confirm": "yes"})
     assert r.status_code == 303 and "done=restarted" in r.headers["location"]
     run = await finished(db, q)
     assert run.status == "done"
 
-    fresh = await store.themes_for(db, q)
+    fresh = await theme_store.themes_for(db, q)
     assert named.id not in {t.id for t in fresh}  # fresh themes
     carried = [t for t in fresh if t.label == "Evening hours"]
     assert len(carried) == 1
     (carried,) = carried
     assert carried.edited_by == "board@example.org"
-    members = set(await store.member_ids(db, carried.id))
+    members = set(await answer_store.member_ids(db, carried.id))
     assert len(members & before) >= len(before) * 0.5
     placement = (await _placements(db, q))[moved]
     assert placement == (carried.id, "person")  # the person's placement followed its theme
-    responses = await store.responses_for(db, [q])
+    responses = await outcome_store.responses_for(db, [q])
     assert responses[carried.id]["en"].text == "We will open late on Tuesdays."
-    total, placed = await store.counts(db, q)
+    total, placed = await theme_store.counts(db, q)
     assert total == placed
     assert any(e.action == "themes_restarted" for e in await audit.recent(db))
 
@@ -544,15 +548,15 @@ async def test_many_themes_are_grouped_under_renamable_parent_themes(client, boa
     page = await member.get(url(board, f"/q/{q}"))
     assert "groups, so that they are easier to read" not in page.text  # few themes: one list
     # people make themes by hand until there are more than 12
-    for theme in await store.themes_for(db, q):
-        ids = await store.member_ids(db, theme.id)
+    for theme in await theme_store.themes_for(db, q):
+        ids = await answer_store.member_ids(db, theme.id)
         for start in range(0, min(len(ids) - 3, 9), 3):
             await steer.make_theme(USER, board["round"], q, ids[start : start + 3], "")
-    themes = await store.themes_for(db, q)
-    settings = await store.settings_for(db, board["round"].id)
+    themes = await theme_store.themes_for(db, q)
+    settings = await settings_store.settings_for(db, board["round"].id)
     shown_cards = [t for t in themes if t.size >= settings.anonymity_threshold]
     if len(shown_cards) <= 12:  # hand-made themes of 3 are "small": show them all
-        await store.save_settings(
+        await settings_store.save_settings(
             db, board["round"].id, anonymity_threshold=2, quotes_allowed=True,
             safeguarding_user_id=None,
         )  # fmt: skip
@@ -575,8 +579,8 @@ async def test_many_themes_are_grouped_under_renamable_parent_themes(client, boa
     bad = await member.post(url(board, f"/q/{q}/groups/{groups[0]}/rename"), {"label": " "})
     assert bad.status_code == 422 and "Write a name for the group" in bad.text
     # a theme made later joins the nearest group; the renamed one keeps its name
-    ids = (await store.theme_answers(db, q, None))[:3] or (
-        await store.theme_answers(db, q, themes[0].id)
+    ids = (await answer_store.theme_answers(db, q, None))[:3] or (
+        await answer_store.theme_answers(db, q, themes[0].id)
     )[:3]
     await steer.make_theme(USER, board["round"], q, [a.id for a in ids], "Late")
     page = await member.get(url(board, f"/q/{q}"))
@@ -613,9 +617,11 @@ async def test_an_answer_raising_two_topics_is_under_both_themes_and_counted_onc
     # with these clean stand-in topics no answer is close to two themes: none is marked
     marked = await db.fetch_all("SELECT 1 FROM theme_members WHERE also_theme_id IS NOT NULL")
     assert marked == []
-    themes = await store.themes_for(db, q)
+    themes = await theme_store.themes_for(db, q)
     answer = next(
-        a for a in await store.theme_answers(db, q, themes[0].id) if not (a.risk or a.distressing)
+        a
+        for a in await answer_store.theme_answers(db, q, themes[0].id)
+        if not (a.risk or a.distressing)
     )
     from codesign.store import steering as steering_store
 
@@ -630,10 +636,10 @@ async def test_an_answer_raising_two_topics_is_under_both_themes_and_counted_onc
     page = await member.get(url(board, f"/q/{q}"))
     assert "1 more answer in another theme raises this too" in page.text
     # counted once: the themes and "other" add up to the answers
-    total, placed = await store.counts(db, q)
-    sizes = sum(t.size for t in await store.themes_for(db, q))
-    assert total == placed == sizes + await store.other_count(db, q)
-    assert (await store.theme_by_id(db, themes[1].id)).size == themes[1].size
+    total, placed = await theme_store.counts(db, q)
+    sizes = sum(t.size for t in await theme_store.themes_for(db, q))
+    assert total == placed == sizes + await theme_store.other_count(db, q)
+    assert (await theme_store.theme_by_id(db, themes[1].id)).size == themes[1].size
     # the theme filter of the search finds it under both
     page = await member.get(url(board, f"/q/{q}/search?theme={themes[1].id}"))
     assert answer.id in picked(page.text)
@@ -673,9 +679,9 @@ async def test_a_withdrawn_answer_leaves_no_words_in_a_merge_kept_for_undoing(
     )
     steer = SteeringService(service)
     theme_id = await steer.make_theme(USER, board["round"], q, [row["id"]], "Office door")
-    made_theme = await store.theme_by_id(db, theme_id)
+    made_theme = await theme_store.theme_by_id(db, theme_id)
     assert "quorblesnatch" in " ".join(made_theme.terms).lower()
-    target = next(t for t in await store.themes_for(db, q) if t.id != theme_id)
+    target = next(t for t in await theme_store.themes_for(db, q) if t.id != theme_id)
     member = await signed_in(client, "board")
     done = await member.post(
         url(board, f"/themes/{theme_id}/merge"), {"target": str(target.id), "confirm": "yes"}
@@ -691,9 +697,9 @@ async def test_a_withdrawn_answer_leaves_no_words_in_a_merge_kept_for_undoing(
 
     r = await member.post(undo)
     assert r.status_code == 303
-    restored = await store.theme_by_id(db, theme_id)
+    restored = await theme_store.theme_by_id(db, theme_id)
     assert restored is not None and restored.label == "Office door"
-    for t in await store.themes_for(db, q):
+    for t in await theme_store.themes_for(db, q):
         assert "quorb" not in (t.label + " ".join(t.terms)).lower()
 
 
@@ -722,10 +728,10 @@ async def test_a_parent_theme_named_after_a_theme_follows_its_name_after_a_withd
     await analysed(board)
     db = client.app.state.db
     q = board["question"]
-    theme = next(t for t in await store.themes_for(db, q) if t.created_by == "model")
+    theme = next(t for t in await theme_store.themes_for(db, q) if t.created_by == "model")
     await steering_store.save_groups(db, q, [(theme.label, [theme.id])], [])
     old_label = theme.label
-    ids = await store.member_ids(db, theme.id)
+    ids = await answer_store.member_ids(db, theme.id)
     rows = await db.fetch_all(
         f"SELECT DISTINCT participation_id FROM answers WHERE id IN ({','.join('?' * len(ids))})",
         ids,
@@ -733,14 +739,14 @@ async def test_a_parent_theme_named_after_a_theme_follows_its_name_after_a_withd
     for r in rows[:-1]:
         await erasure.withdraw(db, r["participation_id"])
     await erasure.tidy_up(db)
-    rebuilt = await store.theme_by_id(db, theme.id)
+    rebuilt = await theme_store.theme_by_id(db, theme.id)
     groups = await db.fetch_all("SELECT label FROM theme_groups WHERE question_id = ?", (q,))
     assert rebuilt is not None and rebuilt.label != old_label
     assert [g["label"] for g in groups] == [rebuilt.label]
     # the last one too: the emptied theme goes, and so does its parent theme's name
     await erasure.withdraw(db, rows[-1]["participation_id"])
     await erasure.tidy_up(db)
-    assert await store.theme_by_id(db, theme.id) is None
+    assert await theme_store.theme_by_id(db, theme.id) is None
     left = await db.fetch_all("SELECT label FROM theme_groups WHERE question_id = ?", (q,))
     assert not left
 
@@ -755,7 +761,7 @@ async def test_confirm_pages_set_names_apart_and_keep_spaces_between_sentences(
     db = client.app.state.db
     q = board["question"]
     member = await signed_in(client, "board")
-    themes = await store.themes_for(db, q)
+    themes = await theme_store.themes_for(db, q)
     source, target = themes[2], themes[1]
     await member.post(url(board, f"/themes/{source.id}/rename"), {"label": "Bus fares"})
     await member.post(url(board, f"/themes/{target.id}/rename"), {"label": "Evening times"})
@@ -763,7 +769,7 @@ async def test_confirm_pages_set_names_apart_and_keep_spaces_between_sentences(
     ask = await member.post(url(board, f"/themes/{source.id}/merge"), {"target": str(target.id)})
     assert "<bdi>Bus fares</bdi>" in ask.text and "<bdi>Evening times</bdi>" in ask.text
 
-    answer = sorted(await store.member_ids(db, source.id))[0]
+    answer = sorted(await answer_store.member_ids(db, source.id))[0]
     ask = await member.post(
         url(board, f"/answers/{answer}/move"), {"target": str(target.id), "back": str(source.id)}
     )

@@ -14,8 +14,11 @@ from codesign.models import AnswerInput
 from codesign.services import publishing
 from codesign.store import participations
 from codesign.store import rounds as round_store
-from codesign.store import themes as store
 from codesign.store import users as user_store
+from codesign.store.board import answers as answer_store
+from codesign.store.board import outcomes as outcome_store
+from codesign.store.board import reading as theme_store
+from codesign.store.board import settings as settings_store
 from codesign.web.staff.common import service_for_app
 from tests.web.board.conftest import analysed
 from tests.web.board.test_board_pages import url
@@ -59,7 +62,7 @@ async def _ready(client, board, *, skip: tuple[str, ...] = ()) -> Staff:
     db = client.app.state.db
     await round_store.set_status(db, "demo", "closed")
     member = await signed_in(client, "board")
-    for t in await store.themes_for(db, board["question"]):
+    for t in await theme_store.themes_for(db, board["question"]):
         await _respond(member, board, t.id, [loc for loc in LOCALES if loc not in skip])
     summary = {}
     for loc in LOCALES:
@@ -113,7 +116,7 @@ async def test_machine_names_block_publishing_until_the_board_names_them(client,
     db = client.app.state.db
     await round_store.set_status(db, "demo", "closed")
     member = await signed_in(client, "board")
-    themes = await store.themes_for(db, board["question"])
+    themes = await theme_store.themes_for(db, board["question"])
     assert (await member.post(url(board, "/sign-off"))).status_code == 303
     page = await member.get(url(board, "/publish"))
     words = text_of(page)
@@ -139,10 +142,10 @@ async def test_machine_names_block_publishing_until_the_board_names_them(client,
 async def test_small_and_held_back_themes_are_listed_and_stay_off_the_page(client, board) -> None:
     member = await _ready(client, board)
     db = client.app.state.db
-    themes = await store.themes_for(db, board["question"])
+    themes = await theme_store.themes_for(db, board["question"])
     states = await publishing.theme_states(board["service"], board["round"])
     smallest = [t for t in states if t.status == "public"][-1]  # others are held back already
-    await store.save_settings(
+    await settings_store.save_settings(
         db,
         board["round"].id,
         anonymity_threshold=smallest.size + 1,
@@ -151,7 +154,7 @@ async def test_small_and_held_back_themes_are_listed_and_stay_off_the_page(clien
     )
     # the largest theme, mostly made of risk-flagged answers
     largest = themes[0]
-    members = await store.theme_answers(db, board["question"], largest.id)
+    members = await answer_store.theme_answers(db, board["question"], largest.id)
     ids = [a.id for a in members[: len(members) // 2 + 1]]
     marks = ",".join("?" * len(ids))
     await db.write(
@@ -256,7 +259,7 @@ async def test_an_answer_flagged_by_hand_is_never_a_public_quote(client, board) 
 async def test_only_board_members_write_and_sign_off_the_response(client, board, accounts) -> None:
     await analysed(board)
     db = client.app.state.db
-    theme = (await store.themes_for(db, board["question"]))[0]
+    theme = (await theme_store.themes_for(db, board["question"]))[0]
     for role in ("organizer", "admin"):  # the admin sits on the round (fixture)
         staff = await signed_in(client, role)
         form = await staff.get(url(board, f"/themes/{theme.id}/response"))
@@ -277,7 +280,7 @@ async def test_only_board_members_write_and_sign_off_the_response(client, board,
     assert "Only the round's board members name the themes" not in text_of(
         await member.get(url(board, "/publish"))
     )
-    assert await store.responses_for(db, [board["question"]]) == {}
+    assert await outcome_store.responses_for(db, [board["question"]]) == {}
     assert "response_signed_off" not in await _actions(client)
 
 
@@ -310,7 +313,7 @@ async def test_a_round_can_need_two_different_board_members(client, board, accou
         words = text_of(await other.get(url(board, page)))
         assert "+0000" not in words and not re.search(r"\d:\d\d:\d\d", words), words
     # a change to the response afterwards takes every sign-off back
-    theme = (await store.themes_for(db, board["question"]))[0]
+    theme = (await theme_store.themes_for(db, board["question"]))[0]
     await _respond(other, board, theme.id)
     assert "Signed off by 0 of the 2" in text_of(await other.get(url(board)))
 
@@ -328,7 +331,7 @@ async def test_publish_needs_the_confirmation_and_unpublish_is_audited(client, b
     # a plain POST without ticking the box publishes nothing
     r = await member.post(url(board, "/publish"))
     assert r.status_code == 422 and "Tick the box" in text_of(r)
-    assert (await store.settings_for(db, board["round"].id)).published_at is None
+    assert (await settings_store.settings_for(db, board["round"].id)).published_at is None
     assert (await member.post(url(board, "/publish"), {"confirm": "yes"})).status_code == 303
     assert (await round_store.load_round(db, "demo")).status == "published"
     # the organizer's round page shows the same state
@@ -456,7 +459,7 @@ async def test_the_printable_report_has_results_date_participants_and_page_numbe
     client, board
 ) -> None:
     await analysed(board)
-    await store.save_settings(
+    await settings_store.save_settings(
         client.app.state.db,
         board["round"].id,
         anonymity_threshold=10,
@@ -482,7 +485,7 @@ async def test_language_counts_keep_their_order_in_any_direction(client, board) 
     # the response form: labels in the reader's language, each box in its own
     member = await signed_in(client, "board")
     await analysed(board)
-    theme = (await store.themes_for(client.app.state.db, board["question"]))[0]
+    theme = (await theme_store.themes_for(client.app.state.db, board["question"]))[0]
     form = (await member.get(url(board, f"/themes/{theme.id}/response"))).text
     assert '<fieldset lang="ar"' not in form
     assert 'id="text_ar" name="text_ar" rows="5" maxlength="4000" lang="ar" dir="rtl"' in form
@@ -499,7 +502,7 @@ async def test_publishing_checks_the_sign_off_in_the_same_statement(client, boar
     who = pub_store.Actor("board@example.org", None)
     assert not await pub_store.publish(db, board["round"].id, who, "")
     assert (await round_store.load_round(db, "demo")).status == "closed"
-    assert (await store.settings_for(db, board["round"].id)).published_at is None
+    assert (await settings_store.settings_for(db, board["round"].id)).published_at is None
     assert "outcomes_published" not in await _actions(client)
 
 

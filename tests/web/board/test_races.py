@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 
 from codesign.models import StaffUser
-from codesign.services.board import BoardError
+from codesign.services.errors import BoardError
 from codesign.services.steering import SteeringService
-from codesign.store import themes as store
+from codesign.store.board import runs as run_store
 from tests.web.board.conftest import analysed
 
 BOARD = StaffUser(id=0, email="board@example.org", role="board")
@@ -32,7 +32,7 @@ async def test_two_analyses_started_together_make_one_run(client, board) -> None
     )
     run_id = one_and_one(results)
     await service.wait()
-    run = await store.run_by_id(client.app.state.db, run_id)
+    run = await run_store.run_by_id(client.app.state.db, run_id)
     assert run is not None and run.status == "done"
 
 
@@ -53,8 +53,8 @@ async def test_a_second_run_in_the_same_commit_inserts_nothing(client, board) ->
     """Group commit puts both writes in one transaction: the index still decides."""
     db, q = client.app.state.db, board["question"]
     first, second = await asyncio.gather(
-        db.write(lambda conn: store.claim_run_in(conn, q, "theme", "a@example.org")),
-        db.write(lambda conn: store.claim_run_in(conn, q, "theme", "b@example.org")),
+        db.write(lambda conn: run_store.claim_run_in(conn, q, "theme", "a@example.org")),
+        db.write(lambda conn: run_store.claim_run_in(conn, q, "theme", "b@example.org")),
     )
     # on PostgreSQL either may commit first: one claims the run, the other nothing
     claimed = [run for run in (first, second) if run is not None]

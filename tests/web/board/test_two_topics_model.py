@@ -12,8 +12,9 @@ import html
 import pytest
 
 from codesign.analysis.vectorise import default_vectoriser, e5_unavailable_reason
-from codesign.services.board_demo import fill_round
-from codesign.store import themes as store
+from codesign.demo.answers import fill_round
+from codesign.store.board import answers as answer_store
+from codesign.store.board import reading as theme_store
 from tests.web.board.conftest import analysed
 from tests.web.staff.conftest import signed_in
 
@@ -42,8 +43,8 @@ async def test_the_real_model_shows_a_two_topic_answer_under_both_themes(client,
     await fill_round(db, board["round"], late, question_id=q, agreement_id=board["agreement"])
     await analysed(board)
 
-    themes = {t.id: t for t in await store.themes_for(db, q)}
-    by_text = {a.redacted: a for t in themes for a in await store.theme_answers(db, q, t)}
+    themes = {t.id: t for t in await theme_store.themes_for(db, q)}
+    by_text = {a.redacted: a for t in themes for a in await answer_store.theme_answers(db, q, t)}
     terms = {t.id: " ".join(t.terms).lower() for t in themes.values()}
     member = await signed_in(client, "board")
     for text in BOTH:

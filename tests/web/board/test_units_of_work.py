@@ -12,7 +12,9 @@ from codesign.services.rounds.forms import parse_round_form
 from codesign.store import audit
 from codesign.store import publishing as pub_store
 from codesign.store import rounds as round_store
-from codesign.store import themes as store
+from codesign.store.board import answers as answer_store
+from codesign.store.board import reading as theme_store
+from codesign.store.board import settings as settings_store
 from codesign.store.staff_rounds import settings as round_settings
 from tests.web.board.conftest import analysed
 
@@ -41,7 +43,7 @@ async def _entries(db, action: str) -> int:
 async def test_rename_and_its_audit_entry_are_one_transaction(client, board, monkeypatch):
     await analysed(board)
     db = client.app.state.db
-    theme = (await store.themes_for(db, board["question"]))[0]
+    theme = (await theme_store.themes_for(db, board["question"]))[0]
 
     async def crash(*args, **kwargs):
         raise Crash
@@ -49,48 +51,47 @@ async def test_rename_and_its_audit_entry_are_one_transaction(client, board, mon
     monkeypatch.setattr(audit, "add_in", crash)
     with pytest.raises(Crash):
         await board["service"].rename(BOARD, board["round"], theme, "A new name")
-    assert (await store.theme_by_id(db, theme.id)).label == theme.label
+    assert (await theme_store.theme_by_id(db, theme.id)).label == theme.label
     monkeypatch.undo()
     await board["service"].rename(BOARD, board["round"], theme, "A new name")
-    assert (await store.theme_by_id(db, theme.id)).label == "A new name"
+    assert (await theme_store.theme_by_id(db, theme.id)).label == "A new name"
     assert await _entries(db, "theme_renamed") == 1
 
 
 async def test_merge_is_undone_with_its_audit_entry(client, board, audit_fails) -> None:
     await analysed(board)
     db = client.app.state.db
-    first, second = (await store.themes_for(db, board["question"]))[:2]
+    first, second = (await theme_store.themes_for(db, board["question"]))[:2]
     audit_fails()
     with pytest.raises(Crash):
         await board["service"].merge(BOARD, board["round"], first, second.id)
-    assert await store.theme_by_id(db, first.id) is not None
-    assert (await store.theme_by_id(db, second.id)).size == second.size
+    assert await theme_store.theme_by_id(db, first.id) is not None
+    assert (await theme_store.theme_by_id(db, second.id)).size == second.size
     assert await _entries(db, "themes_merged") == 0
 
 
 async def test_move_is_undone_with_its_audit_entry(client, board, audit_fails) -> None:
     await analysed(board)
     db = client.app.state.db
-    first, second = (await store.themes_for(db, board["question"]))[:2]
-    answer = (await store.theme_answers(db, board["question"], first.id))[0]
+    first, second = (await theme_store.themes_for(db, board["question"]))[:2]
+    answer = (await answer_store.theme_answers(db, board["question"], first.id))[0]
     audit_fails()
     with pytest.raises(Crash):
         await board["service"].move(BOARD, board["round"], answer.id, second.id)
-    found = await store.answer_by_id(db, answer.id)
+    found = await answer_store.answer_by_id(db, answer.id)
     assert found[0].theme_id == first.id
 
 
 async def test_split_is_undone_with_its_audit_entry(client, board, audit_fails) -> None:
     await analysed(board)
     db = client.app.state.db
-    themes = await store.themes_for(db, board["question"])
+    themes = await theme_store.themes_for(db, board["question"])
     biggest = themes[0]
     audit_fails()
     with pytest.raises(Crash):
         await board["service"].split(BOARD, board["round"], biggest)
-    assert [(t.id, t.label, t.size) for t in await store.themes_for(db, board["question"])] == [
-        (t.id, t.label, t.size) for t in themes
-    ]
+    after = await theme_store.themes_for(db, board["question"])
+    assert [(t.id, t.label, t.size) for t in after] == [(t.id, t.label, t.size) for t in themes]
 
 
 async def test_board_settings_and_sign_offs_needed_are_one_transaction(
@@ -98,7 +99,7 @@ async def test_board_settings_and_sign_offs_needed_are_one_transaction(
 ) -> None:
     db = client.app.state.db
     round_ = board["round"]
-    before = await store.settings_for(db, round_.id)
+    before = await settings_store.settings_for(db, round_.id)
 
     async def crash(*args, **kwargs):
         raise Crash
@@ -106,13 +107,13 @@ async def test_board_settings_and_sign_offs_needed_are_one_transaction(
     monkeypatch.setattr(pub_store, "set_sign_offs_needed_in", crash)
     with pytest.raises(Crash):
         await board["service"].save_settings(ADMIN, round_, 7, False, None, None, 2)
-    assert (await store.settings_for(db, round_.id)).anonymity_threshold == (
+    assert (await settings_store.settings_for(db, round_.id)).anonymity_threshold == (
         before.anonymity_threshold
     )
     assert await _entries(db, "board_settings_saved") == 0
     monkeypatch.undo()
     await board["service"].save_settings(ADMIN, round_, 7, False, None, None, 2)
-    assert (await store.settings_for(db, round_.id)).anonymity_threshold == 7
+    assert (await settings_store.settings_for(db, round_.id)).anonymity_threshold == 7
     assert await pub_store.sign_offs_needed(db, round_.id) == 2
     assert await _entries(db, "board_settings_saved") == 1
     assert await _entries(db, "sign_offs_needed_changed") == 1

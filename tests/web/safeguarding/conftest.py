@@ -9,9 +9,9 @@ import secrets
 
 import pytest
 
-from codesign.services.board import BoardService
-from codesign.store import themes as theme_store
+from codesign.services.board.service import BoardService
 from codesign.store import users as user_store
+from codesign.store.board import settings as settings_store
 from tests.conftest import Journey
 from tests.web.board.helpers import TopicVectoriser
 from tests.web.staff.conftest import accounts, quick_hashing, signed_in  # noqa: F401
@@ -39,7 +39,7 @@ async def sg(client, accounts):  # noqa: F811
     app = client.app
     db = app.state.db
     app.state.board = BoardService(db, TopicVectoriser)
-    await theme_store.save_settings(
+    await settings_store.save_settings(
         db,
         1,
         anonymity_threshold=5,

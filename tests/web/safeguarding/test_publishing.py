@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from codesign.services import board_export, publishing
-from codesign.store import themes as store
+from codesign.services import publishing
+from codesign.services.board import export as board_export
+from codesign.store.board import answers as answer_store
+from codesign.store.board import reading as theme_store
+from codesign.store.board import settings as settings_store
 from tests.web.board.conftest import analysed
 from tests.web.board.conftest import board as board  # noqa: F401 - the fixture
 from tests.web.board.conftest import vectoriser as vectoriser  # noqa: F401
@@ -15,8 +18,8 @@ async def _risky_theme(client, board):  # noqa: F811
     """Make one theme mostly of flagged answers (as the screening would have marked them)."""
     db = client.app.state.db
     await analysed(board)
-    theme = (await store.themes_for(db, board["question"]))[0]
-    members = await store.theme_answers(db, board["question"], theme.id)
+    theme = (await theme_store.themes_for(db, board["question"]))[0]
+    members = await answer_store.theme_answers(db, board["question"], theme.id)
     ids = [a.id for a in members[: len(members) // 2 + 1]]
     marks = ",".join("?" * len(ids))
     await db.write(
@@ -30,7 +33,7 @@ async def _risky_theme(client, board):  # noqa: F811
 async def test_flagged_answers_are_never_quotes_nor_in_the_minutes(client, board) -> None:
     theme, ids = await _risky_theme(client, board)
     db = client.app.state.db
-    quotes = await store.quotes(db, board["question"], 50)
+    quotes = await answer_store.quotes(db, board["question"], 50)
     assert not {a.id for qs in quotes.values() for a in qs} & set(ids)
     member = await signed_in(client, "board")
     export = await member.get(url(board, "/export.csv"))
@@ -49,8 +52,8 @@ async def test_a_theme_mostly_of_flagged_answers_is_held_back(client, board) -> 
     member = await signed_in(client, "board")
     home = await member.get(url(board, ""))
     assert "kept off the outcomes page" in home.text and theme.label in home.text
-    await store.set_signed_off(db, round_.id, "board@example.org")
-    await store.set_published(db, round_.id, "board@example.org")
+    await settings_store.set_signed_off(db, round_.id, "board@example.org")
+    await settings_store.set_published(db, round_.id, "board@example.org")
     public = await publishing.outcomes_view(board["service"], round_, "en")
     titles = [t.id for s in public.sections for q in s.questions for t in q.themes]
     assert theme.id not in titles
@@ -71,8 +74,8 @@ async def test_a_theme_mostly_of_answers_flagged_by_hand_is_held_back(client, bo
     """The detector missed them; people on the round flagged them for the lead by hand."""
     db = client.app.state.db
     await analysed(board)
-    theme = (await store.themes_for(db, board["question"]))[0]
-    members = await store.theme_answers(db, board["question"], theme.id)
+    theme = (await theme_store.themes_for(db, board["question"]))[0]
+    members = await answer_store.theme_answers(db, board["question"], theme.id)
     organizer = await signed_in(client, "organizer")
     for answer in members[: len(members) // 2 + 1]:
         flagged = await organizer.post(
@@ -83,7 +86,7 @@ async def test_a_theme_mostly_of_answers_flagged_by_hand_is_held_back(client, bo
     home = await member.get(url(board, ""))
     assert "kept off the outcomes page" in home.text and theme.label in home.text
     round_ = board["round"]
-    await store.set_signed_off(db, round_.id, "board@example.org")
-    await store.set_published(db, round_.id, "board@example.org")
+    await settings_store.set_signed_off(db, round_.id, "board@example.org")
+    await settings_store.set_published(db, round_.id, "board@example.org")
     public = await publishing.outcomes_view(board["service"], round_, "en")
     assert theme.id not in [t.id for s in public.sections for q in s.questions for t in q.themes]

@@ -6,7 +6,7 @@ import re
 
 from codesign.store import audit
 from codesign.store import safeguarding as store
-from codesign.store import themes as theme_store
+from codesign.store.board import settings as settings_store
 from tests.conftest import Journey
 from tests.web.safeguarding.conftest import CALM, RISKY, screen_all, write
 from tests.web.staff.conftest import signed_in
@@ -83,7 +83,7 @@ async def test_only_lead_deputy_and_admin_see_the_queue_and_contacts(client, sg,
     db = client.app.state.db
     item_id = await _sent(client, sg, contact="07700 900123, after 6pm")
     # A board member who is not the lead or deputy is refused, on the round or not.
-    await theme_store.save_settings(
+    await settings_store.save_settings(
         db, 1, anonymity_threshold=5, quotes_allowed=True,
         safeguarding_user_id=accounts["organizer"].id, safeguarding_deputy_id=None,
     )

@@ -164,10 +164,10 @@ async def test_a_draft_being_typed_waits_for_its_words_to_rest(client, sg, monke
 async def test_a_board_run_screens_what_is_waiting_first(client, sg) -> None:
     """Unscreened answers can be neither names nor quotes: a run right after an
     import screens them first, so its themes get readable names."""
+    from codesign.demo.answers import fill_round, generate
     from codesign.models import StaffUser
-    from codesign.services.board_demo import fill_round, generate
     from codesign.store import rounds as round_store
-    from codesign.store import themes as theme_store
+    from codesign.store.board import reading as theme_store
 
     db = client.app.state.db
     board = client.app.state.board

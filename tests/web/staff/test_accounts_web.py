@@ -17,7 +17,7 @@ from litestar.testing import AsyncTestClient
 from codesign.services import accounts as accounts_module
 from codesign.settings import Settings
 from codesign.store import audit
-from codesign.store import themes as theme_store
+from codesign.store.board import settings as settings_store
 from codesign.web.app import create_app
 from codesign.web.staff.common import service_for_app
 from tests.web.staff.conftest import (
@@ -302,7 +302,7 @@ async def test_removing_a_member_takes_away_the_rounds_pages(client, accounts) -
 
 async def test_the_safeguarding_lead_is_not_removed_without_a_new_lead(client, accounts) -> None:
     db = client.app.state.db
-    await theme_store.save_settings(
+    await settings_store.save_settings(
         db, 1, anonymity_threshold=5, quotes_allowed=True,
         safeguarding_user_id=accounts["board"].id, safeguarding_deputy_id=None,
     )
@@ -445,7 +445,7 @@ async def test_a_safeguarding_lead_and_everyone_when_asked_must_set_it_up(
     client, accounts
 ) -> None:
     db = client.app.state.db
-    await theme_store.save_settings(
+    await settings_store.save_settings(
         db, 1, anonymity_threshold=5, quotes_allowed=True,
         safeguarding_user_id=accounts["board"].id, safeguarding_deputy_id=None,
     )
@@ -565,14 +565,13 @@ async def test_someone_made_a_safeguarding_deputy_sets_up_two_step_sign_in_first
 ) -> None:
     """Leads and deputies read disclosures and need two-step sign-in: an organizer signed in
     with a password only, then named deputy, goes to the set-up step before anything else."""
-    from codesign.store import themes as theme_store
 
     organizer = another_browser(client)
     await organizer.sign_in(EMAILS["organizer"])
     assert (await organizer.get("/staff/rounds/1")).status_code == 200
     db = client.app.state.db
-    settings = await theme_store.settings_for(db, 1)
-    await theme_store.save_settings(
+    settings = await settings_store.settings_for(db, 1)
+    await settings_store.save_settings(
         db,
         1,
         anonymity_threshold=settings.anonymity_threshold,

@@ -56,12 +56,12 @@ async def create_round(staff) -> int:
 
 async def choose_lead(client, round_id: int, email: str) -> None:
     """An admin's board setting; a round can't open without a safeguarding lead."""
-    from codesign.store import themes as theme_store
     from codesign.store import users as user_store
+    from codesign.store.board import settings as settings_store
 
     user = (await user_store.by_email(client.app.state.db, email))[0]
     await user_store.add_member(client.app.state.db, round_id, user.id)
-    await theme_store.save_settings(
+    await settings_store.save_settings(
         client.app.state.db,
         round_id,
         anonymity_threshold=5,

@@ -8,12 +8,15 @@ import json
 
 import msgspec
 
-from codesign.models import Round, StaffUser
-from codesign.services.board import BoardService, ThemeCard, open_questions
+from codesign.models import Round, StaffUser, ThemeResponse
+from codesign.services.board.service import BoardService
+from codesign.services.board.views import ThemeCard, open_questions
 from codesign.services.board_opinions import OpinionOverview, opinion_overview
 from codesign.services.watching import csv_writer, neutralise
 from codesign.store import audit
-from codesign.store import themes as store
+from codesign.store.board import answers as answer_store
+from codesign.store.board import outcomes as outcome_store
+from codesign.store.board import reading as theme_store
 from codesign.store.db import utcnow
 
 BAR_WIDTH = 200
@@ -90,7 +93,7 @@ class ReportQuestion(msgspec.Struct, frozen=True):
     total: int
     themes: list[ThemeCard]
     other: int
-    responses: dict[int, dict[str, store.Response]]
+    responses: dict[int, dict[str, ThemeResponse]]
 
 
 async def report(service: BoardService, user: StaffUser, round_: Round) -> list[ReportQuestion]:
@@ -105,7 +108,7 @@ async def report(service: BoardService, user: StaffUser, round_: Round) -> list[
                 total=view.placed,
                 themes=view.themes,
                 other=view.other,
-                responses=await store.responses_for(service.db, [qid]),
+                responses=await outcome_store.responses_for(service.db, [qid]),
             )
         )
     await audit.add(
@@ -133,12 +136,12 @@ async def export(service: BoardService, user: StaffUser, round_: Round, fmt: str
             "assigned_by_user": r["assigned_by_user"] or "",
             "assigned_at": r["assigned_at"] or "",
         }
-        for r in await store.export_rows(service.db, round_.id)
+        for r in await answer_store.export_rows(service.db, round_.id)
     ]
     themes = []
     for qid in prompts:
         view = await service.question_view(round_, qid)
-        responses = await store.responses_for(service.db, [qid])
+        responses = await outcome_store.responses_for(service.db, [qid])
         for card in view.themes + view.small:
             themes.append(
                 {
@@ -228,10 +231,10 @@ async def held_back_themes(service: BoardService, round_: Round) -> list[HeldBac
     """Themes kept off the outcomes page because most of their answers may show risk."""
     out = []
     for qid, _section, _prompt in open_questions(round_):
-        risky = await store.risky_members(service.db, qid)
+        risky = await theme_store.risky_members(service.db, qid)
         if not risky:
             continue
-        for t in await store.themes_for(service.db, qid):
+        for t in await theme_store.themes_for(service.db, qid):
             if held_back(t.size, risky.get(t.id, 0)):
                 out.append(HeldBack(qid, t.id, t.label, t.size, risky[t.id]))
     return out
