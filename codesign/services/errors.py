@@ -2,9 +2,7 @@
 
 Each carries a message id (translated where it is shown, in the calm voice of
 DESIGN.md's "Words on the page") and, where needed, its parameters. The services
-raise them; the web layer turns them into pages. They are re-exported by the
-modules that raised them before, so `from codesign.services.board import
-BoardError` keeps working.
+raise them; the web layer turns them into pages. Import them from here.
 """
 
 from __future__ import annotations

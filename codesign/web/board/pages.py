@@ -18,8 +18,7 @@ from codesign.services.board import export as board_export
 from codesign.services.board.service import BoardService
 from codesign.services.board.views import open_questions
 from codesign.services.board_opinions import opinion_overview
-from codesign.services.errors import AccessDenied, BoardError, RoundMissing
-from codesign.services.participation import FieldError
+from codesign.services.errors import AccessDenied, BoardError, FieldError, RoundMissing
 from codesign.services.rounds.admin import RoundsAdmin
 from codesign.services.safeguarding import KIND_LABELS
 from codesign.services.steering import MAX_SELECTION, SteeringService

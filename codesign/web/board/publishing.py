@@ -13,8 +13,7 @@ from litestar.params import FromPath, URLEncodedBody
 from codesign.i18n import N_, format_day
 from codesign.models import Round
 from codesign.services import publishing
-from codesign.services.errors import BoardError
-from codesign.services.participation import FieldError
+from codesign.services.errors import BoardError, FieldError
 from codesign.web.board.pages import (
     _page,
     _when,

@@ -11,7 +11,7 @@ from codesign.i18n import N_, format_moment
 from codesign.models import Round
 from codesign.services.accounts import token_hash
 from codesign.services.board.views import open_questions
-from codesign.services.participation import FieldError
+from codesign.services.errors import FieldError
 from codesign.services.safeguarding import (
     KIND_LABELS,
     MAX_NOTE,

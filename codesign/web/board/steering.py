@@ -11,8 +11,7 @@ from litestar.params import FromPath
 
 from codesign.i18n import N_
 from codesign.services.board import MAX_LABEL
-from codesign.services.errors import BoardError
-from codesign.services.participation import FieldError
+from codesign.services.errors import BoardError, FieldError
 from codesign.services.steering import (
     FLAG_STATES,
     MAX_QUERY,

@@ -11,7 +11,7 @@ from litestar.params import FromPath, URLEncodedBody
 
 from codesign.i18n import N_, translations_for
 from codesign.services.accounts import AccountError, CodeResult
-from codesign.services.participation import FieldError
+from codesign.services.errors import FieldError
 from codesign.web.common import go
 from codesign.web.ratelimit import SIGN_IN
 from codesign.web.staff.common import (

@@ -11,7 +11,7 @@ from litestar.params import Body, FromPath, URLEncodedBody
 
 from codesign.i18n import N_
 from codesign.services import paper
-from codesign.services.participation import FieldError
+from codesign.services.errors import FieldError
 from codesign.web.common import PageError, go, render_page
 from codesign.web.staff.common import BUILD, StaffRound, staff_page, staff_user
 

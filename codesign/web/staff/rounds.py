@@ -14,8 +14,7 @@ from codesign.i18n import N_, format_staff_moment, translations_for
 from codesign.models import Round, RoundSettings
 from codesign.services import readability
 from codesign.services.accounts import clean_text
-from codesign.services.errors import AccessDenied, Refused, RoundMissing
-from codesign.services.participation import FieldError
+from codesign.services.errors import AccessDenied, FieldError, Refused, RoundMissing
 from codesign.services.rounds.admin import RoundsAdmin
 from codesign.services.rounds.forms import (
     CONTACT_FIELDS,

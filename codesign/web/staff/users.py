@@ -11,8 +11,8 @@ from litestar.params import FromPath, URLEncodedBody
 from codesign.i18n import N_
 from codesign.models import STAFF_ROLES, StaffUser
 from codesign.services.accounts import AccountError, link_message
+from codesign.services.errors import FieldError
 from codesign.services.mail import mailer_for
-from codesign.services.participation import FieldError
 from codesign.web.common import go
 from codesign.web.staff.common import ADMIN_ONLY, accounts, staff_locale, staff_page, staff_user
 
