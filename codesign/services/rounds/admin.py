@@ -207,7 +207,7 @@ class RoundsAdmin(StructureUseCases):
         the languages offered and the audit entry: one write."""
 
         async def work(conn: WriteConnection) -> None:
-            await round_settings.update_round_in(
+            changed = await round_settings.update_round_in(
                 conn,
                 round_.id,
                 default_locale=data.default_locale,
@@ -223,6 +223,8 @@ class RoundsAdmin(StructureUseCases):
                 region=data.region,
                 draft_days=data.draft_days,
             )
+            if not changed:
+                raise Refused(N_("The main language can change only while the round is a draft."))
             # Phone numbers and links are the same in every language: copy them across.
             fresh = await round_settings.load_round_in(conn, round_.slug)
             assert fresh is not None

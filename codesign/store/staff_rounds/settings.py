@@ -175,11 +175,15 @@ async def update_round_in(
     contacts: list[SupportContact],
     region: str = "",
     draft_days: int = 30,
-) -> None:
-    await conn.execute(
+) -> bool:
+    """False (and nothing written) when the main language would change on a round
+    that is no longer a draft: checked in the statement, as the round may have opened
+    since the page was loaded."""
+    async with conn.execute(
         "UPDATE rounds SET default_locale = ?, wanted_locales = ?, timezone = ?,"
         " opens_at = ?, closes_at = ?, response_due = ?, minutes_estimate = ?,"
-        " retention_days = ?, updated_at = ?, region = ?, draft_days = ? WHERE id = ?",
+        " retention_days = ?, updated_at = ?, region = ?, draft_days = ?"
+        " WHERE id = ? AND (status = 'draft' OR default_locale = ?) RETURNING id",
         (
             default_locale,
             ",".join(wanted_locales),
@@ -193,10 +197,14 @@ async def update_round_in(
             region,
             draft_days,
             round_id,
+            default_locale,
         ),
-    )
+    ) as cursor:
+        if await cursor.fetchone() is None:
+            return False
     await upsert_round_text_in(conn, round_id, text)
     await replace_contacts_in(conn, round_id, default_locale, contacts)
+    return True
 
 
 async def set_offered_in(conn: WriteConnection, round_id: int, offered: list[str]) -> None:

@@ -331,7 +331,10 @@ class StaffRoundsController(Controller):
                 status=422,
                 htmx_block="round_form",
             )
-        await admin(request).update(staff_user(request), round_, parsed)
+        try:
+            await admin(request).update(staff_user(request), round_, parsed)
+        except Refused as exc:
+            raise refused(round_, exc) from None
         return go(request, f"{round_url(round_)}?done=saved")
 
     @post("/rounds/{round_id:int}/status", name="staff_round_status", opt=BUILD)

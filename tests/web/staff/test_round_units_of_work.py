@@ -378,3 +378,32 @@ async def test_two_new_rounds_drawing_the_same_link_at_once_are_both_made(
     slugs = {r.id: r.slug for r in rounds}
     assert slugs[first] != slugs[second]
     assert "samelink" in (slugs[first], slugs[second])
+
+
+async def test_main_language_cannot_change_on_a_round_that_opened_after_the_page_loaded(
+    client, accounts
+) -> None:
+    """The settings page was loaded while the round was a draft; someone opened it
+    before the organizer saved a new main language. Nothing of the save is stored."""
+    admin, round_ = await _draft(client, accounts)
+    db = client.app.state.db
+    organizer = accounts["organizer"]
+    other = next(loc for loc in round_.locales if loc != round_.default_locale)
+    data, errors = parse_round_form(
+        _settings_form(round_, default_locale=other, title="Housing rules, again"), round_
+    )
+    assert not errors
+    assert await round_settings.set_status(db, round_.id, "open", "draft")
+    with pytest.raises(Refused) as refused:
+        await admin.update(organizer, round_, data)
+    assert "main language" in refused.value.message
+    now = await round_store.load_round(db, round_.slug)
+    assert now.default_locale == round_.default_locale
+    assert now.texts[round_.default_locale].title == round_.texts[round_.default_locale].title
+    assert await _entries(db, round_.id, "round_settings_changed") == 0
+    # the same save that keeps the main language still works on the open round
+    data, _ = parse_round_form(_settings_form(round_, title="Housing rules, again"), now)
+    await admin.update(organizer, now, data)
+    assert (await round_store.load_round(db, round_.slug)).texts[
+        round_.default_locale
+    ].title == "Housing rules, again"
