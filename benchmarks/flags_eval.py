@@ -507,6 +507,8 @@ def candidates(train, x, test, xt, transfer, xtr, data: Path) -> None:
     candidate("cues fitted after the vectors", *args, cues_after=True)
     candidate("linear half weighted 0.5", *args, weight=0.5)
     candidate("linear half weighted 2", *args, weight=2.0)
+    by_language = [dict(c, style=f"{c['lang']}-{c.get('style') or 'other'}") for c in train]
+    candidate("negative groups per language", by_language, *args[1:])
 
 
 def main() -> None:
