@@ -1,6 +1,7 @@
 """Recall and false alarms of the risk detector on held-out labelled answers.
 
-Run from the repo root: ``python benchmarks/flags_eval.py [--methods] [-v]``.
+Run from the repo root:
+``python benchmarks/flags_eval.py [--methods] [--candidates [--data-dir DIR]] [-v]``.
 
 Prints, for the TEST split of ``tests/analysis/fixtures/risk/`` (never seen
 by the shipped model) and for the transfer languages (pt, de, it; no answer
@@ -15,6 +16,14 @@ the shipped kNN + logistic regression, each part alone, other k and C, one
 pool of negatives, no language centring, per-kind thresholds; and, treating
 each main language in turn as one without a stored mean, the ways of
 centring an unknown language.
+``--candidates`` measures the ideas of the third round of issue 10, each the
+same way (nested CV and leave-one-language-out on the TRAIN split, then the
+test split and the transfer languages once): centring on the language means
+of ordinary unlabelled text (SIB-200, read from ``../shared/data`` or
+``--data-dir``, never shipped) instead of the training answers' own; removing
+the directions in which translations of one sentence differ (SIB-200 or the
+project's own translated training ideas); fitting the cues after the vectors;
+other weights of the linear half; negative groups per language.
 ``-v`` lists the ids of misses and false alarms.
 """
 
@@ -363,6 +372,145 @@ def methods(train: list[dict], x: np.ndarray, transfer: list[dict], xt: np.ndarr
             print(f"{name:<30}" + "  ".join(parts))
 
 
+# Candidates of issue 10, third round ---------------------------------------------------
+
+
+def _figures(cases: list[dict], shots: list) -> str:
+    sc = screening_scores(cases, shots)
+    parts = [f"all {_rf(sc)}"]
+    for lang in sorted({c["lang"] for c in cases}):
+        idx = [i for i, c in enumerate(cases) if c["lang"] == lang]
+        parts.append(
+            f"{lang} {_rf(screening_scores([cases[i] for i in idx], [shots[i] for i in idx]))}"
+        )
+    kinds = " ".join(f"{k} {sc['kinds'][k]['recall']:.2f}" for k in RISK_KINDS if k in sc["kinds"])
+    line = "  ".join(parts) + f" | {kinds} | distressing {_rf(sc['distressing'])}"
+    return line.replace(" / ", "/")
+
+
+def _sib_vectors(data: Path) -> dict[str, tuple[np.ndarray, list[str]]]:
+    """Raw e5 vectors of the SIB-200 sentences per language, with their sentence ids."""
+    from benchmarks.themes import SIB_LANGS, load_sib
+
+    texts, _, ids, langs = load_sib(data)
+    x = embed_cases([{"text": t} for t in texts])
+    code = {"eng_Latn": "en", "spa_Latn": "es", "fra_Latn": "fr", "arb_Arab": "ar"}
+    out = {}
+    for sib_lang in SIB_LANGS:
+        rows = [i for i, lang in enumerate(langs) if lang == sib_lang]
+        out[code[sib_lang]] = (x[rows], [ids[i] for i in rows])
+    return out
+
+
+def _means_of(vectors: dict[str, np.ndarray], languages) -> dict[str, np.ndarray]:
+    means = {lang: vectors[lang].mean(axis=0).astype(np.float32) for lang in languages}
+    means[risk.GLOBAL] = np.mean(np.stack(list(means.values())), axis=0).astype(np.float32)
+    return means
+
+
+def language_axes(x: np.ndarray, sentences: list[str], r: int) -> np.ndarray:
+    """The ``r`` main directions (r, d) in which translations of one sentence differ.
+
+    Each row minus its sentence's mean is what the language alone adds; no risk
+    labels are used.  Removing them from the raw vectors before centring is the
+    same as removing them after (the projection is linear).
+    """
+    ids = np.asarray(sentences, dtype=object)
+    dev = np.asarray(x, dtype=np.float64).copy()
+    for s in set(sentences):
+        mask = ids == s
+        dev[mask] -= dev[mask].mean(axis=0)
+    return np.linalg.svd(dev, full_matrices=False)[2][:r].astype(np.float32)
+
+
+def _project(x: np.ndarray, axes: np.ndarray | None) -> np.ndarray:
+    if axes is None:
+        return x
+    out = x - (x @ axes.T) @ axes
+    return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def candidate(name, train, x, test, xt, transfer, xtr, axes=None, means_for=None, weight=1.0, **kw):
+    """One candidate: nested CV, leave-one-language-out, then test and transfer once.
+
+    ``means_for(languages)`` gives reference means for those languages;
+    ``weight`` multiplies the linear half of the combined score.
+    """
+    original = risk.combined_score
+    if weight != 1.0:
+        risk.combined_score = lambda m, lin, sc: (
+            (m - sc[0]) / sc[1] + weight * (lin - sc[2]) / sc[3]
+        )
+    try:
+        x, xt, xtr = _project(x, axes), _project(xt, axes), _project(xtr, axes)
+        main = sorted({c["lang"] for c in train})
+        ref = {"reference_means": means_for(main)} if means_for else {}
+        print(f"\n{name}")
+        dis: list = []
+        pred = _shipped_nested(x, train, distress=dis, **ref, **kw)
+        _line("  nested CV", train, pred)
+        y_dis = np.array([bool(c["distressing"]) for c in train])
+        print(f"{'  nested CV distressing':<34}all {_rate(dis[0], y_dis)}")
+        parts = []
+        for held in main:  # the held language is screened as one without a stored mean
+            tr = np.array([c["lang"] != held for c in train])
+            others = [lang for lang in main if lang != held]
+            ref_h = {"reference_means": means_for(others)} if means_for else {}
+            model = _fit(x[tr], [c for c, t in zip(train, tr, strict=True) if t], **ref_h, **kw)
+            cases = [c for c, t in zip(train, tr, strict=True) if not t]
+            got = risk.RiskDetector(model, use_lexicon=False).screen(
+                [c["text"] for c in cases], ["xx"] * len(cases), x[~tr]
+            )
+            parts.append(f"{held} {_rf(screening_scores(cases, got))}".replace(" / ", "/"))
+        print(f"{'  leave one language out':<34}" + "  ".join(parts))
+        det = risk.RiskDetector(_fit(x, train, **ref, **kw))
+        for title, cases, v in (("test split", test, xt), ("transfer", transfer, xtr)):
+            got = det.screen([c["text"] for c in cases], [c["lang"] for c in cases], v)
+            print(f"  {title + ', with lexicon':<32}" + _figures(cases, got))
+    finally:
+        risk.combined_score = original
+
+
+def candidates(train, x, test, xt, transfer, xtr, data: Path) -> None:
+    print("\n## Candidates (issue 10, third round); recall/false alarms")
+    args = (train, x, test, xt, transfer, xtr)
+    candidate("shipped method (training answers' own language means)", *args)
+    if (data / "sib200").is_dir():
+        sib = _sib_vectors(data)
+        sib_x = {lang: v for lang, (v, _) in sib.items()}
+        candidate(
+            "centred on SIB-200 language means (ordinary text, no labels)",
+            *args,
+            means_for=lambda langs: _means_of(sib_x, langs),
+        )
+        all_x = np.vstack([v for v, _ in sib.values()])
+        all_ids = [i for _, ids in sib.values() for i in ids]
+        for r in (8, 32):
+            candidate(
+                f"SIB-200 translation axes removed, r={r}",
+                *args,
+                axes=language_axes(all_x, all_ids, r),
+            )
+    else:
+        print(f"(no {data / 'sib200'}: the SIB-200 candidates are skipped)")
+    ideas = [(risk.TRAIN_ONLY_ID.fullmatch(c["id"]), i) for i, c in enumerate(train)]
+    rows = [(m.group(1), i) for m, i in ideas if m]
+    counts: dict[str, int] = {}
+    for idea, _ in rows:
+        counts[idea] = counts.get(idea, 0) + 1
+    rows = [(idea, i) for idea, i in rows if counts[idea] > 1]
+    candidate(
+        f"own translated training ideas' axes removed, r=8 ({len(rows)} answers)",
+        *args,
+        axes=language_axes(x[[i for _, i in rows]], [idea for idea, _ in rows], 8),
+    )
+    candidate("cues fitted after the vectors", *args, cues_after=True)
+    candidate("linear half weighted 0.5", *args, weight=0.5)
+    candidate("linear half weighted 2", *args, weight=2.0)
+    by_language = [dict(c, style=f"{c['lang']}-{c.get('style') or 'other'}") for c in train]
+    candidate("negative groups per language", by_language, *args[1:])
+
+
 def main() -> None:
     verbose = "-v" in sys.argv
     cases, transfer = load_cases()
@@ -432,6 +580,11 @@ def main() -> None:
 
     if "--methods" in sys.argv:
         methods(train, embed_cases(train), transfer, x_transfer)
+    if "--candidates" in sys.argv:
+        data = ROOT.parent / "shared" / "data"
+        if "--data-dir" in sys.argv:
+            data = Path(sys.argv[sys.argv.index("--data-dir") + 1])
+        candidates(train, embed_cases(train), test, x_test, transfer, x_transfer, data)
 
 
 if __name__ == "__main__":

@@ -174,6 +174,7 @@ CUES = (
     ),
     re.compile(fold("|".join(IDIOMS))),
 )
+CUES_AFTER = False  # fit the cues' weights after the vectors' (see ``_fit_linear_cues``)
 CUE_SCALE = 1.0  # a cue's feature value (centred vectors' entries are ~0.05)
 
 
@@ -377,11 +378,25 @@ def fit_linear(x: np.ndarray, y: np.ndarray, c: float = LOGISTIC_C) -> tuple[np.
 
 
 def _fit_linear_cues(
-    x: np.ndarray, cues: np.ndarray, y: np.ndarray, c: float
+    x: np.ndarray, cues: np.ndarray, y: np.ndarray, c: float, after: bool = CUES_AFTER
 ) -> tuple[np.ndarray, np.ndarray, float]:
-    """``fit_linear`` on the vectors and the cues: (vector weights, cue weights, bias)."""
-    w, b = fit_linear(np.hstack([x, cues]), y, c)
-    return w[: x.shape[1]], w[x.shape[1] :], b
+    """``fit_linear`` on the vectors and the cues: (vector weights, cue weights, bias).
+
+    With ``after``, the vector weights are fitted without the cues and the cues
+    then only correct that score (a second logistic regression on the vector
+    score and the cues): fitted jointly, the cues explain away the training idioms
+    of en/es/fr/ar, so the vector weights never learn them, and in a language whose
+    cues do not fire ("darei un braccio", "kkkk") the idiom then scores as risk.
+    """
+    if not after:
+        w, b = fit_linear(np.hstack([x, cues]), y, c)
+        return w[: x.shape[1]], w[x.shape[1] :], b
+    w, b = fit_linear(x, y, c)
+    if not cues.any():
+        return w, np.zeros(cues.shape[1], np.float32), b
+    s = (x @ w + b)[:, None]
+    v, b2 = fit_linear(np.hstack([s, cues]), y, c)
+    return (w * v[0]).astype(np.float32), v[1:], float(b * v[0] + b2)
 
 
 def _scale(margin: np.ndarray, linear: np.ndarray) -> np.ndarray:
@@ -435,6 +450,8 @@ def fit_risk_model(
     folds: int = INNER_FOLDS,
     per_language: bool = PER_LANGUAGE,
     kind_recall: float | None = KIND_RECALL,
+    reference_means: dict[str, np.ndarray] | None = None,
+    cues_after: bool = CUES_AFTER,
 ) -> tuple[RiskModel, dict[str, np.ndarray]]:
     """Fit the detector on labelled training answers (raw e5 vectors).
 
@@ -446,6 +463,8 @@ def fit_risk_model(
     the out-of-fold scores (``"risk"``: combined, ``"margin"``: kNN alone,
     ``"distress"``).  ``texts`` give the cue features (``cue_features``) of the
     risk model's linear part; without them (or ``use_cues`` false) the cues weigh 0.
+    ``reference_means`` (per language, and ``GLOBAL``), when given, centre every
+    vector instead of the training answers' own language means.
     """
     x = np.asarray(vectors, dtype=np.float32)
     if texts is not None and use_cues:
@@ -470,14 +489,15 @@ def fit_risk_model(
         if not te.any():
             continue
         tr_langs = [lang for lang, t in zip(langs, tr, strict=True) if t]
-        means_f = balanced_means(x[tr], tr_langs)
+        means_f = reference_means or balanced_means(x[tr], tr_langs)
         xc_tr = centre_rows(x[tr], tr_langs, means_f)
-        xc_te = centre_rows(x[te], [lang for lang, t in zip(langs, te, strict=True) if t], means_f)
+        te_langs = [lang for lang, t in zip(langs, te, strict=True) if t]
+        xc_te = centre_rows(x[te], te_langs, means_f)
         sims = xc_te @ xc_tr.T
         # group numbers stay those of the whole set: a group absent from a fold scores -1
         per_kind, negative = class_margins(sims, y_kinds[tr], groups[tr], k)
         oof[te] = per_kind.max(axis=1) - negative
-        w, cw, b = _fit_linear_cues(xc_tr, cues[tr], y[tr], c)
+        w, cw, b = _fit_linear_cues(xc_tr, cues[tr], y[tr], c, cues_after)
         oof_lin[te] = xc_te @ w + cues[te] @ cw + b
         oof_dis[te] = knn_margin(sims, y_dis[tr], distress_k)
         if y_dis[tr].any() and not y_dis[tr].all():
@@ -502,9 +522,9 @@ def fit_risk_model(
     dscale = _scale(oof_dis, oof_dis_lin)
     dcombined = combined_score(oof_dis, oof_dis_lin, dscale)
     dthr = threshold_for_recall(dcombined[y_dis], distress_recall)
-    means = balanced_means(x, langs)
+    means = reference_means or balanced_means(x, langs)
     xc = centre_rows(x, langs, means)
-    w, cw, b = _fit_linear_cues(xc, cues, y, c)
+    w, cw, b = _fit_linear_cues(xc, cues, y, c, cues_after)
     if y_dis.any() and not y_dis.all():
         dw, db = fit_linear(xc, y_dis, c)
     else:  # no distressing examples: the linear part says nothing
