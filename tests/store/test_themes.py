@@ -7,22 +7,11 @@ import pytest
 from codesign.models import StaffUser
 from codesign.services.board import BoardService
 from codesign.services.board_demo import fill_round, generate
-from codesign.services.demo import build_demo_round
 from codesign.store import rounds as round_store
 from codesign.store import themes as store
-from codesign.store.db import Database
 from tests.web.board.helpers import TopicVectoriser
 
 BOARD = StaffUser(id=1, email="board@example.org", role="board")
-
-
-@pytest.fixture
-async def db(tmp_path):
-    database = Database(str(tmp_path / "themes.db"))
-    await database.connect()
-    await round_store.create_round(database, build_demo_round())
-    yield database
-    await database.close()
 
 
 @pytest.fixture
