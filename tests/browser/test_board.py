@@ -12,13 +12,11 @@ sideways at 360 px.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import REPO, _keep_it_local, open_context
+from tests.browser.harness import cli, open_context
 from tests.browser.helpers import (
     axe_violations,
     describe_violations,
@@ -34,17 +32,6 @@ BOARD = "board@demo.codesign.invalid"
 ADMIN = "admin@board-test.invalid"
 DESKTOP = 1280
 SCREENSHOTS = Path("/tmp/codesign-board-screens")
-
-
-def cli(*args: str, stdin: str | None = None) -> str:
-    done = subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
-        [sys.executable, "-m", "codesign.cli", *args],
-        input=stdin.encode() if stdin else None,
-        cwd=REPO,
-        capture_output=True,
-        check=True,
-    )
-    return done.stdout.decode()
 
 
 def sign_in(page, email: str) -> None:
@@ -290,11 +277,7 @@ def test_search_then_make_a_theme_at_360px(browser, board_site: str) -> None:
     context.close()
 
     # The same search in Arabic, right to left.
-    arabic = browser.new_context(
-        viewport={"width": 360, "height": 740}, locale="ar", base_url=board_site
-    )
-    arabic.set_default_timeout(15_000)
-    arabic.route("**/*", _keep_it_local(board_site))
+    arabic = open_context(browser, board_site, locale="ar", timeout=15_000)
     page = arabic.new_page()
     page.goto("/staff/sign-in")
     page.fill("#email", BOARD)

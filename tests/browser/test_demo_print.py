@@ -8,13 +8,11 @@ one A4 sheet, came out as two.
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import REPO, open_context
+from tests.browser.harness import cli, open_context
 
 pytestmark = pytest.mark.browser
 
@@ -24,11 +22,8 @@ PASSWORD = "a calm long passphrase for printing"
 
 @pytest.fixture(scope="module")
 def organizer_site(server: str, server_folder: Path) -> str:
-    subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
-        [sys.executable, "-m", "codesign.cli", "set-password", "--email", ORGANIZER,
-         "--password-stdin", "--db", str(server_folder / "b.db")],
-        input=PASSWORD.encode(), cwd=REPO, capture_output=True, check=True,
-    )  # fmt: skip
+    cli("set-password", "--email", ORGANIZER, "--password-stdin", "--db",
+        str(server_folder / "b.db"), stdin=PASSWORD)  # fmt: skip
     return server
 
 

@@ -21,7 +21,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import EXIT_HOST, LANGUAGES, RTL
+from tests.browser.harness import EXIT_HOST, LANGUAGES, RTL
 from tests.browser.helpers import (
     CODE_PATTERN,
     axe_violations,

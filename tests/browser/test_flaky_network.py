@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from tests.browser.conftest import open_context
+from tests.browser.harness import open_context
 from tests.browser.helpers import stored_answers, t, visit_id
 
 pytestmark = pytest.mark.browser

@@ -86,7 +86,7 @@ def test_focus_is_always_visible_and_never_under_the_header(page, lang: str) -> 
 def test_error_summary_link_shows_the_field_clear_of_the_header(
     browser, server, javascript: bool
 ) -> None:
-    from tests.browser.conftest import open_context
+    from tests.browser.harness import open_context
 
     context = open_context(browser, server, javascript=javascript)
     try:

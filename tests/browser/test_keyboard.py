@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import RTL
+from tests.browser.harness import RTL
 from tests.browser.helpers import (
     CODE_PATTERN,
     focused_matches,

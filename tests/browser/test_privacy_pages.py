@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -29,7 +27,7 @@ from codesign.store import participations
 from codesign.store import rounds as round_store
 from codesign.store import secrets as secret_store
 from codesign.store.db import Database
-from tests.browser.conftest import LANGUAGES, PHONE, REPO, RTL, _keep_it_local, open_context
+from tests.browser.harness import LANGUAGES, RTL, cli, open_context
 from tests.browser.helpers import (
     CODE_PATTERN,
     axe_violations,
@@ -111,11 +109,8 @@ class Inspector:
 @pytest.fixture(scope="module")
 def privacy_site(server: str, server_folder: Path) -> dict[str, object]:
     made = _rounds_with_codes(str(server_folder / "b.db"))
-    subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
-        [sys.executable, "-m", "codesign.cli", "create-user", "--email", ADMIN, "--role",
-         "admin", "--password-stdin", "--db", str(server_folder / "b.db")],
-        input=PASSWORD.encode(), cwd=REPO, capture_output=True, check=True,
-    )  # fmt: skip
+    cli("create-user", "--email", ADMIN, "--role", "admin", "--password-stdin", "--db",
+        str(server_folder / "b.db"), stdin=PASSWORD)  # fmt: skip
     return made
 
 
@@ -220,10 +215,7 @@ def test_staff_delete_a_paper_response_in_every_language(
     csv_file.write_bytes(PAPER)
     for row, lang in enumerate(LANGUAGES, start=2):
         # Staff pages follow the browser's language (Accept-Language, from its locale).
-        context = browser.new_context(
-            viewport=PHONE, java_script_enabled=True, locale=lang, base_url=server
-        )
-        context.route("**/*", _keep_it_local(server))
+        context = open_context(browser, server, locale=lang)
         page = context.new_page()
         look = Inspector(page, lang)
         page.goto("/staff/sign-in")

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -27,7 +25,7 @@ from codesign.demo.round import build_demo_round
 from codesign.store import rounds as round_store
 from codesign.store import users as user_store
 from codesign.store.db import Database
-from tests.browser.conftest import REPO, open_context
+from tests.browser.harness import cli, open_context
 from tests.browser.helpers import axe_violations, describe_violations, horizontal_overflow, t
 
 pytestmark = pytest.mark.browser
@@ -70,20 +68,10 @@ def _closed_round_with_answers(db_path: str) -> dict[str, int]:
     return _in_a_thread(work)
 
 
-def _cli(*args: str, stdin: str) -> None:
-    subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
-        [sys.executable, "-m", "codesign.cli", *args],
-        input=stdin.encode(),
-        cwd=REPO,
-        capture_output=True,
-        check=True,
-    )
-
-
 @pytest.fixture(scope="module")
 def publish_site(server: str, server_folder: Path) -> dict[str, object]:
     db = str(server_folder / "b.db")
-    _cli("set-password", "--email", BOARD, "--password-stdin", "--db", db, stdin=PASSWORD)
+    cli("set-password", "--email", BOARD, "--password-stdin", "--db", db, stdin=PASSWORD)
     return {"base": server, **_closed_round_with_answers(db)}
 
 

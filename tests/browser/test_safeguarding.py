@@ -9,13 +9,11 @@ every new page state, at 360 px and desktop, in all four languages.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import LANGUAGES, REPO, open_context
+from tests.browser.harness import LANGUAGES, cli, open_context
 from tests.browser.helpers import (
     axe_violations,
     describe_violations,
@@ -147,18 +145,8 @@ def _prepared_answer(db: Path, words: str) -> int | None:
     return row[0] if row else None
 
 
-def _cli(*args: str, stdin: str | None = None) -> None:
-    subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
-        [sys.executable, "-m", "codesign.cli", *args],
-        input=stdin.encode() if stdin else None,
-        cwd=REPO,
-        capture_output=True,
-        check=True,
-    )
-
-
 def test_the_lead_reads_the_sent_answer_in_every_language(browser, server, server_folder) -> None:
-    _cli(
+    cli(
         "set-password", "--email", LEAD, "--password-stdin", "--db",
         str(server_folder / "b.db"), stdin=PASSWORD,
     )  # fmt: skip
@@ -175,13 +163,15 @@ def test_the_lead_reads_the_sent_answer_in_every_language(browser, server, serve
     participant.close()
 
     for lang in LANGUAGES:
-        context = browser.new_context(
-            viewport={"width": DESKTOP, "height": 900},
+        context = open_context(
+            browser,
+            server,
+            width=DESKTOP,
+            height=900,
             locale=lang,
+            timeout=15_000,
             extra_http_headers={"Accept-Language": lang},
-            base_url=server,
         )
-        context.set_default_timeout(15_000)
         staff = context.new_page()
         staff.goto("/staff/sign-in")
         staff.fill("#email", LEAD)

@@ -15,15 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.browser.conftest import (
-    CHROMIUM_ARGS,
-    EXIT_HOST,
-    LANGUAGES,
-    PHONE,
-    _chromium_path,
-    _keep_it_local,
-    open_context,
-)
+from tests.browser.harness import EXIT_HOST, LANGUAGES, PHONE, launch, open_context
 from tests.browser.helpers import CODE_PATTERN, t, tab_to
 
 pytestmark = pytest.mark.browser
@@ -36,13 +28,10 @@ MORE = "Please call the other number instead."
 def phone_like_browser(browser) -> Iterator[object]:
     """A Chromium that keeps pages in its back/forward cache, even no-store ones while
     cookies are unchanged, as phones increasingly do (Playwright turns that cache off)."""
-    instance = browser.browser_type.launch(
-        executable_path=_chromium_path(),
-        args=[
-            *CHROMIUM_ARGS,
-            "--enable-features=CacheControlNoStoreEnterBackForwardCache:"
-            "level/store-and-restore-unless-cookie-change",
-        ],
+    instance = launch(
+        browser.browser_type,
+        "--enable-features=CacheControlNoStoreEnterBackForwardCache:"
+        "level/store-and-restore-unless-cookie-change",
         ignore_default_args=["--disable-back-forward-cache"],
     )
     yield instance
@@ -164,10 +153,7 @@ def test_shift_presses_are_counted_aloud_before_leaving(page, lang: str) -> None
 
 
 def test_the_shift_hint_is_not_offered_on_a_touch_only_phone(browser, server) -> None:
-    context = browser.new_context(
-        viewport=PHONE, has_touch=True, is_mobile=True, base_url=server, locale="en-GB"
-    )
-    context.route("**/*", _keep_it_local(server))
+    context = open_context(browser, server, has_touch=True, is_mobile=True)
     try:
         page = context.new_page()
         page.goto("/r/demo")

@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pyotp
 import pytest
 
-from tests.browser.conftest import REPO, open_context
+from tests.browser.harness import cli, open_context, server_environment
 from tests.browser.helpers import (
     axe_violations,
     describe_violations,
@@ -34,16 +32,8 @@ SHOTS = os.environ.get("CODESIGN_SCREENSHOTS")
 
 
 def _create_admin(db: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "CODESIGN_DB"}
-    subprocess.run(  # noqa: S603 - fixed arguments, our own CLI
-        [sys.executable, "-m", "codesign.cli", "create-user", "--email", ADMIN, "--role",
-         "admin", "--password-stdin", "--db", str(db)],
-        input=f"{PASSWORD}\n".encode(),
-        check=True,
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-    )
+    cli("create-user", "--email", ADMIN, "--role", "admin", "--password-stdin", "--db",
+        str(db), stdin=f"{PASSWORD}\n", env=server_environment())  # fmt: skip
 
 
 def _check(page, where: str, problems: list[str]) -> None:
@@ -145,9 +135,8 @@ def test_invite_set_password_and_set_up_two_step_sign_in(
     again_context.close()
 
     # The same pages in Arabic, right to left.
-    arabic = browser.new_context(
-        viewport={"width": 360, "height": 740}, locale="ar", base_url=server,
-        extra_http_headers={"Accept-Language": "ar"},
+    arabic = open_context(
+        browser, server, locale="ar", extra_http_headers={"Accept-Language": "ar"}
     )
     page = arabic.new_page()
     page.goto(link)  # used: the calm refusal

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import EXIT_HOST
+from tests.browser.harness import EXIT_HOST
 from tests.browser.helpers import focused_matches, t
 
 pytestmark = pytest.mark.browser

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import open_context
+from tests.browser.harness import open_context
 from tests.browser.helpers import CODE_PATTERN, t
 
 pytestmark = pytest.mark.browser

@@ -4,22 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
-from codesign.demo.round import build_demo_round
 from codesign.models import AnswerInput
 from codesign.store import erasure, participations, postgres
 from codesign.store import rounds as round_store
 from codesign.store.db import Database
-
-
-@pytest.fixture
-async def db(tmp_path):
-    database = Database(str(tmp_path / "answers.db"))
-    await database.connect()
-    await round_store.create_round(database, build_demo_round())
-    yield database
-    await database.close()
 
 
 async def _questions(db: Database) -> list[int]:

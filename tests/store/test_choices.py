@@ -36,9 +36,8 @@ async def _round_with_choices(db: Database) -> int:
     return await round_store.create_round(db, new)
 
 
-async def test_options_load_in_order_with_labels_per_locale(tmp_path) -> None:
-    db = Database(str(tmp_path / "o.db"))
-    await db.connect()
+async def test_options_load_in_order_with_labels_per_locale(empty_db) -> None:
+    db = empty_db
     await _round_with_choices(db)
     loaded = await round_store.load_round(db, "opts")
     multiple, agreement = loaded.sections[0].questions
@@ -53,12 +52,10 @@ async def test_options_load_in_order_with_labels_per_locale(tmp_path) -> None:
     assert multiple.chosen(f"{first.id},{second.id}") == [first, second]
     assert multiple.chosen("prefer_not") == [] and multiple.chosen(None) == []
     assert second.label("es") == "Evenings"  # falls back to a label it has
-    await db.close()
 
 
-async def test_set_options_keeps_ids_and_translations_of_unchanged_labels(tmp_path) -> None:
-    db = Database(str(tmp_path / "o.db"))
-    await db.connect()
+async def test_set_options_keeps_ids_and_translations_of_unchanged_labels(empty_db) -> None:
+    db = empty_db
     await _round_with_choices(db)
     before = (await round_store.load_round(db, "opts")).sections[0].questions[0]
     mornings, evenings = before.options
@@ -89,4 +86,3 @@ async def test_set_options_keeps_ids_and_translations_of_unchanged_labels(tmp_pa
     )
     left = await db.fetch_one("SELECT COUNT(*) AS n FROM question_options")
     assert left["n"] == 0
-    await db.close()

@@ -18,7 +18,6 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from codesign.demo.answers import FLAGGED, TOPICS, fill_round, generate
-from codesign.demo.round import build_demo_round
 from codesign.models import AnswerInput, StaffUser
 from codesign.services import erasure
 from codesign.services.board.service import BoardService
@@ -39,12 +38,9 @@ WITHDRAWN = f"{TOPICS['transport']['en'][0]}, {RARE} {RARE} {RARE}"
 
 
 @pytest.fixture
-async def themed(tmp_path):
+async def themed(db, demo_round):
     """A themed round: 40 generated answers, one with a rare word, one risk-flagged."""
-    db = Database(str(tmp_path / "live.db"))
-    await db.connect()
-    await round_store.create_round(db, build_demo_round())
-    round_ = await round_store.load_round(db, "demo")
+    round_ = demo_round
     question = round_.sections[0].questions[1].id
     answers = generate(40, seed=5, flagged_every=0)
     answers += [("transport", "en", WITHDRAWN), ("flagged", "en", FLAGGED["en"])]
@@ -64,7 +60,6 @@ async def themed(tmp_path):
         "flagged": made[41],
         "same": made[42:],
     }
-    await db.close()
 
 
 async def _answer_ids(db, participation_id: int) -> list[int]:
@@ -207,11 +202,8 @@ async def test_the_purge_leaves_no_trace_either(themed) -> None:
     assert RARE.encode() not in _file_bytes(db)
 
 
-async def test_unsent_answers_are_purged_draft_days_after_closing(tmp_path) -> None:
-    db = Database(str(tmp_path / "drafts.db"))
-    await db.connect()
-    await round_store.create_round(db, build_demo_round())
-    round_ = await round_store.load_round(db, "demo")
+async def test_unsent_answers_are_purged_draft_days_after_closing(db, demo_round) -> None:
+    round_ = demo_round
     question = round_.sections[0].questions[1].id
     sent = await participations.start(db, round_.id, "sent-key-0001", "pub-s", "en", False)
     draft = await participations.start(db, round_.id, "draft-key-001", "pub-d", "en", False)
@@ -231,14 +223,10 @@ async def test_unsent_answers_are_purged_draft_days_after_closing(tmp_path) -> N
     ]
     entry = await db.fetch_one("SELECT detail FROM audit_log WHERE action = 'purge'")
     assert entry["detail"] == "unsent answers deleted 30 days after closing: 1"
-    await db.close()
 
 
-async def test_an_open_round_past_its_closing_date_counts_as_closed(tmp_path) -> None:
-    db = Database(str(tmp_path / "ended.db"))
-    await db.connect()
-    await round_store.create_round(db, build_demo_round())
-    round_ = await round_store.load_round(db, "demo")
+async def test_an_open_round_past_its_closing_date_counts_as_closed(db, demo_round) -> None:
+    round_ = demo_round
     question = round_.sections[0].questions[1].id
     draft = await participations.start(db, round_.id, "draft-key-002", "pub-e", "en", False)
     await participations.save_answers(db, draft.id, [AnswerInput(question, text="x")], "en")
@@ -247,7 +235,6 @@ async def test_an_open_round_past_its_closing_date_counts_as_closed(tmp_path) ->
     assert await maintenance.purge_unsent_drafts(
         db, utcnow() + timedelta(weeks=8, days=31), "t"
     ) == {round_.id: 1}
-    await db.close()
 
 
 @pytest.mark.sqlite_only("copies the SQLite file as a backup and restores it")

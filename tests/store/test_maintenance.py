@@ -8,21 +8,11 @@ from datetime import timedelta
 import pytest
 
 from codesign.cli import main as cli
-from codesign.demo.round import build_demo_round
 from codesign.models import AnswerInput
 from codesign.store import participations
 from codesign.store import rounds as round_store
-from codesign.store.db import Database, utcnow
+from codesign.store.db import utcnow
 from codesign.store.maintenance import purge_expired_answers
-
-
-@pytest.fixture
-async def db(tmp_path):
-    database = Database(str(tmp_path / "live.db"))
-    await database.connect()
-    await round_store.create_round(database, build_demo_round())
-    yield database
-    await database.close()
 
 
 @pytest.mark.sqlite_only("`codesign backup` copies the SQLite file (PostgreSQL: pg_dump)")

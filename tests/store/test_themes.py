@@ -5,26 +5,15 @@ from __future__ import annotations
 import pytest
 
 from codesign.demo.answers import fill_round, generate
-from codesign.demo.round import build_demo_round
 from codesign.models import StaffUser
 from codesign.services.board.service import BoardService
 from codesign.store import rounds as round_store
 from codesign.store.board import answers as answer_store
 from codesign.store.board import reading as theme_store
 from codesign.store.board import runs as run_store
-from codesign.store.db import Database
 from tests.web.board.helpers import TopicVectoriser
 
 BOARD = StaffUser(id=1, email="board@example.org", role="board")
-
-
-@pytest.fixture
-async def db(tmp_path):
-    database = Database(str(tmp_path / "themes.db"))
-    await database.connect()
-    await round_store.create_round(database, build_demo_round())
-    yield database
-    await database.close()
 
 
 @pytest.fixture

@@ -14,22 +14,13 @@ from codesign.services.accounts import (
     clean_text,
 )
 from codesign.store import users as user_store
-from codesign.store.db import Database
 
 
-@pytest.fixture
-async def db(tmp_path):
-    database = Database(str(tmp_path / "users.db"))
-    await database.connect()
-    yield database
-    await database.close()
-
-
-async def test_passwords_are_argon2id_hashes(db) -> None:
-    service = AccountService(db, "k")
+async def test_passwords_are_argon2id_hashes(empty_db) -> None:
+    service = AccountService(empty_db, "k")
     user = await service.create_user("Ana@Example.org", "organizer", "a calm long passphrase")
     assert user.email == "ana@example.org"
-    found, stored = await user_store.by_email(db, "ana@example.org")
+    found, stored = await user_store.by_email(empty_db, "ana@example.org")
     assert stored.startswith("$argon2id$") and "a calm" not in stored
     assert (await service.sign_in("ana@example.org", "a calm long passphrase", "c")).user == found
 
@@ -59,8 +50,8 @@ def test_the_email_is_a_guessable_password() -> None:
     check_password("a calm long passphrase", "ana@example.org")  # no exception
 
 
-async def test_roles_and_duplicates_are_checked(db) -> None:
-    service = AccountService(db, "k")
+async def test_roles_and_duplicates_are_checked(empty_db) -> None:
+    service = AccountService(empty_db, "k")
     with pytest.raises(AccountError):
         await service.create_user("a@example.org", "owner", "a calm long passphrase")
     with pytest.raises(AccountError):
@@ -111,13 +102,15 @@ def test_cli_creates_users_and_sets_passwords(tmp_path, monkeypatch, capsys) -> 
     assert args.db == path
 
 
-async def test_a_link_is_kept_only_as_a_hash_and_two_uses_at_once_get_one_password(db) -> None:
+async def test_a_link_is_kept_only_as_a_hash_and_two_uses_at_once_get_one_password(
+    empty_db,
+) -> None:
     import asyncio
 
-    service = AccountService(db, "k")
+    service = AccountService(empty_db, "k")
     admin = await service.create_user("boss@example.org", "admin", "a calm long passphrase")
     invited, token = await service.invite(admin, "new@example.org", "board")
-    rows = await db.fetch_all("SELECT * FROM account_links")
+    rows = await empty_db.fetch_all("SELECT * FROM account_links")
     assert len(rows) == 1 and token not in repr([tuple(r) for r in rows])
     first, second = "kettle orchard lantern velvet", "meadow copper violin harbour"
     results = await asyncio.gather(
@@ -128,11 +121,11 @@ async def test_a_link_is_kept_only_as_a_hash_and_two_uses_at_once_get_one_passwo
     assert (await service.sign_in("new@example.org", won, "127.0.0.1")).user is not None
     lost = second if won == first else first
     assert (await service.sign_in("new@example.org", lost, "127.0.0.1")).user is None
-    assert invited.invited and not (await user_store.by_id(db, invited.id)).invited
+    assert invited.invited and not (await user_store.by_id(empty_db, invited.id)).invited
 
 
-async def test_an_invited_account_cannot_sign_in_before_choosing_a_password(db) -> None:
-    service = AccountService(db, "k")
+async def test_an_invited_account_cannot_sign_in_before_choosing_a_password(empty_db) -> None:
+    service = AccountService(empty_db, "k")
     admin = await service.create_user("boss@example.org", "admin", "a calm long passphrase")
     await service.invite(admin, "new@example.org", "organizer")
     for guess in ("", " ", "a calm long passphrase"):

@@ -174,3 +174,47 @@ def form_values(html: str, form_id: str) -> dict[str, str]:
     for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', part):
         values[name] = value
     return values
+
+
+# --- real Chromium (test_console_browser.py, test_organizer_browser.py) -----------------
+# Module scope, not package: this folder's async tests must not run while a sync
+# Playwright holds the thread's event loop. How each is started: tests/browser/harness.py.
+
+
+def _real_site(folder, admins: tuple[str, ...], organizers: tuple[str, ...], *, demo: bool):
+    from tests.backends import server_env
+    from tests.browser import harness
+
+    db = str(folder / "site.db")
+    env = harness.server_environment(**server_env(db))
+    for role, emails in (("admin", admins), ("organizer", organizers)):
+        for email in emails:
+            harness.cli(
+                "create-user", "--email", email, "--role", role, "--password-stdin",
+                "--db", db, stdin=f"{PASSWORD}\n", env=env,
+            )  # fmt: skip
+    return harness.serve(db, folder / "server.log", demo=demo, env=env)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from tests.browser import harness
+
+    with harness.chromium() as instance:
+        yield instance
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """An empty site with an organizer (org@) and an admin (admin@)."""
+    folder = tmp_path_factory.mktemp("console")
+    with _real_site(folder, ("admin@example.org",), ("org@example.org",), demo=False) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def demo_site(tmp_path_factory):
+    """The site with the demo round (four languages); org@ is an admin here."""
+    folder = tmp_path_factory.mktemp("poster")
+    with _real_site(folder, ("org@example.org",), (), demo=True) as base:
+        yield base

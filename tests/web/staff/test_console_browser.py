@@ -7,121 +7,15 @@ Needs the system Chromium (as tests/browser does); skipped without it, except in
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-from tests.backends import server_env
+from tests.browser.harness import open_context
 from tests.browser.helpers import finish_staff_sign_in
+from tests.web.staff.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-REPO = Path(__file__).resolve().parents[3]
-PASSWORD = "a calm long passphrase"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def _chromium() -> str | None:
-    for candidate in (
-        os.environ.get("CODESIGN_CHROMIUM"),
-        shutil.which("chromium"),
-        "/usr/bin/chromium",
-    ):
-        if candidate and Path(candidate).is_file():
-            return candidate
-    return None
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    db = str(tmp_path_factory.mktemp("console") / "c.db")
-    env = {k: v for k, v in os.environ.items() if k != "CODESIGN_DB"} | server_env(db)
-    for email, role in (("org@example.org", "organizer"), ("admin@example.org", "admin")):
-        subprocess.run(  # noqa: S603
-            [
-                sys.executable,
-                "-m",
-                "codesign.cli",
-                "create-user",
-                "--email",
-                email,
-                "--role",
-                role,
-                "--password-stdin",
-                "--db",
-                db,
-            ],
-            input=f"{PASSWORD}\n".encode(),
-            check=True,
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-        )
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "codesign.cli",
-            "serve",
-            "--db",
-            db,
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)  # noqa: S310
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    executable = _chromium()
-    if executable is None:
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is needed for the browser tests")
-        pytest.skip("Chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    manager = sync_playwright().start()
-    browser = manager.chromium.launch(executable_path=executable, args=ARGS)
-    yield browser
-    browser.close()
-    manager.stop()
 
 
 def _axe(page, where: str) -> list[str]:
@@ -130,11 +24,8 @@ def _axe(page, where: str) -> list[str]:
     return describe_violations(where, axe_violations(page))
 
 
-def test_build_translate_preview_open_answer_and_watch(site, chromium) -> None:
-    staff = chromium.new_context(
-        viewport={"width": 360, "height": 740}, base_url=site, locale="en-GB"
-    )
-    staff.set_default_timeout(10_000)
+def test_build_translate_preview_open_answer_and_watch(site, browser) -> None:
+    staff = open_context(browser, site)
     page = staff.new_page()
     problems: list[str] = []
 
@@ -222,7 +113,7 @@ def test_build_translate_preview_open_answer_and_watch(site, chromium) -> None:
     # Not without a safeguarding lead: the refusal says so, and an admin chooses one.
     page.click("#lifecycle button:has-text('Open the round')")
     page.wait_for_selector("#lifecycle .error-summary >> text=Choose a safeguarding lead")
-    admin = chromium.new_context(base_url=site, locale="en-GB")
+    admin = open_context(browser, site, width=1280, height=720)
     admin_page = admin.new_page()
     admin_page.goto("/staff/sign-in")
     admin_page.fill("#email", "admin@example.org")
@@ -253,7 +144,7 @@ def test_build_translate_preview_open_answer_and_watch(site, chromium) -> None:
     problems += _axe(page, "dashboard")
     assert " ".join(page.inner_text("#live").split()).count("Sent their answers 0") == 1
 
-    person = chromium.new_context(viewport={"width": 360, "height": 740}, locale="es-ES")
+    person = open_context(browser, site, locale="es-ES")
     answer = person.new_page()
     answer.goto(public + "?lang=es")
     answer.check("#consent")

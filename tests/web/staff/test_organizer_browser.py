@@ -11,17 +11,15 @@ import re
 
 import pytest
 
+from tests.browser.harness import open_context
 from tests.browser.helpers import finish_staff_sign_in
-from tests.web.staff.test_console_browser import PASSWORD, chromium, site  # noqa: F401
+from tests.web.staff.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
 
-def _signed_in(chromium, site, width=360):  # noqa: F811
-    context = chromium.new_context(
-        viewport={"width": width, "height": 740}, base_url=site, locale="en-GB"
-    )
-    context.set_default_timeout(10_000)
+def _signed_in(browser, site, width=360):
+    context = open_context(browser, site, width=width)
     page = context.new_page()
     page.goto("/staff/sign-in")
     page.fill("#email", "org@example.org")
@@ -60,8 +58,8 @@ def _round_with_a_section(page) -> str:
     return round_url
 
 
-def test_saving_one_part_keeps_text_typed_in_another(site, chromium) -> None:  # noqa: F811
-    context, page = _signed_in(chromium, site)
+def test_saving_one_part_keeps_text_typed_in_another(site, browser) -> None:
+    context, page = _signed_in(browser, site)
     round_url = _round_with_a_section(page)
     page.goto(round_url + "/translate/es")
     section_id = page.get_attribute("section.translation[id^=section-]", "id")
@@ -110,15 +108,11 @@ def test_saving_one_part_keeps_text_typed_in_another(site, chromium) -> None:  #
     context.close()
 
 
-def test_without_javascript_other_parts_keep_their_text(site, chromium) -> None:  # noqa: F811
-    context, page = _signed_in(chromium, site)
+def test_without_javascript_other_parts_keep_their_text(site, browser) -> None:
+    context, page = _signed_in(browser, site)
     round_url = _round_with_a_section(page)
     context.close()
-    nojs = chromium.new_context(
-        viewport={"width": 360, "height": 740}, base_url=site, locale="en-GB",
-        java_script_enabled=False,
-    )
-    nojs.set_default_timeout(10_000)
+    nojs = open_context(browser, site, javascript=False)
     page = nojs.new_page()
     page.goto("/staff/sign-in")
     page.fill("#email", "org@example.org")
@@ -153,8 +147,8 @@ def _axe(page, where: str) -> list[str]:
     return describe_violations(where, axe_violations(page))
 
 
-def test_removing_a_section_asks_first_and_the_page_passes_axe(site, chromium) -> None:  # noqa: F811
-    context, page = _signed_in(chromium, site)
+def test_removing_a_section_asks_first_and_the_page_passes_axe(site, browser) -> None:
+    context, page = _signed_in(browser, site)
     round_url = _round_with_a_section(page)
     page.goto(round_url)
     page.click("#sections button[value=delete]")
@@ -175,9 +169,7 @@ def test_removing_a_section_asks_first_and_the_page_passes_axe(site, chromium) -
     assert "Using the kitchen" not in page.inner_text("#sections")
     context.close()
     # In Arabic (right to left), at phone width.
-    arabic = chromium.new_context(
-        viewport={"width": 360, "height": 740}, base_url=site, locale="ar"
-    )
+    arabic = open_context(browser, site, locale="ar")
     arabic.set_extra_http_headers({"accept-language": "ar"})
     page = arabic.new_page()
     page.goto("/staff/sign-in")
@@ -204,54 +196,12 @@ def test_removing_a_section_asks_first_and_the_page_passes_axe(site, chromium) -
     assert not problems, "\n".join(problems)
 
 
-@pytest.fixture(scope="module")
-def demo_site(tmp_path_factory):
-    """The site with the demo round (four languages) and an admin account."""
-    import os
-    import socket
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-
-    from tests.backends import server_env
-    from tests.web.staff.test_console_browser import REPO
-
-    db = str(tmp_path_factory.mktemp("poster") / "p.db")
-    env = {k: v for k, v in os.environ.items() if k != "CODESIGN_DB"} | server_env(db)
-    subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "codesign.cli", "create-user", "--email", "org@example.org",
-         "--role", "admin", "--password-stdin", "--db", db],
-        input=f"{PASSWORD}\n".encode(), check=True, cwd=REPO, env=env, capture_output=True,
-    )
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "codesign.cli", "serve", "--demo", "--db", db, "--port",
-         str(port), "--log-level", "warning"],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)  # noqa: S310
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def test_a_four_language_poster_prints_on_one_a4_page(demo_site, chromium) -> None:  # noqa: F811
+def test_a_four_language_poster_prints_on_one_a4_page(demo_site, browser) -> None:
     import io
 
     from pypdf import PdfReader
 
-    context, page = _signed_in(chromium, demo_site)
+    context, page = _signed_in(browser, demo_site)
     page.goto("/staff/rounds/1/share")
     for loc in ("en", "es", "fr", "ar"):
         page.check(f"#poster-{loc}")
@@ -290,8 +240,8 @@ def test_a_four_language_poster_prints_on_one_a4_page(demo_site, chromium) -> No
     assert not problems, "\n".join(problems)
 
 
-def test_correcting_wording_on_an_open_round(demo_site, chromium) -> None:  # noqa: F811
-    context, page = _signed_in(chromium, demo_site)
+def test_correcting_wording_on_an_open_round(demo_site, browser) -> None:
+    context, page = _signed_in(browser, demo_site)
     page.goto("/staff/rounds/1")
     page.click("#sections a:has-text('Correct the wording') >> nth=0")
     page.wait_for_url(re.compile(r"/sections/\d+$"))
@@ -308,8 +258,8 @@ def test_correcting_wording_on_an_open_round(demo_site, chromium) -> None:  # no
     assert not problems, "\n".join(problems)
 
 
-def test_the_audit_log_filters_in_words_at_phone_width_and_in_arabic(demo_site, chromium) -> None:  # noqa: F811, E501
-    context, page = _signed_in(chromium, demo_site)
+def test_the_audit_log_filters_in_words_at_phone_width_and_in_arabic(demo_site, browser) -> None:  # noqa: E501
+    context, page = _signed_in(browser, demo_site)
     page.goto("/staff/audit")
     problems = _axe(page, "audit (360)")
     page.select_option("#filter-action", label="Signed in")
@@ -320,7 +270,7 @@ def test_the_audit_log_filters_in_words_at_phone_width_and_in_arabic(demo_site, 
     page.set_viewport_size({"width": 1280, "height": 900})
     problems += _axe(page, "audit filtered (desktop)")
     context.close()
-    arabic = chromium.new_context(viewport={"width": 360, "height": 740}, base_url=demo_site)
+    arabic = open_context(browser, demo_site, locale="ar")
     arabic.set_extra_http_headers({"accept-language": "ar"})
     page = arabic.new_page()
     page.goto("/staff/sign-in")
@@ -339,12 +289,12 @@ def test_the_audit_log_filters_in_words_at_phone_width_and_in_arabic(demo_site, 
     assert not problems, "\n".join(problems)
 
 
-def test_the_printable_paper_form_in_arabic(demo_site, chromium) -> None:  # noqa: F811
+def test_the_printable_paper_form_in_arabic(demo_site, browser) -> None:
     import io
 
     from pypdf import PdfReader
 
-    context, page = _signed_in(chromium, demo_site)
+    context, page = _signed_in(browser, demo_site)
     page.goto("/staff/rounds/1/paper")
     page.click("a:has-text('Paper form in العربية')")
     page.wait_for_url(re.compile(r"/paper/form/ar$"))
