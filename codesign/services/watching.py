@@ -22,7 +22,6 @@ from codesign.store.db import Database, utcnow
 from codesign.store.staff_rounds import watching as store
 
 SCALE: tuple[str, ...] = (*AGREEMENT_VALUES, PREFER_NOT)
-BAR_WIDTH = 200  # SVG units for 100 %
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -30,7 +29,6 @@ class Bar(msgspec.Struct, frozen=True):
     value: str
     count: int
     percent: int
-    width: int
     label: str = ""  # a choice's label in the round's main language ("" on the agreement scale)
 
 
@@ -78,7 +76,7 @@ async def dashboard(db: Database, round_: Round) -> Dashboard:
                 for value in SCALE:
                     n = per_value.get(value, 0)
                     share = n / answered if answered else 0.0
-                    bars.append(Bar(value, n, round(share * 100), round(share * BAR_WIDTH)))
+                    bars.append(Bar(value, n, round(share * 100)))
             elif question.is_choice:
                 bars = choice_bars(question, per_value, answered, default)
             questions.append(
@@ -117,13 +115,12 @@ def choice_bars(question, per_value: dict[str, int], answered: int, locale: str)
                 str(option.id),
                 n,
                 round(share * 100),
-                round(share * BAR_WIDTH),
                 option.labels.get(locale) or option.label(locale),
             )
         )
     n = per_option.get(PREFER_NOT, 0)
     share = n / answered if answered else 0.0
-    bars.append(Bar(PREFER_NOT, n, round(share * 100), round(share * BAR_WIDTH)))
+    bars.append(Bar(PREFER_NOT, n, round(share * 100)))
     return bars
 
 

@@ -19,7 +19,6 @@ from codesign.store.board import outcomes as outcome_store
 from codesign.store.board import reading as theme_store
 from codesign.store.db import utcnow
 
-BAR_WIDTH = 200
 WITHHELD = "[withheld: on the safeguarding lead's list]"
 ANSWER_COLUMNS = (
     "row_type",

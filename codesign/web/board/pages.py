@@ -700,7 +700,6 @@ class BoardController(Controller):
                 "overview": overview,
                 "groups": overview.groups,
                 "titles": titles,
-                "bar_width": board_export.BAR_WIDTH,
             },
         )
 
@@ -745,7 +744,6 @@ class BoardController(Controller):
                 "report": report,
                 "groups": overview.groups,
                 "titles": dict(enumerate(overview.sections)),
-                "bar_width": board_export.BAR_WIDTH,
                 "results": results,
                 "printed": format_day(datetime.now(UTC), staff_locale(request), round_.timezone),
             },

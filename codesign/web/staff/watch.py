@@ -162,7 +162,6 @@ class StaffWatchController(Controller):
                 "status": effective_status(round_),
                 "updated": format_staff_moment(now, locale, round_.timezone, round_.region),
                 "poll": POLL_SECONDS,
-                "bar_width": watching.BAR_WIDTH,
             },
             htmx_block="live",
         )
