@@ -183,6 +183,24 @@ class NewRound(msgspec.Struct, frozen=True):
 STAFF_ROLES: tuple[str, ...] = ("admin", "organizer", "board")
 
 
+class RoundInput(msgspec.Struct, frozen=True):
+    """A round's settings as an organizer gives them (checked), for a new draft or an
+    existing round."""
+
+    text: RoundText
+    default_locale: str
+    wanted_locales: list[str]
+    timezone: str
+    opens_at: datetime | None
+    closes_at: datetime | None
+    response_due: date | None
+    minutes_estimate: int
+    retention_days: int
+    contacts: list[SupportContact]
+    region: str = ""
+    draft_days: int = 30
+
+
 class StaffUser(msgspec.Struct, frozen=True):
     id: int
     email: str

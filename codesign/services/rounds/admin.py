@@ -9,10 +9,10 @@ from collections.abc import Mapping
 import msgspec
 
 from codesign.i18n import N_
-from codesign.models import Round, RoundSettings, RoundSummary, StaffUser
+from codesign.models import Round, RoundInput, RoundSettings, RoundSummary, StaffUser
 from codesign.services.access import Action, Standing, can, standing_for
 from codesign.services.errors import AccessDenied, FieldError, Refused, RoundMissing
-from codesign.services.rounds.forms import RoundInput, check_length, form_text
+from codesign.services.rounds.forms import check_length, form_text
 from codesign.services.rounds.lifecycle import status_problems
 from codesign.services.rounds.structure import StructureUseCases
 from codesign.services.rounds.texts import (
@@ -148,23 +148,7 @@ class RoundsAdmin(StructureUseCases):
             # a link already taken (even by a round created a moment ago) is never an
             # error: the insert is the check, and another is drawn
             while round_id is None:
-                round_id = await round_settings.create_draft_in(
-                    conn,
-                    slug=new_slug(),
-                    default_locale=data.default_locale,
-                    wanted_locales=data.wanted_locales,
-                    timezone=data.timezone,
-                    opens_at=data.opens_at,
-                    closes_at=data.closes_at,
-                    response_due=data.response_due,
-                    minutes_estimate=data.minutes_estimate,
-                    retention_days=data.retention_days,
-                    text=data.text,
-                    contacts=data.contacts,
-                    member_id=user.id,
-                    region=data.region,
-                    draft_days=data.draft_days,
-                )
+                round_id = await round_settings.create_draft_in(conn, new_slug(), data, user.id)
             await audit_in(conn, user, "round_created", round_id, data.text.title)
             return round_id
 
@@ -207,22 +191,7 @@ class RoundsAdmin(StructureUseCases):
         the languages offered and the audit entry: one write."""
 
         async def work(conn: WriteConnection) -> None:
-            changed = await round_settings.update_round_in(
-                conn,
-                round_.id,
-                default_locale=data.default_locale,
-                wanted_locales=data.wanted_locales,
-                timezone=data.timezone,
-                opens_at=data.opens_at,
-                closes_at=data.closes_at,
-                response_due=data.response_due,
-                minutes_estimate=data.minutes_estimate,
-                retention_days=data.retention_days,
-                text=data.text,
-                contacts=data.contacts,
-                region=data.region,
-                draft_days=data.draft_days,
-            )
+            changed = await round_settings.update_round_in(conn, round_.id, data)
             if not changed:
                 raise Refused(N_("The main language can change only while the round is a draft."))
             # Phone numbers and links are the same in every language: copy them across.

@@ -8,13 +8,12 @@ from datetime import date, datetime
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
-import msgspec
-
 from codesign.i18n import N_, known_region
 from codesign.models import (
     CHOICE_KINDS,
     QuestionText,
     Round,
+    RoundInput,
     RoundText,
     SectionText,
     SupportContact,
@@ -83,21 +82,6 @@ _REQUIRED_MESSAGES: dict[str, str] = {
     "description": N_("Say what they help with."),
 }
 _TOO_LONG = N_("This is %(count)s characters long. It can be up to %(limit)s.")
-
-
-class RoundInput(msgspec.Struct, frozen=True):
-    text: RoundText
-    default_locale: str
-    wanted_locales: list[str]
-    timezone: str
-    opens_at: datetime | None
-    closes_at: datetime | None
-    response_due: date | None
-    minutes_estimate: int
-    retention_days: int
-    contacts: list[SupportContact]
-    region: str = ""
-    draft_days: int = 30
 
 
 @cache

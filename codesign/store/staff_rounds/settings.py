@@ -1,13 +1,13 @@
+# ruff: noqa: S608 - only constants and "?" placeholders are put into SQL text
 """A round's settings: listing and finding rounds, creating a draft, changing its
 settings, the languages it offers, moving it through its life; and reading the round
 inside a write."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import cast
 
-from codesign.models import Round, RoundSettings, RoundSummary, RoundText, SupportContact
+from codesign.models import Round, RoundInput, RoundSettings, RoundSummary
 from codesign.store.db import Database, WriteConnection, from_db_time, to_db_time, utcnow
 from codesign.store.rounds import CLOSED_AT, load_round
 from codesign.store.staff_rounds.texts import replace_contacts_in, upsert_round_text_in
@@ -103,55 +103,46 @@ async def settings_for(db: Database, round_id: int) -> RoundSettings | None:
     )
 
 
+def _settings_values(data: RoundInput) -> tuple:
+    """The round's own columns, in the order both statements below name them."""
+    return (
+        data.default_locale,
+        ",".join(data.wanted_locales),
+        data.timezone,
+        to_db_time(data.opens_at),
+        to_db_time(data.closes_at),
+        data.response_due.isoformat() if data.response_due else None,
+        data.minutes_estimate,
+        data.retention_days,
+        data.region,
+        data.draft_days,
+    )
+
+
+_SETTINGS_COLUMNS = (
+    "default_locale, wanted_locales, timezone, opens_at, closes_at, response_due,"
+    " minutes_estimate, retention_days, region, draft_days"
+)
+_SETTINGS_ASSIGNED = ", ".join(f"{c.strip()} = ?" for c in _SETTINGS_COLUMNS.split(","))
+
+
 async def create_draft_in(
-    conn: WriteConnection,
-    *,
-    slug: str,
-    default_locale: str,
-    wanted_locales: list[str],
-    timezone: str,
-    opens_at: datetime | None,
-    closes_at: datetime | None,
-    response_due: date | None,
-    minutes_estimate: int,
-    retention_days: int,
-    text: RoundText,
-    contacts: list[SupportContact],
-    member_id: int,
-    region: str = "",
-    draft_days: int = 30,
+    conn: WriteConnection, slug: str, data: RoundInput, member_id: int
 ) -> int | None:
     """A new draft and its first member; None (nothing written) if the slug is taken."""
     now = to_db_time(utcnow())
     cursor = await conn.execute(
-        "INSERT INTO rounds (slug, status, default_locale, locales, wanted_locales, timezone,"
-        " opens_at, closes_at, response_due, minutes_estimate, retention_days, created_at,"
-        " updated_at, region, draft_days)"
+        f"INSERT INTO rounds (slug, status, locales, created_at, updated_at, {_SETTINGS_COLUMNS})"
         " VALUES (?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (slug) DO NOTHING RETURNING id",
-        (
-            slug,
-            default_locale,
-            default_locale,
-            ",".join(wanted_locales),
-            timezone,
-            to_db_time(opens_at),
-            to_db_time(closes_at),
-            response_due.isoformat() if response_due else None,
-            minutes_estimate,
-            retention_days,
-            now,
-            now,
-            region,
-            draft_days,
-        ),
+        (slug, data.default_locale, now, now, *_settings_values(data)),
     )
     row = await cursor.fetchone()
     if row is None:
         return None
     round_id = int(row["id"])
-    await upsert_round_text_in(conn, round_id, text)
-    await replace_contacts_in(conn, round_id, default_locale, contacts)
+    await upsert_round_text_in(conn, round_id, data.text)
+    await replace_contacts_in(conn, round_id, data.default_locale, data.contacts)
     await conn.execute(
         "INSERT INTO round_members (round_id, user_id, added_at) VALUES (?, ?, ?)",
         (round_id, member_id, now),
@@ -159,51 +150,19 @@ async def create_draft_in(
     return round_id
 
 
-async def update_round_in(
-    conn: WriteConnection,
-    round_id: int,
-    *,
-    default_locale: str,
-    wanted_locales: list[str],
-    timezone: str,
-    opens_at: datetime | None,
-    closes_at: datetime | None,
-    response_due: date | None,
-    minutes_estimate: int,
-    retention_days: int,
-    text: RoundText,
-    contacts: list[SupportContact],
-    region: str = "",
-    draft_days: int = 30,
-) -> bool:
+async def update_round_in(conn: WriteConnection, round_id: int, data: RoundInput) -> bool:
     """False (and nothing written) when the main language would change on a round
     that is no longer a draft: checked in the statement, as the round may have opened
     since the page was loaded."""
     async with conn.execute(
-        "UPDATE rounds SET default_locale = ?, wanted_locales = ?, timezone = ?,"
-        " opens_at = ?, closes_at = ?, response_due = ?, minutes_estimate = ?,"
-        " retention_days = ?, updated_at = ?, region = ?, draft_days = ?"
+        f"UPDATE rounds SET updated_at = ?, {_SETTINGS_ASSIGNED}"
         " WHERE id = ? AND (status = 'draft' OR default_locale = ?) RETURNING id",
-        (
-            default_locale,
-            ",".join(wanted_locales),
-            timezone,
-            to_db_time(opens_at),
-            to_db_time(closes_at),
-            response_due.isoformat() if response_due else None,
-            minutes_estimate,
-            retention_days,
-            to_db_time(utcnow()),
-            region,
-            draft_days,
-            round_id,
-            default_locale,
-        ),
+        (to_db_time(utcnow()), *_settings_values(data), round_id, data.default_locale),
     ) as cursor:
         if await cursor.fetchone() is None:
             return False
-    await upsert_round_text_in(conn, round_id, text)
-    await replace_contacts_in(conn, round_id, default_locale, contacts)
+    await upsert_round_text_in(conn, round_id, data.text)
+    await replace_contacts_in(conn, round_id, data.default_locale, data.contacts)
     return True
 
 
