@@ -162,6 +162,15 @@ def _next_code(key: tuple[str, str]) -> str:
     return recovery.pop()
 
 
+def sign_in_with_password(page: Any, email: str, password: str) -> None:
+    """The staff sign-in page's first step, as a person fills it in."""
+    page.goto("/staff/sign-in")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    with page.expect_navigation():
+        page.click("#sign-in-form button[type=submit]")
+
+
 def finish_staff_sign_in(page: Any, email: str) -> None:
     """After the password: set up two-step sign-in when asked (as a person would, from the
     key shown as text), or type the app's code."""

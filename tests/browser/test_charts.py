@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.browser import harness
-from tests.browser.helpers import axe_violations, describe_violations
+from tests.browser.helpers import axe_violations, describe_violations, sign_in_with_password
 
 pytestmark = pytest.mark.browser
 
@@ -48,11 +48,7 @@ def charts_site(tmp_path_factory) -> Iterator[str]:
 def _dashboard(browser, site: str, lang: str):
     context = harness.open_context(browser, site, locale=lang)
     page = context.new_page()
-    page.goto("/staff/sign-in")
-    page.fill("#email", ORGANIZER)
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.click("#sign-in-form button[type=submit]")
+    sign_in_with_password(page, ORGANIZER, PASSWORD)
     page.goto(f"/staff/rounds/1/dashboard?lang={lang}")
     return context, page
 

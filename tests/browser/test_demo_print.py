@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.harness import cli, open_context
+from tests.browser.helpers import sign_in_with_password
 
 pytestmark = pytest.mark.browser
 
@@ -37,11 +38,7 @@ def test_demo_banner_is_not_printed(browser, organizer_site: str) -> None:
     pytest.importorskip("pypdf")
     context = open_context(browser, organizer_site, width=800)
     page = context.new_page()
-    page.goto("/staff/sign-in")
-    page.fill("#email", ORGANIZER)
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.click("#sign-in-form button[type=submit]")
+    sign_in_with_password(page, ORGANIZER, PASSWORD)
 
     page.goto("/staff/rounds/1/poster")
     assert page.locator(".demo-banner").is_visible(), "the demo account should see its banner"

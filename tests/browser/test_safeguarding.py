@@ -19,6 +19,7 @@ from tests.browser.helpers import (
     describe_violations,
     finish_staff_sign_in,
     horizontal_overflow,
+    sign_in_with_password,
     t,
 )
 
@@ -173,11 +174,7 @@ def test_the_lead_reads_the_sent_answer_in_every_language(browser, server, serve
             extra_http_headers={"Accept-Language": lang},
         )
         staff = context.new_page()
-        staff.goto("/staff/sign-in")
-        staff.fill("#email", LEAD)
-        staff.fill("#password", PASSWORD)
-        with staff.expect_navigation():
-            staff.click("#sign-in-form button[type=submit]")
+        sign_in_with_password(staff, LEAD, PASSWORD)
         finish_staff_sign_in(staff, LEAD)  # a safeguarding lead uses two-step sign-in
         if lang == "en":
             home = staff.inner_text("main")

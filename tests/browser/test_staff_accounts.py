@@ -19,6 +19,7 @@ from tests.browser.helpers import (
     describe_violations,
     finish_staff_sign_in,
     horizontal_overflow,
+    sign_in_with_password,
 )
 
 pytestmark = pytest.mark.browser
@@ -55,11 +56,7 @@ def test_invite_set_password_and_set_up_two_step_sign_in(
 
     admin_context = open_context(browser, server)
     admin = admin_context.new_page()
-    admin.goto("/staff/sign-in")
-    admin.fill("#email", ADMIN)
-    admin.fill("#password", PASSWORD)
-    with admin.expect_navigation():
-        admin.click("#sign-in-form button[type=submit]")
+    sign_in_with_password(admin, ADMIN, PASSWORD)
     # An admin sets up two-step sign-in before any other page opens.
     assert "/staff/two-factor" in admin.url
     admin.goto("/staff/users")
@@ -120,11 +117,7 @@ def test_invite_set_password_and_set_up_two_step_sign_in(
     # Next time: password, then a code from the app.
     again_context = open_context(browser, server)
     again = again_context.new_page()
-    again.goto("/staff/sign-in")
-    again.fill("#email", INVITEE)
-    again.fill("#password", INVITEE_PASSWORD)
-    with again.expect_navigation():
-        again.click("#sign-in-form button[type=submit]")
+    sign_in_with_password(again, INVITEE, INVITEE_PASSWORD)
     assert "/staff/sign-in/code" in again.url
     _check(again, "code-step", problems)
     again.fill("#code", totp.at((step + 1) * 30))
@@ -142,11 +135,7 @@ def test_invite_set_password_and_set_up_two_step_sign_in(
     page.goto(link)  # used: the calm refusal
     assert page.get_attribute("html", "dir") == "rtl"
     _check(page, "link-used-ar", problems)
-    page.goto("/staff/sign-in")
-    page.fill("#email", INVITEE)
-    page.fill("#password", INVITEE_PASSWORD)
-    with page.expect_navigation():
-        page.click("#sign-in-form button[type=submit]")
+    sign_in_with_password(page, INVITEE, INVITEE_PASSWORD)
     _check(page, "code-step-ar", problems)
     page.fill("#code", codes[0])
     with page.expect_navigation():

@@ -12,7 +12,7 @@ import re
 import pytest
 
 from tests.browser.harness import open_context
-from tests.browser.helpers import finish_staff_sign_in
+from tests.browser.helpers import finish_staff_sign_in, sign_in_with_password
 from tests.web.staff.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -115,11 +115,7 @@ def test_build_translate_preview_open_answer_and_watch(site, browser) -> None:
     page.wait_for_selector("#lifecycle .error-summary >> text=Choose a safeguarding lead")
     admin = open_context(browser, site, width=1280, height=720)
     admin_page = admin.new_page()
-    admin_page.goto("/staff/sign-in")
-    admin_page.fill("#email", "admin@example.org")
-    admin_page.fill("#password", PASSWORD)
-    with admin_page.expect_navigation():
-        admin_page.click("#sign-in-form button[type=submit]")
+    sign_in_with_password(admin_page, "admin@example.org", PASSWORD)
     finish_staff_sign_in(admin_page, "admin@example.org")  # admins use two-step sign-in
     admin_page.wait_for_url(lambda url: url.endswith("/staff/") and "sign-in" not in url)
     round_id = round_url.rstrip("/").rsplit("/", 1)[1]

@@ -12,7 +12,7 @@ import re
 import pytest
 
 from tests.browser.harness import open_context
-from tests.browser.helpers import finish_staff_sign_in
+from tests.browser.helpers import finish_staff_sign_in, sign_in_with_password
 from tests.web.staff.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -21,11 +21,7 @@ pytestmark = pytest.mark.browser
 def _signed_in(browser, site, width=360):
     context = open_context(browser, site, width=width)
     page = context.new_page()
-    page.goto("/staff/sign-in")
-    page.fill("#email", "org@example.org")
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.click("#sign-in-form button[type=submit]")
+    sign_in_with_password(page, "org@example.org", PASSWORD)
     finish_staff_sign_in(page, "org@example.org")  # an admin sets up two-step sign-in
     page.wait_for_url(lambda url: url.endswith("/staff/") and "sign-in" not in url)
     return context, page
@@ -114,11 +110,7 @@ def test_without_javascript_other_parts_keep_their_text(site, browser) -> None:
     context.close()
     nojs = open_context(browser, site, javascript=False)
     page = nojs.new_page()
-    page.goto("/staff/sign-in")
-    page.fill("#email", "org@example.org")
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.click("#sign-in-form button[type=submit]")
+    sign_in_with_password(page, "org@example.org", PASSWORD)
     finish_staff_sign_in(page, "org@example.org")  # an admin's two-step sign-in
     page.wait_for_url(lambda url: url.endswith("/staff/"))
     page.goto(round_url + "/translate/es")
@@ -172,11 +164,7 @@ def test_removing_a_section_asks_first_and_the_page_passes_axe(site, browser) ->
     arabic = open_context(browser, site, locale="ar")
     arabic.set_extra_http_headers({"accept-language": "ar"})
     page = arabic.new_page()
-    page.goto("/staff/sign-in")
-    page.fill("#email", "org@example.org")
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.click("#sign-in-form button[type=submit]")
+    sign_in_with_password(page, "org@example.org", PASSWORD)
     finish_staff_sign_in(page, "org@example.org")  # an admin's two-step sign-in
     page.wait_for_url(lambda url: url.endswith("/staff/"))
     page.goto(round_url + "/sections/new")
@@ -273,11 +261,7 @@ def test_the_audit_log_filters_in_words_at_phone_width_and_in_arabic(demo_site, 
     arabic = open_context(browser, demo_site, locale="ar")
     arabic.set_extra_http_headers({"accept-language": "ar"})
     page = arabic.new_page()
-    page.goto("/staff/sign-in")
-    page.fill("#email", "org@example.org")
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.click("#sign-in-form button[type=submit]")
+    sign_in_with_password(page, "org@example.org", PASSWORD)
     finish_staff_sign_in(page, "org@example.org")  # an admin's two-step sign-in
     page.wait_for_url(lambda url: url.endswith("/staff/"))
     page.goto("/staff/audit")
