@@ -1,12 +1,23 @@
-"""Reading the audit log (the admins' page): one page of entries, and what to filter by."""
+"""The audit log in the services: a staff member's entry written inside the change it
+records, and reading one page of entries (the admins' page) with what to filter by."""
 
 from __future__ import annotations
 
 import msgspec
 
-from codesign.models import AuditEntry
+from codesign.models import AuditEntry, StaffUser
+from codesign.services.accounts import clean_text
 from codesign.store import audit
-from codesign.store.db import Database
+from codesign.store.db import Database, WriteConnection
+
+
+async def audit_in(
+    conn: WriteConnection, user: StaffUser, action: str, round_id: int | None, detail: str = ""
+) -> None:
+    """A staff member's entry for a change, in the change's own transaction."""
+    await audit.add_in(
+        conn, user.email, action, clean_text(detail), user_id=user.id, round_id=round_id
+    )
 
 
 class AuditPage(msgspec.Struct, frozen=True):

@@ -17,12 +17,11 @@ from codesign.analysis import theme_answers
 from codesign.analysis.vectorise import Vectoriser, cache_key, default_vectoriser
 from codesign.i18n import N_
 from codesign.models import NewTheme, Round, Run, StaffUser
-from codesign.services.accounts import clean_text
+from codesign.services.audit_log import audit_in
 from codesign.services.board import MAX_LABEL
 from codesign.services.board.background import BACKGROUND_BATCH
 from codesign.services.board.pure import assign_new, prepare_answers, stored_key, text_hash
 from codesign.services.errors import BoardError
-from codesign.store import audit
 from codesign.store import secrets as secret_store
 from codesign.store.board import preparing as preparing_store
 from codesign.store.board import reading as theme_store
@@ -102,15 +101,6 @@ class BoardAnalysis:
             self._vectoriser = self._make_vectoriser()
         return self._vectoriser
 
-    @staticmethod
-    async def _audit_in(
-        conn: WriteConnection, user: StaffUser, round_: Round, action: str, detail: str
-    ) -> None:
-        """The entry for a change, in the change's own transaction."""
-        await audit.add_in(
-            conn, user.email, action, clean_text(detail), user_id=user.id, round_id=round_.id
-        )
-
     # Analysis ---------------------------------------------------------------------
 
     async def start_analysis(self, user: StaffUser, round_: Round, question_id: int) -> int:
@@ -123,9 +113,8 @@ class BoardAnalysis:
             # the check is the insert: a run already running makes it insert nothing
             run_id = await run_store.claim_run_in(conn, question_id, kind, user.email)
             if run_id is not None:
-                await self._audit_in(
-                    conn, user, round_, "analysis_started", f"question {question_id}, {kind}"
-                )
+                detail = f"question {question_id}, {kind}"
+                await audit_in(conn, user, "analysis_started", round_.id, detail)
             return run_id
 
         run_id = await self.db.write(work)

@@ -14,6 +14,7 @@ from codesign.analysis import theme_answers
 from codesign.analysis.pipeline import centre
 from codesign.i18n import N_
 from codesign.models import AnswerRow, BoardSettings, NewTheme, Round, Run, StaffUser, ThemeRow
+from codesign.services.audit_log import audit_in
 from codesign.services.board import ANSWERS_PAGE, MAX_LABEL
 from codesign.services.board.analysis import BoardAnalysis
 from codesign.services.board.pure import unit_rows
@@ -165,7 +166,7 @@ class BoardService(BoardAnalysis):
 
         async def work(conn: WriteConnection) -> None:
             await edit_store.rename_in(conn, theme.id, label, user.email)
-            await self._audit_in(conn, user, round_, "theme_renamed", f"theme {theme.id}: {label}")
+            await audit_in(conn, user, "theme_renamed", round_.id, f"theme {theme.id}: {label}")
 
         await self.db.write(work)
 
@@ -179,7 +180,7 @@ class BoardService(BoardAnalysis):
 
         async def work(conn: WriteConnection) -> None:
             await edit_store.merge_in(conn, theme.id, target.id, user.email)
-            await self._audit_in(conn, user, round_, "themes_merged", detail)
+            await audit_in(conn, user, "themes_merged", round_.id, detail)
 
         await self.db.write(work)
         return target
@@ -240,7 +241,7 @@ class BoardService(BoardAnalysis):
 
         async def work(conn: WriteConnection) -> list[int]:
             made = await edit_store.split_in(conn, theme.id, theme.question_id, parts, user.email)
-            await self._audit_in(conn, user, round_, "theme_split", f"theme {theme.id} into {made}")
+            await audit_in(conn, user, "theme_split", round_.id, f"theme {theme.id} into {made}")
             return made
 
         return await self.db.write(work)
@@ -259,7 +260,7 @@ class BoardService(BoardAnalysis):
 
         async def work(conn: WriteConnection) -> None:
             await edit_store.move_answer_in(conn, answer_id, target, user.email)
-            await self._audit_in(conn, user, round_, "answer_moved", detail)
+            await audit_in(conn, user, "answer_moved", round_.id, detail)
 
         await self.db.write(work)
         return question_id
@@ -296,7 +297,7 @@ class BoardService(BoardAnalysis):
                 safeguarding_user_id=safeguarding_user_id,
                 safeguarding_deputy_id=safeguarding_deputy_id,
             )
-            await self._audit_in(conn, user, round_, "board_settings_saved", detail)
+            await audit_in(conn, user, "board_settings_saved", round_.id, detail)
             if sign_offs_needed is not None:
                 await pub_store.set_sign_offs_needed_in(
                     conn, round_.id, sign_offs_needed, pub_store.Actor(user.email, user.id)

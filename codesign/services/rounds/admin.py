@@ -11,6 +11,7 @@ import msgspec
 from codesign.i18n import N_
 from codesign.models import Round, RoundInput, RoundSettings, RoundSummary, StaffUser
 from codesign.services.access import Action, Standing, can, standing_for
+from codesign.services.audit_log import audit_in
 from codesign.services.errors import AccessDenied, FieldError, Refused, RoundMissing
 from codesign.services.rounds.forms import check_length, form_text
 from codesign.services.rounds.lifecycle import status_problems
@@ -22,7 +23,7 @@ from codesign.services.rounds.texts import (
     text_slots,
     translation_parts,
 )
-from codesign.services.rounds.writes import audit_in, offered_in
+from codesign.services.rounds.writes import offered_in
 from codesign.settings import SUPPORTED_LOCALES
 from codesign.store import rounds as round_store
 from codesign.store import users as user_store

@@ -11,6 +11,7 @@ import msgspec
 
 from codesign.i18n import N_
 from codesign.models import CHOICE_KINDS, Round, StaffUser
+from codesign.services.audit_log import audit_in
 from codesign.services.errors import FieldError, Refused
 from codesign.services.rounds.forms import (
     QUESTION_FIELDS,
@@ -22,7 +23,7 @@ from codesign.services.rounds.forms import (
 )
 from codesign.services.rounds.lifecycle import structure_locked
 from codesign.services.rounds.texts import section_of
-from codesign.services.rounds.writes import audit_in, offered_in
+from codesign.services.rounds.writes import offered_in
 from codesign.store.db import Database, WriteConnection
 from codesign.store.staff_rounds import structure as structure_store
 from codesign.store.staff_rounds import texts as text_store
@@ -48,9 +49,6 @@ class StructureUseCases:
 
     def check_draft(self, round_: Round) -> None:
         """Refused (and why) if the round's structure can't change any more."""
-        self._require_draft(round_)
-
-    def _require_draft(self, round_: Round) -> None:
         if structure_locked(round_):
             raise no_longer_draft()
 
@@ -72,7 +70,7 @@ class StructureUseCases:
     async def add_section(
         self, user: StaffUser, round_: Round, form: Mapping[str, str]
     ) -> tuple[int | None, list[FieldError]]:
-        self._require_draft(round_)
+        self.check_draft(round_)
         text, errors = section_text(form, round_.default_locale)
         if errors or text is None:
             return None, errors
@@ -111,7 +109,7 @@ class StructureUseCases:
     async def move_section(
         self, user: StaffUser, round_: Round, section_id: int, step: int
     ) -> None:
-        self._require_draft(round_)
+        self.check_draft(round_)
         section = section_of(round_, section_id)
         detail = f"{section.position} -> {section.position + step}"
 
@@ -123,7 +121,7 @@ class StructureUseCases:
         await self._structure_change(round_, change)
 
     async def delete_section(self, user: StaffUser, round_: Round, section_id: int) -> None:
-        self._require_draft(round_)
+        self.check_draft(round_)
         section = section_of(round_, section_id)
 
         async def change(conn: WriteConnection) -> None:
@@ -140,7 +138,7 @@ class StructureUseCases:
     async def add_question(
         self, user: StaffUser, round_: Round, section_id: int, form: Mapping[str, str]
     ) -> list[FieldError]:
-        self._require_draft(round_)
+        self.check_draft(round_)
         section_of(round_, section_id)
         kind = form.get("kind", "")
         errors: list[FieldError] = []
@@ -301,7 +299,7 @@ class StructureUseCases:
         )
 
     async def delete_question(self, user: StaffUser, round_: Round, question_id: int) -> None:
-        self._require_draft(round_)
+        self.check_draft(round_)
         question = round_.question(question_id)
         if question is None:
             return

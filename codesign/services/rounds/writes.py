@@ -1,24 +1,12 @@
-"""What the write of every round use case ends with: its audit entry, and the languages
+"""What the write of a round use case ends with (beside its audit entry): the languages
 offered worked out again from the round as that write leaves it."""
 
 from __future__ import annotations
 
-from codesign.models import Round, StaffUser
+from codesign.models import Round
 from codesign.services.rounds.texts import offered_locales
-from codesign.store import audit
 from codesign.store.db import WriteConnection
 from codesign.store.staff_rounds import settings as round_settings
-
-
-async def audit_in(
-    conn: WriteConnection, user: StaffUser, action: str, round_id: int | None, detail: str = ""
-) -> None:
-    """The entry for a change, in the change's own transaction."""
-    from codesign.services.accounts import clean_text
-
-    await audit.add_in(
-        conn, user.email, action, clean_text(detail), user_id=user.id, round_id=round_id
-    )
 
 
 async def offered_in(
