@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import queue
 import sqlite3
 import threading
 from collections.abc import Awaitable, Callable, Generator, Iterable
@@ -169,11 +170,25 @@ def _finish_now(work: Awaitable[T]) -> T:
 
 
 class _Job:
-    __slots__ = ("work", "future")
+    """A write waiting for the writer thread, or (`alone`) a call it runs between batches."""
 
-    def __init__(self, work: Callable[[WriteConnection], Awaitable[Any]]) -> None:
+    __slots__ = ("work", "future", "alone")
+
+    def __init__(self, work: Callable[..., Any], alone: bool = False) -> None:
         self.work = work
+        self.alone = alone
         self.future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+
+
+def _settle(jobs: list[_Job], outcomes: list[tuple[bool, Any]]) -> None:
+    """On the event loop: tell each waiting write how its batch ended."""
+    for job, (ok, value) in zip(jobs, outcomes, strict=True):
+        if job.future.done():  # failed already (the writer was stopped) or given up
+            continue
+        if ok:
+            job.future.set_result(value)
+        else:
+            job.future.set_exception(value)
 
 
 #: How long a read on the event loop's own connection (`quick_one`) may wait for a lock:
@@ -199,8 +214,10 @@ class Database:
     makes the others run again alone, so it is rolled back alone). With
     `synchronous=FULL` one fsync makes a whole batch durable, so "saved" can
     mean "on disk" without losing throughput. A write is acknowledged only
-    after its batch committed. The batch runs on the writer's own thread in
-    one hand-over (see WriteConnection); reads go to the reader connections.
+    after its batch committed. The writer's own thread takes the batches from a
+    thread-safe queue itself, so it starts the next commit while the event loop is
+    still busy with requests, and hands each batch's outcomes back in one call
+    (see WriteConnection); reads go to the reader connections.
     """
 
     dialect = "sqlite"
@@ -217,7 +234,10 @@ class Database:
         self._next_reader = 0
         self._quick: sqlite3.Connection | None = None
         self._quick_lock = threading.Lock()
-        self._queue: asyncio.Queue[_Job | None] = asyncio.Queue()
+        # Waiting writes, taken by the writer thread; None tells it to stop.
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._stopping = False
+        # The event loop's view of the writer thread: done when the thread has stopped.
         self._writer_task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._in_flight: list[_Job] = []  # the batch the writer thread is committing
@@ -238,6 +258,7 @@ class Database:
             self._quick.execute(pragma)
         self._quick.execute(f"PRAGMA busy_timeout = {QUICK_BUSY_TIMEOUT_MS}")
         self._loop = asyncio.get_running_loop()
+        self._stopping = False
         self._writer_task = asyncio.create_task(self._write_loop(), name="codesign-writer")
 
     def _open_writer(self) -> sqlite3.Connection:
@@ -248,8 +269,23 @@ class Database:
         return conn
 
     async def _in_writer(self, call: Callable[..., T], *args: Any) -> T:
+        """Run `call` on the writer's thread: between batches while the writer runs."""
         assert self._writer_thread is not None
+        if self._writer_running():
+            if asyncio.get_running_loop() is not self._loop:
+                # Called from another event loop (a test harness, a CLI thread): hand over,
+                # as `write` does, so the outcome reaches the loop that waits for it.
+                assert self._loop is not None
+                return await asyncio.wrap_future(
+                    asyncio.run_coroutine_threadsafe(self._in_writer(call, *args), self._loop)
+                )
+            job = _Job(lambda: call(*args), alone=True)
+            self._jobs.put(job)
+            return await job.future
         return await asyncio.get_running_loop().run_in_executor(self._writer_thread, call, *args)
+
+    def _writer_running(self) -> bool:
+        return self._writer_task is not None and not self._writer_task.done() and not self._stopping
 
     async def _open(self) -> aiosqlite.Connection:
         conn = await aiosqlite.connect(self.path, isolation_level=None)
@@ -261,7 +297,8 @@ class Database:
     async def close(self) -> None:
         if self._writer_task is not None:
             if not self._writer_task.done():
-                await self._queue.put(None)
+                self._stopping = True
+                self._jobs.put(None)
             # Waits without raising what the writer ended with (a cancelled writer
             # has already failed its waiting writes).
             await asyncio.wait([self._writer_task])
@@ -373,7 +410,7 @@ class Database:
 
         `isolation` is for PostgreSQL (codesign.store.postgres); here the one writer
         runs each write alone, which no isolation level can improve on."""
-        if self._writer_task is None or self._writer_task.done():
+        if not self._writer_running():
             raise RuntimeError("the database is not connected")
         if asyncio.get_running_loop() is not self._loop:
             # Called from another event loop (a test harness, a CLI thread): hand over.
@@ -382,57 +419,84 @@ class Database:
                 asyncio.run_coroutine_threadsafe(self.write(work), self._loop)
             )
         job = _Job(work)
-        await self._queue.put(job)
+        self._jobs.put(job)
         return await job.future
 
     async def _write_loop(self) -> None:
+        loop = asyncio.get_running_loop()
         try:
-            await self._write_batches()
+            await loop.run_in_executor(self._writer_thread, self._write_batches, loop)
         except BaseException:
-            # Cancelled (or the loop is going away): nobody waits for ever for a write
-            # that will not be confirmed, and the cancellation carries on.
+            # Cancelled (or the loop is going away): the thread stops after the batch in
+            # hand, nobody waits for ever for a write that will not be confirmed, and
+            # the cancellation carries on.
+            self._stopping = True
             self._fail_waiting()
+            self._jobs.put(None)  # after the others are failed: it must stay to stop the thread
             raise
 
-    async def _write_batches(self) -> None:
+    def _write_batches(self, loop: asyncio.AbstractEventLoop) -> None:
+        """On the writer thread, until told to stop: take every write waiting, commit
+        them together, hand the outcomes to the event loop; again."""
+        jobs = self._jobs
         while True:
-            first = await self._queue.get()
+            try:
+                # Wakes now and then: a loop that closed without closing the database
+                # must not keep this thread, and so the process, alive.
+                first = jobs.get(timeout=1.0)
+            except queue.Empty:
+                if loop.is_closed():
+                    return
+                continue
             if first is None:
-                return
-            batch = [first]
+                break
+            if self._stopping:  # cancelled: this one fails with the rest, below
+                self._in_flight = [first]
+                break
+            batch: list[_Job] = []
+            alone = first if first.alone else None
+            if alone is None:
+                batch.append(first)
             stop = False
-            while len(batch) < MAX_BATCH and not self._queue.empty():
-                job = self._queue.get_nowait()
+            while alone is None and len(batch) < MAX_BATCH:
+                try:
+                    job = jobs.get_nowait()
+                except queue.Empty:
+                    break
                 if job is None:
                     stop = True
                     break
-                batch.append(job)
-            self._in_flight = batch
-            works = [job.work for job in batch]
-            try:
-                outcomes = await self._in_writer(self._commit_batch, works)
-            except Exception as exc:  # the thread itself failed: nobody waits for ever
-                outcomes = [(False, exc)] * len(batch)
-            self._in_flight = []
-            for job, (ok, value) in zip(batch, outcomes, strict=True):
-                if job.future.done():
-                    continue
-                if ok:
-                    job.future.set_result(value)
+                if job.alone:
+                    alone = job  # runs after this batch, outside its transaction
                 else:
-                    job.future.set_exception(value)
+                    batch.append(job)
+            if batch:
+                self._in_flight = batch
+                outcomes = self._commit_batch([job.work for job in batch])
+                self._in_flight = []
+                _call_soon(loop, _settle, batch, outcomes)
+            if alone is not None:
+                try:
+                    outcome = (True, alone.work())
+                except Exception as exc:
+                    outcome = (False, exc)
+                _call_soon(loop, _settle, [alone], [outcome])
             if stop:
-                return
+                break
+        # Whatever came after the stop is never run: its writers must not wait for ever.
+        _call_soon(loop, self._fail_waiting)
 
     def _fail_waiting(self) -> None:
         """The writer stopped: every write still waiting fails (its batch may or may not
         have been committed; it was never confirmed)."""
         waiting = list(self._in_flight)
-        while not self._queue.empty():
-            job = self._queue.get_nowait()
+        while True:
+            try:
+                job = self._jobs.get_nowait()
+            except queue.Empty:
+                break
             if job is not None:
                 waiting.append(job)
-        self._in_flight = []
         for job in waiting:
             if not job.future.done():
                 job.future.set_exception(
@@ -465,6 +529,14 @@ class Database:
         self.batches += 1
         self.batched_writes += len(works)
         return [(True, value) for value in values]
+
+
+def _call_soon(loop: asyncio.AbstractEventLoop, call: Callable[..., Any], *args: Any) -> None:
+    """From the writer thread: run `call` on the event loop (unless it has closed)."""
+    try:
+        loop.call_soon_threadsafe(call, *args)
+    except RuntimeError:  # the loop closed: nobody is waiting any more
+        pass
 
 
 def open_database(path: str, url: str = "") -> Any:

@@ -134,3 +134,65 @@ async def test_a_locked_quick_read_is_asked_of_a_reader(tmp_path, monkeypatch) -
         assert (state, found) == (None, None)
     finally:
         await database.close()
+
+
+@pytest.mark.sqlite_only("SQLite's writer thread")
+async def test_writes_arriving_during_a_commit_go_in_the_next_one(db) -> None:
+    # The writer thread takes the next batch itself, as soon as a commit is done: the
+    # writes that queued meanwhile share one commit, none is lost or run twice.
+    inside = threading.Event()
+    release = threading.Event()
+
+    async def slow(conn):
+        inside.set()
+        release.wait()
+        await conn.execute("INSERT INTO t (v) VALUES (0)")
+        return 0
+
+    first = asyncio.ensure_future(db.write(slow))
+    await asyncio.to_thread(inside.wait)
+    before = db.batches
+    queued = [asyncio.ensure_future(_insert(db, v)) for v in range(1, 21)]
+    await asyncio.sleep(0)  # all twenty are waiting behind the slow one
+    release.set()
+    assert await first == 0
+    assert await asyncio.gather(*queued) == list(range(1, 21))
+    assert db.batches - before == 2  # the slow one's commit, then the twenty's
+    rows = await db.fetch_all("SELECT v FROM t ORDER BY v")
+    assert [r["v"] for r in rows] == list(range(21))
+
+
+@pytest.mark.sqlite_only("SQLite's writer thread")
+async def test_a_checkpoint_runs_between_batches_while_writes_go_on(db) -> None:
+    writes = [asyncio.ensure_future(_insert(db, v)) for v in range(30)]
+    await asyncio.gather(db.checkpoint(), *writes)
+    await asyncio.gather(*(_insert(db, v) for v in range(30, 40)))
+    rows = await db.fetch_all("SELECT COUNT(*) AS n FROM t")
+    assert rows[0]["n"] == 40
+
+
+@pytest.mark.sqlite_only("SQLite's writer thread")
+async def test_writes_and_checkpoints_from_another_thread_reach_the_writer(db) -> None:
+    # A CLI command or a test harness runs its own event loop in another thread.
+    def elsewhere() -> int:
+        async def there() -> int:
+            await db.checkpoint()
+            return await _insert(db, 7)
+
+        return asyncio.run(there())
+
+    assert await asyncio.to_thread(elsewhere) == 7
+    rows = await db.fetch_all("SELECT v FROM t")
+    assert [r["v"] for r in rows] == [7]
+
+
+@pytest.mark.sqlite_only("SQLite's writer thread")
+async def test_closing_confirms_what_was_committed_and_refuses_what_comes_after(db) -> None:
+    done = await asyncio.gather(*(_insert(db, v) for v in range(5)))
+    assert done == list(range(5))
+    await db.close()
+    with pytest.raises(RuntimeError, match="not connected"):
+        await _insert(db, 99)
+    await db.connect()  # the fixture closes it again
+    rows = await db.fetch_all("SELECT COUNT(*) AS n FROM t")
+    assert rows[0]["n"] == 5
