@@ -32,6 +32,7 @@ from codesign.services.errors import BadInput, FieldError
 from codesign.store import participations
 from codesign.store import rounds as round_store
 from codesign.store.db import Database, utcnow
+from codesign.store.participations import Autosaved
 from codesign.store.rounds import RoundState
 from codesign.store.rounds import visible_round_quick as _visible_round_quick
 
@@ -101,6 +102,14 @@ def form_value(form: Form, name: str) -> str | None:
     if len(values) > 1:
         raise BadInput(f"field {name!r} was sent more than once")
     return values[0] if values else None
+
+
+def _save_key(form: Form) -> str | None:
+    """The save's idempotency key, if the page sent one (the script does)."""
+    save_key = form_value(form, "save_key") or None
+    if save_key is not None and not _SAVE_KEY.fullmatch(save_key):
+        raise BadInput("malformed save key")
+    return save_key
 
 
 def parse_choice(question: Question, values: list[str]) -> tuple[str | None, bool]:
@@ -227,6 +236,14 @@ class ParticipationService:
         # The same object while nothing changed: copying a whole round per save showed.
         return cached[3], participation
 
+    def recent_round(self, slug: str) -> Round | None:
+        """The round as `round_and_participation` loaded it moments ago, or None: content
+        only (whether it is open now is for the caller's write to check)."""
+        cached = self._rounds.get(slug)
+        if cached is None or time.monotonic() - cached[0] > ROUND_CONTENT_SECONDS:
+            return None
+        return cached[3]
+
     @staticmethod
     def _with_state(round_: Round, state: RoundState) -> Round:
         return msgspec.structs.replace(
@@ -269,14 +286,25 @@ class ParticipationService:
         reload: bool = True,
     ) -> SaveResult:
         inputs, errors = parse_section_form(section, form)
-        save_key = form_value(form, "save_key") or None
-        if save_key is not None and not _SAVE_KEY.fullmatch(save_key):
-            raise BadInput("malformed save key")
         # Save what is valid even when one answer is too long: nothing is lost.
         saved = await participations.save_answers(
-            self.db, participation.id, inputs, locale, save_key=save_key
+            self.db, participation.id, inputs, locale, save_key=_save_key(form)
         )
         return SaveResult(saved, errors, await self.answers(participation) if reload else None)
+
+    async def autosave(
+        self, round_: Round, public_id: str, section: Section, form: Form, locale: str
+    ) -> tuple[SaveResult, Autosaved] | None:
+        """`save_section` for an autosave found by the browser's cookie, in one write and
+        no read: None when it saved nothing (no such participation, already sent or
+        withdrawn, or the round not open), and the caller finds out which the usual way."""
+        inputs, errors = parse_section_form(section, form)
+        saved = await participations.autosave_answers(
+            self.db, round_.id, public_id, inputs, locale, save_key=_save_key(form)
+        )
+        if saved is None:
+            return None
+        return SaveResult(True, errors, None), saved
 
     async def set_locale(self, participation: Participation, locale: str) -> None:
         if participation.locale != locale:

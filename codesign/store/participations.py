@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
+from collections.abc import Callable
+from typing import NamedTuple
 
 from codesign.models import Answer, AnswerInput, Participation
 from codesign.store import safeguarding
@@ -172,21 +174,66 @@ async def save_answers(
     answer; `save_key` (UNIQUE) makes a retried request a no-op that still
     succeeds, so an old retry cannot overwrite a newer answer either.
     """
+    # The check is the write: still open (not sent or withdrawn) or nothing is saved.
+    claim = (
+        "UPDATE participations SET updated_at = ? WHERE id = ? AND status = 'started'"
+        " RETURNING id, support_offered",
+        lambda now: (now, participation_id),
+    )
+    return await _save(db, claim, answers, locale, save_key) is not None
 
-    async def work(conn: WriteConnection) -> bool:
+
+class Autosaved(NamedTuple):
+    participation_id: int
+    support_offered: bool
+
+
+async def autosave_answers(
+    db: Database,
+    round_id: int,
+    public_id: str,
+    answers: list[AnswerInput],
+    locale: str,
+    save_key: str | None = None,
+) -> Autosaved | None:
+    """`save_answers` for the busiest path, the autosave, found by the browser's cookie:
+    no read first. Saved only while the participation is started and its round open
+    (Round.is_open as a condition: open, and now between opens_at and closes_at, both
+    stored as UTC ISO text so that they compare as text); None otherwise, and nothing
+    is written. The participant's id and whether they are offered support come back.
+    """
+    claim = (
+        "UPDATE participations SET updated_at = ?"
+        " WHERE round_id = ? AND public_id = ? AND source = 'web' AND status = 'started'"
+        " AND EXISTS (SELECT 1 FROM rounds r WHERE r.id = participations.round_id"
+        " AND r.status = 'open' AND (r.opens_at IS NULL OR r.opens_at <= ?)"
+        " AND (r.closes_at IS NULL OR r.closes_at > ?))"
+        " RETURNING id, support_offered",
+        lambda now: (now, round_id, public_id, now, now),
+    )
+    return await _save(db, claim, answers, locale, save_key)
+
+
+async def _save(
+    db: Database,
+    claim: tuple[str, Callable[[str], tuple[object, ...]]],
+    answers: list[AnswerInput],
+    locale: str,
+    save_key: str | None,
+) -> Autosaved | None:
+    """One write: `claim` (an UPDATE … RETURNING id, support_offered of the participation,
+    given the time) takes the participation's row or finds nothing; then the answers."""
+    claim_sql, claim_params = claim
+
+    async def work(conn: WriteConnection) -> Autosaved | None:
         now = to_db_time(utcnow())
-        # The check is the write: still open (not sent or withdrawn) or nothing is saved.
         # On PostgreSQL the update also holds the participation's row until the commit, so
         # a send or a withdrawal at the same moment comes wholly before or after this save.
-        rows = list(
-            await conn.execute_fetchall(
-                "UPDATE participations SET updated_at = ? WHERE id = ? AND status = 'started'"
-                " RETURNING id",
-                (now, participation_id),
-            )
-        )
+        rows = list(await conn.execute_fetchall(claim_sql, claim_params(now)))
         if not rows:
-            return False
+            return None
+        participation_id = rows[0]["id"]
+        found = Autosaved(participation_id, bool(rows[0]["support_offered"]))
         if save_key is not None:
             cursor = await conn.execute(
                 "INSERT INTO answer_saves (idempotency_key, participation_id, saved_at)"
@@ -194,7 +241,7 @@ async def save_answers(
                 (save_key, participation_id, now),
             )
             if cursor.rowcount == 0:
-                return True  # this exact save already landed
+                return found  # this exact save already landed
         for answer in answers:
             if answer.value is None and not answer.text:
                 await conn.execute(
@@ -220,7 +267,7 @@ async def save_answers(
                     now,
                 ),
             )
-        return True
+        return found
 
     # Every check above is a conditional statement on the rows this save then holds
     # (the participation's row until the commit, the answers' by their unique keys), so

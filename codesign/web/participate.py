@@ -20,6 +20,7 @@ from codesign.services.participation import (
     FieldError,
     Form,
     ParticipationService,
+    SaveResult,
     form_value,
     form_values,
     new_save_key,
@@ -73,14 +74,10 @@ def _safeguarding(request: Request) -> SafeguardingService:
     return request.app.state.safeguarding
 
 
-async def _support(
-    request: Request, participation: Participation, *, offered: bool | None = None
-) -> dict[str, Any]:
-    """Whether this participant is offered support (an answer may show risk; `offered`
-    when just screened), and whether they left a way to be contacted."""
-    if offered is None:
-        offered = participation.support_offered
-    has_contact = offered and await _safeguarding(request).has_contact(participation.id)
+async def _support(request: Request, participation_id: int, offered: bool) -> dict[str, Any]:
+    """Whether this participant is offered support (an answer may show risk), and whether
+    they left a way to be contacted."""
+    has_contact = offered and await _safeguarding(request).has_contact(participation_id)
     return {"support_offered": offered, "has_contact": has_contact}
 
 
@@ -226,6 +223,91 @@ async def _participant(request: Request, round_: Round) -> Participation | None:
     return found
 
 
+async def _autosave(
+    request: Request, slug: str, position: int, data: dict[str, list[str]]
+) -> Response | None:
+    """An htmx autosave of a round read moments ago, in one write and no read first (the
+    busiest request there is). None when it is not that, or it saved nothing: the usual
+    path then works out why (closed, sent, no such visit) and says so."""
+    if not is_htmx(request) or (form_value(data, "action") or "save") != "save":
+        return None
+    if form_value(data, "lang") is not None:
+        return None
+    service = _service(request)
+    round_ = service.recent_round(slug)
+    public_id = _cookie_value(request)
+    if round_ is None or public_id is None or not 1 <= position <= len(round_.sections):
+        return None
+    _visit(request)["round"] = round_  # error pages show this round's support contacts
+    locale = resolve_locale(request, round_.locales, round_.default_locale)
+    try:
+        done = await service.autosave(
+            round_, public_id, round_.sections[position - 1], data, locale
+        )
+    except BadInput as exc:
+        raise _bad_form() from exc
+    if done is None:
+        return None
+    result, saved = done
+    return await _save_status(
+        request,
+        round_,
+        locale,
+        position,
+        data,
+        result,
+        saved.participation_id,
+        saved.support_offered,
+    )
+
+
+async def _save_status(
+    request: Request,
+    round_: Round,
+    locale: str,
+    position: int,
+    data: dict[str, list[str]],
+    result: SaveResult,
+    participation_id: int,
+    support_offered: bool,
+) -> Response:
+    """What an htmx save answers: the autosave status, a block of the section page (one
+    source of markup), and the support panel once when an answer may show risk.
+
+    The header tells the script whether these exact answers are stored, so it never
+    says "Saved" for a save that did not happen. Shown to the minute, so its words
+    depend only on the minute, the round's clock and the language: rendered once,
+    then reused by every save in it.
+    """
+    saved_at = datetime.now(UTC).replace(second=0, microsecond=0)
+    status = {
+        "round": round_,
+        "errors": result.errors,
+        "last_saved": saved_at if result.saved else None,
+    }
+    response = render_page(
+        request,
+        "section.html",
+        locale,
+        status,
+        block="save_status",
+        cache_key=None
+        if result.errors or not result.saved
+        else ("saved", saved_at, round_.timezone, round_.region),
+    )
+    outcome = "saved" if result.saved and not result.errors else "not-saved"
+    response.headers["x-save-result"] = outcome
+    if support_offered and form_value(data, "support_shown") != "1":
+        # One of their answers may show risk: the support panel, once (out of band).
+        context = round_page_context(round_, "section", locale, request)
+        context.update(
+            position=position, **await _support(request, participation_id, support_offered)
+        )
+        panel = render_page(request, "section.html", locale, context, block="support_panel_oob")
+        response.content = str(response.content) + str(panel.content)
+    return response
+
+
 def _section_or_404(round_: Round, position: FromPath[int]) -> Section:
     if 1 <= position <= len(round_.sections):
         return round_.sections[position - 1]
@@ -275,7 +357,7 @@ class ParticipateController(Controller):
 
     @get("/leave", name="round_leave")
     async def leave(self, request: Request, slug: FromPath[str]) -> Response:
-        """"Leave this page": end the visit on this device, then show the neutral site.
+        """ "Leave this page": end the visit on this device, then show the neutral site.
 
         A plain link, so it works without script. The only place it sends anyone is
         the configured exit URL (nothing in the request can change it). Cookies are
@@ -367,7 +449,7 @@ class ParticipateController(Controller):
             return render_page(request, "content_note.html", locale, context)
         answers = await _service(request).answers(participation)
         context.update(section_context(round_, section, position, locale, answers, {}, []))
-        context.update(await _support(request, participation))
+        context.update(await _support(request, participation.id, participation.support_offered))
         return render_page(request, "section.html", locale, context)
 
     @post("/s/{position:int}", name="round_section_save", opt=POSTS)
@@ -377,9 +459,12 @@ class ParticipateController(Controller):
         slug: FromPath[str],
         position: FromPath[int],
     ) -> Response:
+        data = await multi_form(request)
+        autosaved = await _autosave(request, slug, position, data)
+        if autosaved is not None:
+            return autosaved
         round_, locale = await _open_round(request, slug)
         section = _section_or_404(round_, position)
-        data = await multi_form(request)
         participation = await _participant(request, round_)
         if participation is None:
             raise PageError(
@@ -406,38 +491,16 @@ class ParticipateController(Controller):
         except BadInput as exc:
             raise _bad_form() from exc
         if is_htmx(request) and (result.errors or not moving):
-            # The autosave status is a block of the section page: one source of markup.
-            # The header tells the script whether these exact answers are stored, so it
-            # never says "Saved" for a save that did not happen.
-            # Shown to the minute, so its words depend only on the minute, the round's
-            # clock and the language: rendered once, then reused by every save in it.
-            saved_at = datetime.now(UTC).replace(second=0, microsecond=0)
-            status = {
-                "round": round_,
-                "errors": result.errors,
-                "last_saved": saved_at if result.saved else None,
-            }
-            response = render_page(
+            return await _save_status(
                 request,
-                "section.html",
+                round_,
                 locale,
-                status,
-                block="save_status",
-                cache_key=None
-                if result.errors or not result.saved
-                else ("saved", saved_at, round_.timezone, round_.region),
+                position,
+                data,
+                result,
+                participation.id,
+                participation.support_offered,
             )
-            outcome = "saved" if result.saved and not result.errors else "not-saved"
-            response.headers["x-save-result"] = outcome
-            if participation.support_offered and form_value(data, "support_shown") != "1":
-                # One of their answers may show risk: the support panel, once (out of band).
-                context = round_page_context(round_, "section", locale, request)
-                context.update(position=position, **await _support(request, participation))
-                panel = render_page(
-                    request, "section.html", locale, context, block="support_panel_oob"
-                )
-                response.content = str(response.content) + str(panel.content)
-            return response
         # Moving on: screen what they wrote now, so the next page offers support at once.
         offered = await _safeguarding(request).screen_participation(participation.id)
         if result.errors:
@@ -447,7 +510,7 @@ class ParticipateController(Controller):
                     round_, section, position, locale, result.answers or {}, data, result.errors
                 )
             )
-            context.update(await _support(request, participation, offered=offered))
+            context.update(await _support(request, participation.id, offered))
             return render_page(request, "section.html", locale, context, status=422)
         if switch_to is not None:
             # The same section in the other language, its content note already read.
@@ -486,7 +549,7 @@ class ParticipateController(Controller):
                 errors = [FieldError("support-contact", exc.message, exc.params)]
         context = round_page_context(round_, "section", locale, request)
         context.update(position=position, contact_errors=errors, contact_saved=saved)
-        context.update(await _support(request, participation))
+        context.update(await _support(request, participation.id, participation.support_offered))
         if is_htmx(request):
             return render_page(request, "section.html", locale, context, block="contact_form")
         if errors:

@@ -8,8 +8,12 @@ every button of the section form — Skip and the language choice too — saves 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from codesign.store import rounds as round_store
+from codesign.store.db import to_db_time, utcnow
 from tests.conftest import Journey
 
 WORDS = "Evening appointments would help, I work days."
@@ -167,3 +171,68 @@ def test_a_cached_fragment_is_the_fragment_rendered_fresh() -> None:
     assert cached == fresh == renderer.cached("section.html", "fr", "save_status", ("k",))
     assert "09:07" in fresh
     assert renderer.cached("section.html", "en", "save_status", ("k",)) is None
+
+
+async def _close_by_date(client) -> None:
+    """The round's closing date passes (the round itself stays "open" in the store)."""
+    past = to_db_time(utcnow() - timedelta(seconds=1))
+    await client.app.state.db.write(
+        lambda conn: conn.execute("UPDATE rounds SET closes_at = ? WHERE slug = 'demo'", (past,))
+    )
+
+
+@pytest.mark.parametrize(
+    "closing", ["closed by hand", "closing date passed"], ids=["status", "date"]
+)
+async def test_an_autosave_moments_after_the_round_closes_saves_nothing(
+    client, closing: str
+) -> None:
+    # The round was read a moment ago (its content is reused for a couple of seconds),
+    # but whether it is still open is the save's own condition, checked as it writes.
+    journey = Journey(client)
+    await journey.start()
+    q_agree, q_text = await journey.questions(1)
+    journey.htmx = True
+    first = await journey.post("/s/1", {q_text: WORDS, "save_key": "a" * 24})
+    assert first.headers["x-save-result"] == "saved"
+    if closing == "closed by hand":
+        await round_store.set_status(client.app.state.db, "demo", "closed")
+    else:
+        await _close_by_date(client)
+    late = await journey.post("/s/1", {q_text: "written after it closed", "save_key": "b" * 24})
+    assert late.headers["x-error-status"] == "403"
+    assert "x-save-result" not in late.headers
+    assert "This consultation is not open" in late.text
+    assert await _stored(client) == [(None, WORDS)]
+
+
+async def test_an_autosave_from_a_tab_left_open_after_sending_saves_nothing(client) -> None:
+    journey = Journey(client)
+    await journey.start()
+    q_agree, q_text = await journey.questions(1)
+    journey.htmx = True
+    await journey.post("/s/1", {q_text: WORDS})
+    journey.htmx = False
+    sent = await journey.post("/review", {"may_quote": "no", "action": "submit"})
+    assert sent.headers["location"] == "/r/demo/thanks"
+    journey.htmx = True  # the other tab still autosaves
+    stale = await journey.post("/s/1", {q_agree: "1", q_text: "changed after sending"})
+    assert stale.headers["hx-redirect"] == "/r/demo/thanks"
+    assert "x-save-result" not in stale.headers
+    assert await _stored(client) == [(None, WORDS)]
+
+
+async def test_an_autosave_with_another_rounds_visit_finds_nothing(client) -> None:
+    # The cookie names a visit; the save matches it to this round as it writes.
+    journey = Journey(client)
+    await journey.start()
+    _, q_text = await journey.questions(1)
+    journey.htmx = True
+    await journey.post("/s/1", {q_text: WORDS})
+    visit = client.cookies.get("cs_1")
+    client.cookies.delete("cs_1")
+    client.cookies.set("cs_1", visit[::-1], path="/r/demo")  # not anyone's visit
+    lost = await journey.post("/s/1", {q_text: "whose is this?"})
+    assert lost.headers["x-error-status"] == "400"
+    assert "x-save-result" not in lost.headers
+    assert await _stored(client) == [(None, WORDS)]
