@@ -221,8 +221,8 @@ class ParticipationService:
         if state is None:
             self._rounds.pop(slug, None)
             return None, None
-        cached = self._rounds.get(slug)
-        if cached is None or time.monotonic() - cached[0] > ROUND_CONTENT_SECONDS:
+        cached = self._fresh(slug)
+        if cached is None:
             loaded = await round_store.load_round(self.db, slug)
             if loaded is None:
                 return None, None
@@ -239,10 +239,15 @@ class ParticipationService:
     def recent_round(self, slug: str) -> Round | None:
         """The round as `round_and_participation` loaded it moments ago, or None: content
         only (whether it is open now is for the caller's write to check)."""
+        cached = self._fresh(slug)
+        return None if cached is None else cached[3]
+
+    def _fresh(self, slug: str) -> tuple[float, Round, RoundState, Round] | None:
+        """The cache entry for `slug` if it was loaded in the last ROUND_CONTENT_SECONDS."""
         cached = self._rounds.get(slug)
         if cached is None or time.monotonic() - cached[0] > ROUND_CONTENT_SECONDS:
             return None
-        return cached[3]
+        return cached
 
     @staticmethod
     def _with_state(round_: Round, state: RoundState) -> Round:

@@ -272,17 +272,21 @@ class Database:
         """Run `call` on the writer's thread: between batches while the writer runs."""
         assert self._writer_thread is not None
         if self._writer_running():
-            if asyncio.get_running_loop() is not self._loop:
-                # Called from another event loop (a test harness, a CLI thread): hand over,
-                # as `write` does, so the outcome reaches the loop that waits for it.
-                assert self._loop is not None
-                return await asyncio.wrap_future(
-                    asyncio.run_coroutine_threadsafe(self._in_writer(call, *args), self._loop)
-                )
-            job = _Job(lambda: call(*args), alone=True)
-            self._jobs.put(job)
-            return await job.future
+            return await self._queued(lambda: call(*args), alone=True)
         return await asyncio.get_running_loop().run_in_executor(self._writer_thread, call, *args)
+
+    async def _queued(self, work: Callable[..., Any], *, alone: bool = False) -> Any:
+        """Queue `work` for the writer thread and wait for its outcome."""
+        if asyncio.get_running_loop() is not self._loop:
+            # Called from another event loop (a test harness, a CLI thread): hand over, so
+            # the outcome reaches the loop whose future it settles.
+            assert self._loop is not None
+            return await asyncio.wrap_future(
+                asyncio.run_coroutine_threadsafe(self._queued(work, alone=alone), self._loop)
+            )
+        job = _Job(work, alone)
+        self._jobs.put(job)
+        return await job.future
 
     def _writer_running(self) -> bool:
         return self._writer_task is not None and not self._writer_task.done() and not self._stopping
@@ -412,15 +416,7 @@ class Database:
         runs each write alone, which no isolation level can improve on."""
         if not self._writer_running():
             raise RuntimeError("the database is not connected")
-        if asyncio.get_running_loop() is not self._loop:
-            # Called from another event loop (a test harness, a CLI thread): hand over.
-            assert self._loop is not None
-            return await asyncio.wrap_future(
-                asyncio.run_coroutine_threadsafe(self.write(work), self._loop)
-            )
-        job = _Job(work)
-        self._jobs.put(job)
-        return await job.future
+        return await self._queued(work)
 
     async def _write_loop(self) -> None:
         loop = asyncio.get_running_loop()

@@ -177,10 +177,10 @@ async def save_answers(
     # The check is the write: still open (not sent or withdrawn) or nothing is saved.
     claim = (
         "UPDATE participations SET updated_at = ? WHERE id = ? AND status = 'started'"
-        " RETURNING id, support_offered",
-        lambda now: (now, participation_id),
+        " RETURNING id, support_offered"
     )
-    return await _save(db, claim, answers, locale, save_key) is not None
+    saved = await _save(db, claim, lambda now: (now, participation_id), answers, locale, save_key)
+    return saved is not None
 
 
 class Autosaved(NamedTuple):
@@ -208,28 +208,30 @@ async def autosave_answers(
         " AND EXISTS (SELECT 1 FROM rounds r WHERE r.id = participations.round_id"
         " AND r.status = 'open' AND (r.opens_at IS NULL OR r.opens_at <= ?)"
         " AND (r.closes_at IS NULL OR r.closes_at > ?))"
-        " RETURNING id, support_offered",
-        lambda now: (now, round_id, public_id, now, now),
+        " RETURNING id, support_offered"
     )
-    return await _save(db, claim, answers, locale, save_key)
+    return await _save(
+        db, claim, lambda now: (now, round_id, public_id, now, now), answers, locale, save_key
+    )
 
 
 async def _save(
     db: Database,
-    claim: tuple[str, Callable[[str], tuple[object, ...]]],
+    claim: str,
+    claim_params: Callable[[str], tuple[object, ...]],
     answers: list[AnswerInput],
     locale: str,
     save_key: str | None,
 ) -> Autosaved | None:
     """One write: `claim` (an UPDATE … RETURNING id, support_offered of the participation,
-    given the time) takes the participation's row or finds nothing; then the answers."""
-    claim_sql, claim_params = claim
+    its parameters given the time) takes the participation's row or finds nothing; then
+    the answers."""
 
     async def work(conn: WriteConnection) -> Autosaved | None:
         now = to_db_time(utcnow())
         # On PostgreSQL the update also holds the participation's row until the commit, so
         # a send or a withdrawal at the same moment comes wholly before or after this save.
-        rows = list(await conn.execute_fetchall(claim_sql, claim_params(now)))
+        rows = list(await conn.execute_fetchall(claim, claim_params(now)))
         if not rows:
             return None
         participation_id = rows[0]["id"]

@@ -29,6 +29,22 @@ async def _insert(db: Database, value: int) -> int:
     return await db.write(work)
 
 
+async def _held_write(db: Database, value: int) -> tuple[asyncio.Future, threading.Event]:
+    """A write of `value` that holds the writer thread, mid-batch, until the event is set."""
+    inside = threading.Event()
+    release = threading.Event()
+
+    async def slow(conn):
+        inside.set()
+        release.wait()
+        await conn.execute("INSERT INTO t (v) VALUES (?)", (value,))
+        return value
+
+    held = asyncio.ensure_future(db.write(slow))
+    await asyncio.to_thread(inside.wait)  # its batch is on the writer thread
+    return held, release
+
+
 @pytest.mark.sqlite_only("group commit: PostgreSQL commits concurrent writes itself")
 async def test_concurrent_writes_share_commits(db) -> None:
     before = db.batches
@@ -83,18 +99,8 @@ async def test_writes_see_their_own_reads_and_return_rows(db) -> None:
 async def test_cancelling_the_writer_stops_it_and_fails_waiting_writes(db) -> None:
     # The writer must not swallow its cancellation (shutting down cancels tasks): it
     # stops, and a write waiting on it fails instead of waiting for ever.
-    inside = threading.Event()
-    release = threading.Event()
-
-    async def slow(conn):
-        inside.set()
-        release.wait()
-        await conn.execute("INSERT INTO t (v) VALUES (50)")
-        return 50
-
-    waiting = asyncio.ensure_future(db.write(slow))
+    waiting, release = await _held_write(db, 50)
     queued = asyncio.ensure_future(_insert(db, 51))
-    await asyncio.to_thread(inside.wait)  # the first batch is on the writer thread
     task = db._writer_task
     task.cancel()
     outcomes = await asyncio.gather(waiting, queued, return_exceptions=True)
@@ -140,17 +146,7 @@ async def test_a_locked_quick_read_is_asked_of_a_reader(tmp_path, monkeypatch) -
 async def test_writes_arriving_during_a_commit_go_in_the_next_one(db) -> None:
     # The writer thread takes the next batch itself, as soon as a commit is done: the
     # writes that queued meanwhile share one commit, none is lost or run twice.
-    inside = threading.Event()
-    release = threading.Event()
-
-    async def slow(conn):
-        inside.set()
-        release.wait()
-        await conn.execute("INSERT INTO t (v) VALUES (0)")
-        return 0
-
-    first = asyncio.ensure_future(db.write(slow))
-    await asyncio.to_thread(inside.wait)
+    first, release = await _held_write(db, 0)
     before = db.batches
     queued = [asyncio.ensure_future(_insert(db, v)) for v in range(1, 21)]
     await asyncio.sleep(0)  # all twenty are waiting behind the slow one
